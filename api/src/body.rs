@@ -1,0 +1,292 @@
+//! Request bodies: JSON only (415 otherwise), at most 64 KiB (413), unknown fields and
+//! wrong types reported with a JSON pointer (422), broken JSON a 400. Every refusal is a
+//! problem document; nothing reaches a handler half-parsed.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
+
+use crate::error::ApiError;
+
+/// The largest request body accepted.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A JSON request body, parsed strictly.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type = media_type(req);
+        let declared = declared_length(req);
+        let payload = payload.take();
+        Box::pin(async move {
+            if !content_type.as_deref().is_some_and(is_json) {
+                return Err(unsupported_media_type(
+                    content_type.as_deref(),
+                    "application/json",
+                ));
+            }
+            let bytes = read_limited(payload, declared).await?;
+            parse_json(&bytes).map(Json)
+        })
+    }
+}
+
+/// The request's media type (`type/subtype`, lower-case, without parameters).
+pub fn media_type(req: &HttpRequest) -> Option<String> {
+    req.mime_type()
+        .ok()
+        .flatten()
+        .map(|m| m.essence_str().to_ascii_lowercase())
+}
+
+pub fn is_json(media_type: &str) -> bool {
+    media_type == "application/json"
+        || (media_type.starts_with("application/") && media_type.ends_with("+json"))
+}
+
+fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+pub fn unsupported_media_type(got: Option<&str>, expected: &str) -> ApiError {
+    let detail = match got {
+        Some(got) => format!("the body is {got}; send {expected}"),
+        None => format!("the request has no Content-Type; send {expected}"),
+    };
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "Unsupported media type",
+        detail,
+    )
+    .with_header(
+        actix_web::http::header::HeaderName::from_static("accept-post"),
+        expected.to_owned(),
+    )
+}
+
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "The request body is too large",
+        format!("request bodies may be at most {} KiB", BODY_LIMIT / 1024),
+    )
+}
+
+/// Reads the whole body, refusing it as soon as it passes [`BODY_LIMIT`].
+pub async fn read_limited(
+    mut payload: Payload,
+    declared: Option<usize>,
+) -> Result<Bytes, ApiError> {
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return Err(payload_too_large());
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request(
+                "unreadable_body",
+                format!("the body could not be read: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(payload_too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Query-string extractor: like `web::Query`, but a wrong or unknown parameter is a 422
+/// whose pointer names it (`/query/limit`).
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string into `T`, naming the parameter that is wrong.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let mut pointer = format!("/query{}", pointer_of(err.path()));
+        let message = err.inner().to_string();
+        let code = if message.starts_with("unknown field `") {
+            "unknown_parameter"
+        } else if let Some(field) = quoted(&message, "missing field `") {
+            pointer = format!("{pointer}/{}", escape(field));
+            "required"
+        } else {
+            "invalid_value"
+        };
+        ApiError::field(&pointer, code, message)
+    })
+}
+
+/// Parses JSON into `T`, locating a wrong value with a JSON pointer.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let pointer = pointer_of(err.path());
+        json_error(pointer, err.inner())
+    })?;
+    de.end().map_err(|e| json_error(String::new(), &e))?;
+    Ok(value)
+}
+
+fn json_error(mut pointer: String, err: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
+            "malformed_json",
+            if bytes_were_empty(err) {
+                "the request body is empty; send a JSON object".to_owned()
+            } else {
+                format!("the body is not valid JSON: {err}")
+            },
+        ),
+        Category::Data => {
+            let message = strip_position(&err.to_string());
+            // serde_path_to_error's path already ends at an unknown field, but stops
+            // before a missing one.
+            let code = if message.starts_with("unknown field `") {
+                "unknown_field"
+            } else if let Some(field) = quoted(&message, "missing field `") {
+                pointer = format!("{pointer}/{}", escape(field));
+                "required"
+            } else if message.starts_with("invalid type") {
+                "invalid_type"
+            } else {
+                "invalid_value"
+            };
+            ApiError::field(&pointer, code, message)
+        }
+    }
+}
+
+fn bytes_were_empty(err: &serde_json::Error) -> bool {
+    err.is_eof() && err.line() == 1 && err.column() == 0
+}
+
+/// serde_json appends " at line L column C"; the pointer says where, so drop it.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn quoted<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.split('`').next()
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => pointer.push_str(&format!("/{}", escape(key))),
+            Segment::Enum { variant } => pointer.push_str(&format!("/{}", escape(variant))),
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+/// RFC 6901 escaping of one reference token.
+pub fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        inner: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u8,
+    }
+
+    fn problem(json: &str) -> crate::error::Problem {
+        parse_json::<Outer>(json.as_bytes())
+            .unwrap_err()
+            .problem(None)
+    }
+
+    #[test]
+    fn an_unknown_nested_field_is_pointed_at() {
+        let p = problem(r#"{"name":"a","inner":{"count":1,"colour":"red"}}"#);
+        assert_eq!(p.status, 422);
+        assert_eq!(p.errors[0].pointer, "/inner/colour");
+        assert_eq!(p.errors[0].code, "unknown_field");
+    }
+
+    #[test]
+    fn a_missing_field_is_pointed_at() {
+        let p = problem(r#"{"inner":{"count":1}}"#);
+        assert_eq!(p.errors[0].pointer, "/name");
+        assert_eq!(p.errors[0].code, "required");
+    }
+
+    #[test]
+    fn a_wrong_type_is_pointed_at() {
+        let p = problem(r#"{"name":"a","inner":{"count":"x"}}"#);
+        assert_eq!(p.errors[0].pointer, "/inner/count");
+        assert_eq!(p.errors[0].code, "invalid_type");
+    }
+
+    #[test]
+    fn broken_json_is_a_bad_request() {
+        let p = problem(r#"{"name":"#);
+        assert_eq!(p.status, 400);
+        assert_eq!(p.code, "malformed_json");
+    }
+
+    #[test]
+    fn trailing_garbage_is_a_bad_request() {
+        let p = problem(r#"{"name":"a","inner":{"count":1}} x"#);
+        assert_eq!(p.status, 400);
+    }
+
+    #[test]
+    fn pointer_tokens_are_escaped() {
+        assert_eq!(escape("a/b~c"), "a~1b~0c");
+    }
+}

@@ -1,0 +1,113 @@
+//! Configuration: one typed struct, from flags or the environment (flags win).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// PostgreSQL (`postgres://…`) or SQLite (a file path, or `sqlite://path`).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "./data/selvbetjening.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Address and port to listen on; port 0 picks a free one.
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind_addr: String,
+
+    /// HMAC secret for access tokens, at least 32 bytes. Default: generated once and kept
+    /// in `<data dir>/jwt-secret`. Set it explicitly when several processes serve one database.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Folder for the generated secret and the embedded database.
+    #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Where emails are written as `.eml` files when no SMTP server is configured.
+    #[arg(
+        long,
+        env = "MAILBOX_DIR",
+        default_value = "./data/mailbox",
+        global = true
+    )]
+    pub mailbox_dir: PathBuf,
+
+    /// SMTP server for emails, e.g. `smtp://localhost:1025`. Unset: write to the mailbox folder.
+    #[arg(long, env = "SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Seed the demo company on an empty database. Default: on for SQLite, off for PostgreSQL.
+    #[arg(long, env = "DEMO", global = true)]
+    pub demo: Option<bool>,
+
+    /// Browser origins allowed by CORS, comma-separated (none by default).
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+
+    /// `text` or `json` log lines.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600, global = true)]
+    pub token_ttl_seconds: u64,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "WORKERS", global = true)]
+    pub workers: Option<usize>,
+
+    /// Largest number of database connections in the pool.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10, global = true)]
+    pub database_pool_size: u32,
+}
+
+impl Config {
+    /// The defaults, without reading flags or the environment (for tests and tools).
+    pub fn defaults() -> Config {
+        Config {
+            database_url: "./data/selvbetjening.db".to_owned(),
+            bind_addr: "127.0.0.1:8080".to_owned(),
+            jwt_secret: None,
+            data_dir: PathBuf::from("./data"),
+            mailbox_dir: PathBuf::from("./data/mailbox"),
+            smtp_url: None,
+            demo: None,
+            cors_origins: Vec::new(),
+            log_format: LogFormat::Text,
+            token_ttl_seconds: 3600,
+            workers: None,
+            database_pool_size: 10,
+        }
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        persistence::Backend::of_url(&self.database_url) == persistence::Backend::Sqlite
+    }
+
+    /// The demo company is seeded by default only on the embedded database.
+    pub fn demo_enabled(&self) -> bool {
+        self.demo.unwrap_or_else(|| self.is_embedded())
+    }
+}

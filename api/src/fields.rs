@@ -1,0 +1,60 @@
+//! Collects every field error of a request before answering, never stopping at the first.
+
+use domain::ValueError;
+
+use crate::error::{ApiError, FieldError};
+
+#[derive(Debug, Default)]
+pub struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    pub fn new() -> Self {
+        Fields::default()
+    }
+
+    /// Keeps a parsed value, or records why it is invalid at `pointer`.
+    pub fn check<T>(&mut self, pointer: &str, parsed: Result<T, ValueError>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(err) => {
+                self.errors
+                    .push(FieldError::new(pointer, err.code, err.message));
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, pointer: impl Into<String>, code: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(pointer, code, message));
+    }
+
+    /// Adds a garde report's errors, with garde's paths turned into JSON pointers.
+    pub fn garde(&mut self, report: Result<(), garde::Report>) {
+        if let Err(report) = report {
+            for (path, error) in report.iter() {
+                let pointer: String = path
+                    .to_string()
+                    .split('.')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| format!("/{s}"))
+                    .collect();
+                self.errors.push(FieldError::new(
+                    pointer,
+                    "invalid_value",
+                    error.message().to_string(),
+                ));
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The 422 with every error collected.
+    pub fn into_error(self) -> ApiError {
+        ApiError::validation(self.errors)
+    }
+}

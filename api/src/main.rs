@@ -1,0 +1,73 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use selvbetjening::cli::{Cli, Command};
+use selvbetjening::{Application, demo, startup};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    selvbetjening::telemetry::init(cli.config.log_format);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(async move {
+            let app = Application::build(config.clone()).await?;
+            let host = config
+                .bind_addr
+                .rsplit_once(':')
+                .map_or("127.0.0.1", |(h, _)| h);
+            let host = if host == "0.0.0.0" || host == "[::]" {
+                "localhost"
+            } else {
+                host
+            };
+            let base = format!("http://{host}:{}", app.port());
+            if demo::exists(&app.state().store)? {
+                println!("{}", demo::banner(&base));
+            } else {
+                println!("\n  Selvbetjening is running: {base}/swagger-ui/\n");
+            }
+            app.run_until_stopped().await?;
+            Ok(())
+        }),
+        Command::Migrate => {
+            startup::open_store(&config)?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let store = startup::open_store(&config)?;
+            if demo::exists(&store)? {
+                println!("the demo company exists already");
+            } else {
+                demo::seed(&store)?;
+                println!("seeded the demo company");
+            }
+            println!("{}", demo::banner(&format!("http://{}", config.bind_addr)));
+            Ok(())
+        }
+        Command::CreateUser {
+            email,
+            password,
+            role,
+            company,
+        } => {
+            let id = selvbetjening::cli::create_user(&config, &email, &password, &role, company)?;
+            println!("created user {id}");
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", selvbetjening::openapi::document_json());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The OpenAPI 3.1 document, collected from the handlers' own `#[utoipa::path]`
+//! attributes, plus the rules every operation shares (security schemes, the standard
+//! problem responses). `selvbetjening openapi` prints it; `openapi/openapi.json` is it.
+
+use actix_web::App;
+use serde_json::json;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi as _};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, PROBLEM_JSON, Problem};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Selvbetjening API",
+        description = "The business self-service portal of a Danish mobile operator: a company's \
+            administrator creates subscriptions for employees (plan, mobile package, a new or ported-in \
+            number), reviews a priced draft, and confirms it.\n\n\
+            Authenticate with `POST /auth/token` (the **Authorize** button accepts a username and password, \
+            or a pasted bearer token). Money is integer øre ex VAT; times are UTC (RFC 3339); ids are UUIDv7. \
+            Errors are RFC 9457 problem documents with a stable `code`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "auth", description = "Access tokens"),
+        (name = "catalog", description = "Plans and mobile packages"),
+        (name = "operator", description = "The operator's back office: companies, users, API clients, number pools"),
+        (name = "health", description = "Liveness and readiness"),
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&SecuritySchemes),
+)]
+struct ApiDoc;
+
+/// The complete document, as the server serves it.
+pub fn document() -> OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    StandardProblems.modify(&mut api);
+    api
+}
+
+/// The document as pretty JSON with a trailing newline (the committed file's form).
+pub fn document_json() -> String {
+    let mut text = document().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::Password(Password::new("/auth/token", Scopes::new()))],
+                "Log in with an email and password; Swagger UI fetches the token.",
+            )),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Paste an access token from `POST /auth/token`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Operations any authenticated role may call: they never answer 403.
+const ANY_ROLE: &[&str] = &["list_plans", "list_mobile_packages"];
+/// Operations that touch no database.
+const NO_DATABASE: &[&str] = &["health_live"];
+
+/// Adds the problem responses every operation of a kind can give, so none is forgotten:
+/// 401/403 where a token is needed, 400/413/415/422 where a body is read, 404 where the
+/// path names an object, 422 for query parameters, 500 and 503 where the database is used.
+struct StandardProblems;
+
+impl StandardProblems {
+    fn responses() -> Vec<(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    )> {
+        // (component name, status, code, title, detail)
+        vec![
+            (
+                "BadRequest",
+                "400",
+                "malformed_json",
+                "The request is malformed",
+                "the body is not valid JSON: EOF while parsing an object at line 1 column 9",
+            ),
+            (
+                "Unauthorized",
+                "401",
+                "unauthorized",
+                "Authentication is required",
+                "the access token is invalid or expired",
+            ),
+            (
+                "Forbidden",
+                "403",
+                "forbidden",
+                "Your role may not do this",
+                "this route is for the operator's staff",
+            ),
+            (
+                "NotFound",
+                "404",
+                "not_found",
+                "Not found",
+                "the company was not found",
+            ),
+            (
+                "PayloadTooLarge",
+                "413",
+                "payload_too_large",
+                "The request body is too large",
+                "request bodies may be at most 64 KiB",
+            ),
+            (
+                "UnsupportedMediaType",
+                "415",
+                "unsupported_media_type",
+                "Unsupported media type",
+                "the body is text/plain; send application/json",
+            ),
+            (
+                "ValidationFailed",
+                "422",
+                "validation_failed",
+                "The request has invalid fields",
+                "1 field is invalid",
+            ),
+            (
+                "InternalError",
+                "500",
+                "internal_error",
+                "Internal error",
+                "something went wrong on our side; quote the request_id when reporting it",
+            ),
+            (
+                "ServiceUnavailable",
+                "503",
+                "service_unavailable",
+                "The service is unavailable",
+                "the service cannot reach its database; try again shortly",
+            ),
+        ]
+    }
+
+    fn component(status: &str, code: &str, title: &str, detail: &str) -> Response {
+        let status_number: u16 = status.parse().unwrap_or(500);
+        let mut example = json!({
+            "type": format!("urn:selvbetjening:problem:{code}"),
+            "title": title,
+            "status": status_number,
+            "detail": detail,
+            "code": code,
+            "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+        });
+        if code == "validation_failed" {
+            example["errors"] = json!([{"pointer": "/cvr", "code": "cvr_checksum", "message": "the CVR number's check digit is wrong"}]);
+        }
+        ResponseBuilder::new()
+            .description(title)
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .example(Some(example))
+                    .build(),
+            )
+            .build()
+    }
+
+    fn add(operation: &mut Operation, status: &str, component: &str) {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(component)));
+    }
+}
+
+impl Modify for StandardProblems {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, status, code, title, detail) in Self::responses() {
+            components.responses.insert(
+                name.to_owned(),
+                RefOr::T(Self::component(status, code, title, detail)),
+            );
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let id = operation.operation_id.clone().unwrap_or_default();
+                let secured = operation.security.as_ref().is_some_and(|s| {
+                    !s.is_empty() && serde_json::to_value(s).is_ok_and(|v| v != json!([{}]))
+                });
+                let params = operation.parameters.clone().unwrap_or_default();
+                let in_path = params.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path)));
+                let in_query = params.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)));
+                if operation.request_body.is_some() {
+                    Self::add(operation, "400", "BadRequest");
+                    Self::add(operation, "413", "PayloadTooLarge");
+                    Self::add(operation, "415", "UnsupportedMediaType");
+                    Self::add(operation, "422", "ValidationFailed");
+                }
+                if secured {
+                    Self::add(operation, "401", "Unauthorized");
+                    if !ANY_ROLE.contains(&id.as_str()) {
+                        Self::add(operation, "403", "Forbidden");
+                    }
+                }
+                if in_path {
+                    Self::add(operation, "404", "NotFound");
+                }
+                if in_query {
+                    Self::add(operation, "422", "ValidationFailed");
+                }
+                if !NO_DATABASE.contains(&id.as_str()) {
+                    Self::add(operation, "500", "InternalError");
+                    Self::add(operation, "503", "ServiceUnavailable");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The HTTP resources; each module offers its handlers to [`configure`].
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+pub mod catalog;
+pub mod health;
+pub mod operator;
+pub mod token;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    token::configure(cfg);
+    health::configure(cfg);
+    catalog::configure(cfg);
+    operator::configure(cfg);
+}
+
+/// One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> Page<T> {
+    pub fn all(items: Vec<T>) -> Self {
+        Page {
+            items,
+            next_cursor: None,
+        }
+    }
+}
+
+impl<T: ToSchema, U> From<persistence::Page<U>> for Page<T>
+where
+    T: From<U>,
+{
+    fn from(page: persistence::Page<U>) -> Self {
+        Page {
+            items: page.items.into_iter().map(T::from).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+/// Keyset pagination.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<i64>,
+}
+
+impl PageQuery {
+    /// The validated cursor and limit.
+    pub fn parse(&self) -> ApiResult<(Option<Uuid>, i64)> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        let mut errors = crate::fields::Fields::new();
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errors.push(
+                "/query/limit",
+                "out_of_range",
+                format!("limit must be between 1 and {MAX_LIMIT}"),
+            );
+        }
+        let cursor = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => match Uuid::parse_str(c) {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.push(
+                        "/query/cursor",
+                        "invalid_cursor",
+                        "cursor must be a next_cursor from a previous page",
+                    );
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok((cursor, limit))
+        } else {
+            Err(errors.into_error())
+        }
+    }
+}
+
+/// A path id that is not a UUID names nothing: 404, like any unknown id.
+pub fn path_id(raw: &str, what: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(what))
+}
+
+pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    at.and_utc()
+}

@@ -1,0 +1,335 @@
+//! `POST /auth/token`: OAuth2-style password and client-credentials grants, form-encoded
+//! (so Swagger UI's Authorize button works) or JSON. Failed logins are counted in the
+//! database per username or client and per client IP: 5 in 15 minutes, then 429.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::TimeDelta;
+use domain::user::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::{hash_secret, verify_secret};
+use crate::body::{is_json, media_type, parse_json, read_limited, unsupported_media_type};
+use crate::error::{ApiError, ApiResult};
+use crate::fields::Fields;
+use crate::state::{AppState, blocking};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(token);
+}
+
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A token request. `grant_type=password` takes `username` (the email) and `password`;
+/// `grant_type=client_credentials` takes `client_id` and `client_secret` (in the body or as
+/// HTTP Basic credentials).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"grant_type": "password", "username": "admin@nordlys.example", "password": "demo-admin-password"}))]
+pub struct TokenRequest {
+    /// `password` or `client_credentials`.
+    pub grant_type: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Accepted and ignored: a token carries its role.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzN2E0ZSJ9.c2lnbmF0dXJl", "token_type": "Bearer", "expires_in": 3600}))]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+/// Get an access token.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "create_token",
+    summary = "Get an access token (password or client credentials grant)",
+    security(()),
+    request_body(content(
+        (TokenRequest = "application/x-www-form-urlencoded"),
+        (TokenRequest = "application/json")
+    )),
+    responses(
+        (status = 200, description = "A bearer token", body = TokenResponse),
+        (status = 400, description = "Wrong username or password (`invalid_grant`), or an unknown grant type (`unsupported_grant_type`)",
+            body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:invalid_grant", "title": "The credentials were not accepted", "status": 400, "detail": "wrong username or password", "code": "invalid_grant", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 401, description = "Wrong client id or secret (`invalid_client`)",
+            body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:invalid_client", "title": "The client credentials were not accepted", "status": 401, "detail": "wrong client id or secret", "code": "invalid_client", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 429, description = "Too many failed attempts; retry after `Retry-After` seconds",
+            body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until another attempt is accepted")),
+            example = json!({"type": "urn:selvbetjening:problem:too_many_requests", "title": "Too many requests", "status": 429, "detail": "too many failed logins; try again in 840 seconds", "code": "too_many_requests", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))
+    )
+)]
+#[post("/auth/token")]
+async fn token(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let mut body = read_request(&req, payload.into_inner()).await?;
+    if let Some((id, secret)) = basic_credentials(&req) {
+        body.client_id.get_or_insert(id);
+        body.client_secret.get_or_insert(secret);
+    }
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let grant = match body.grant_type.as_str() {
+        "password" => Grant::password(&body)?,
+        "client_credentials" => Grant::client(&body)?,
+        other => {
+            return Err(ApiError::bad_request(
+                "unsupported_grant_type",
+                format!(
+                    "grant_type {other:?} is not supported; use password or client_credentials"
+                ),
+            ));
+        }
+    };
+    let (subject, role, company) = authenticate(&state, grant, &ip).await?;
+    let access_token = state.keys.issue(subject, role, company)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: state.keys.ttl_seconds(),
+        }))
+}
+
+async fn read_request(req: &HttpRequest, payload: Payload) -> ApiResult<TokenRequest> {
+    let media = media_type(req);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    match media.as_deref() {
+        Some(FORM) => {
+            let bytes = read_limited(payload, declared).await?;
+            serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+                let message = e.to_string();
+                let field = message.split('`').nth(1).unwrap_or("");
+                let (pointer, code) = if message.starts_with("unknown field") {
+                    (format!("/{field}"), "unknown_field")
+                } else if message.starts_with("missing field") {
+                    (format!("/{field}"), "required")
+                } else {
+                    (String::new(), "invalid_value")
+                };
+                ApiError::field(&pointer, code, message)
+            })
+        }
+        Some(m) if is_json(m) => parse_json(&read_limited(payload, declared).await?),
+        other => Err(unsupported_media_type(other, FORM)),
+    }
+}
+
+/// `Authorization: Basic base64(client_id:client_secret)` (RFC 6749 §2.3.1).
+fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64_decode(encoded.trim())?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+fn base64_decode(input: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(input).ok()
+}
+
+enum Grant {
+    Password { email: String, password: String },
+    Client { id: String, secret: String },
+}
+
+impl Grant {
+    fn password(body: &TokenRequest) -> ApiResult<Grant> {
+        let mut fields = Fields::new();
+        let email = required(&mut fields, "/username", body.username.as_deref());
+        let password = required(&mut fields, "/password", body.password.as_deref());
+        match (email, password) {
+            (Some(email), Some(password)) => Ok(Grant::Password {
+                email: email.trim().to_lowercase(),
+                password,
+            }),
+            _ => Err(fields.into_error()),
+        }
+    }
+
+    fn client(body: &TokenRequest) -> ApiResult<Grant> {
+        let mut fields = Fields::new();
+        let id = required(&mut fields, "/client_id", body.client_id.as_deref());
+        let secret = required(&mut fields, "/client_secret", body.client_secret.as_deref());
+        match (id, secret) {
+            (Some(id), Some(secret)) => Ok(Grant::Client {
+                id: id.trim().to_owned(),
+                secret,
+            }),
+            _ => Err(fields.into_error()),
+        }
+    }
+
+    fn subject(&self) -> String {
+        match self {
+            Grant::Password { email, .. } => format!("user:{email}"),
+            Grant::Client { id, .. } => format!("client:{id}"),
+        }
+    }
+
+    fn refusal(&self) -> ApiError {
+        use actix_web::http::StatusCode;
+        match self {
+            Grant::Password { .. } => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "The credentials were not accepted",
+                "wrong username or password",
+            ),
+            Grant::Client { .. } => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "The client credentials were not accepted",
+                "wrong client id or secret",
+            )
+            .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"selvbetjening\""),
+        }
+    }
+}
+
+fn required(fields: &mut Fields, pointer: &str, value: Option<&str>) -> Option<String> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Some(v.to_owned()),
+        _ => {
+            fields.push(
+                pointer,
+                "required",
+                "this field is required for the grant type",
+            );
+            None
+        }
+    }
+}
+
+/// The credentials' owner, or a refusal that is counted.
+async fn authenticate(
+    state: &AppState,
+    grant: Grant,
+    ip: &str,
+) -> ApiResult<(Uuid, Role, Option<Uuid>)> {
+    let subjects = [grant.subject(), format!("ip:{ip}")];
+    let now = persistence::now();
+    let window = TimeDelta::minutes(FAILURE_WINDOW_MINUTES);
+
+    let checked = subjects.clone();
+    let lookup = match &grant {
+        Grant::Password { email, .. } => Lookup::User(email.clone()),
+        Grant::Client { id, .. } => Lookup::Client(id.clone()),
+    };
+    let found = state
+        .read(move |conn| {
+            for subject in &checked {
+                let (failures, oldest) =
+                    persistence::login_failures::since(conn, subject, now - window)?;
+                if failures >= MAX_FAILURES {
+                    let retry = oldest
+                        .map(|o| (o + window - now).num_seconds().max(1))
+                        .unwrap_or(1);
+                    let retry = u64::try_from(retry).unwrap_or(1);
+                    return Err(ApiError::too_many_requests(
+                        retry,
+                        format!("too many failed logins; try again in {retry} seconds"),
+                    ));
+                }
+            }
+            lookup.find(conn)
+        })
+        .await?;
+
+    let secret = match &grant {
+        Grant::Password { password, .. } => password.clone(),
+        Grant::Client { secret, .. } => secret.clone(),
+    };
+    let stored = found.as_ref().map(|f| f.hash.clone());
+    let accepted = blocking(move || verify_secret(&secret, stored.as_deref())).await?;
+
+    match found.filter(|_| accepted) {
+        Some(owner) => {
+            let subject = subjects[0].clone();
+            state
+                .write(move |conn| Ok(persistence::login_failures::clear(conn, &subject)?))
+                .await?;
+            Ok((owner.id, owner.role, owner.company))
+        }
+        None => {
+            state
+                .write(move |conn| {
+                    let refs: Vec<&str> = subjects.iter().map(String::as_str).collect();
+                    persistence::login_failures::prune(conn, now - window)?;
+                    Ok(persistence::login_failures::record(conn, &refs, now)?)
+                })
+                .await?;
+            Err(grant.refusal())
+        }
+    }
+}
+
+enum Lookup {
+    User(String),
+    Client(String),
+}
+
+struct Owner {
+    id: Uuid,
+    role: Role,
+    company: Option<Uuid>,
+    hash: String,
+}
+
+impl Lookup {
+    fn find(self, conn: &mut persistence::DbConnection) -> ApiResult<Option<Owner>> {
+        Ok(match self {
+            Lookup::User(email) => {
+                persistence::users::find_by_email(conn, &email)?.map(|(user, hash)| Owner {
+                    id: user.id,
+                    role: user.role,
+                    company: user.company_id,
+                    hash,
+                })
+            }
+            Lookup::Client(id) => match Uuid::parse_str(&id) {
+                Ok(id) => persistence::clients::find(conn, id)?.map(|(client, hash)| Owner {
+                    id: client.id,
+                    role: client.role,
+                    company: Some(client.company_id),
+                    hash,
+                }),
+                Err(_) => None,
+            },
+        })
+    }
+}
+
+/// Hashes a new password; used by every place that creates a login.
+pub async fn hash(password: String) -> ApiResult<String> {
+    blocking(move || hash_secret(&password)).await?
+}

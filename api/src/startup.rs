@@ -1,0 +1,192 @@
+//! Builds the application: storage, keys, the HTTP server on a bound port.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{Method, header};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use persistence::Store;
+use persistence::db::PoolOptions;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::Keys;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::fallback::{RouteTable, fallback};
+use crate::state::AppState;
+use crate::telemetry::{RequestSpan, request_id};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+/// Opens the database and brings its schema up to date.
+pub fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let options = PoolOptions {
+        max_size: config.database_pool_size,
+        ..PoolOptions::default()
+    };
+    let store = Store::open(&config.database_url, &options)
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {}", error_chain(&e)))?;
+    let applied = store
+        .migrate()
+        .map_err(|e| anyhow::anyhow!("migrations failed: {}", error_chain(&e)))?;
+    for name in applied {
+        tracing::info!(migration = %name, "migration applied");
+    }
+    Ok(store)
+}
+
+/// `a: b: c` from an error and its sources.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The signing secret: configured, or generated once and kept in the data folder.
+fn jwt_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &config.jwt_secret {
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let path = config.data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(existing.trim().as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let secret = crate::auth::random_secret().map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_private(&path, &secret)?;
+    tracing::info!(path = %path.display(), "generated a JWT secret");
+    Ok(secret.into_bytes())
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let store = open_store(&config)?;
+        let keys = Keys::new(&jwt_secret(&config)?, config.token_ttl_seconds)?;
+        if config.demo_enabled() && crate::demo::seed_if_empty(&store)? {
+            tracing::info!("seeded the demo company");
+        }
+        let listener = TcpListener::bind(&config.bind_addr)
+            .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            store,
+            keys: Arc::new(keys),
+            config: Arc::new(config),
+        };
+        let server = server(state.clone(), listener)?;
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600)
+        // A disallowed origin gets no CORS headers (the browser then refuses), not an error:
+        // server-to-server callers that send an Origin still work.
+        .block_on_origin_mismatch(false);
+    for origin in origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    let document = crate::openapi::document();
+    let table = web::Data::new(RouteTable::from_document(&document));
+    let workers = state.config.workers;
+    let origins = state.config.cors_origins.clone();
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .configure(crate::routes::configure)
+            .split_for_parts();
+        app.app_data(data.clone())
+            .app_data(table.clone())
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|_, _| ApiError::not_found("the object").into()),
+            )
+            .service(
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/api-docs/openapi.json", document.clone()),
+            )
+            .route(
+                "/swagger-ui",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header((header::LOCATION, "/swagger-ui/"))
+                        .finish()
+                }),
+            )
+            .default_service(web::to(fallback))
+            .wrap(cors(&origins))
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .wrap(from_fn(request_id))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

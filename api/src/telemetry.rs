@@ -1,0 +1,102 @@
+//! Logs and request ids: one place sets up tracing, accepts or generates `X-Request-Id`,
+//! echoes it, and puts it into every problem document and log line of the request.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+use crate::error::ApiError;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request's id, as accepted from the client or generated.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Starts logging once per process: JSON lines when asked, readable text otherwise.
+/// `RUST_LOG` filters; the default is `info`.
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// A client's id is kept when it is short, visible ASCII; anything else is replaced.
+fn accepted(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let ok = !text.is_empty() && text.len() <= 128 && text.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| text.to_owned())
+}
+
+/// Middleware: the request id, echoed in `X-Request-Id` and written into problem documents.
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(accepted)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let response = next.call(req).await?;
+    let api_error = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>());
+    let mut response = match api_error {
+        Some(err) => {
+            let rendered = err.render(Some(&id));
+            response.into_response(rendered).map_into_right_body()
+        }
+        None => response.map_into_left_body(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(response)
+}
+
+/// The root span of each request carries our request id, not a second one.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            route = %route,
+            path = %request.path(),
+            request_id = %id,
+            status = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        DefaultRootSpanBuilder::on_request_end(span.clone(), outcome);
+        if let Ok(response) = outcome {
+            let status = response.status().as_u16();
+            span.record("status", status);
+            span.in_scope(|| tracing::info!(status, "request finished"));
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Number porting ("nummerflytning"): moving an employee's existing number from the
+//! donor operator to us. No number is ported without its owner's explicit consent
+//! (Teleloven §28 a): the owner signs a power of attorney, which goes to the donor.
+
+use chrono::NaiveDate;
+
+use crate::TransitionError;
+use crate::calendar::previous_working_day_before;
+
+string_enum! {
+    /// Where a number port is.
+    pub enum PortStatus (code = "port_status_invalid", what = "port status") {
+        /// The owner has been asked to sign the power of attorney.
+        AwaitingSignature = "awaiting_signature",
+        /// The owner signed; the request can go to the donor.
+        Signed = "signed",
+        /// The donor has the request and has not answered.
+        Submitted = "submitted",
+        /// The donor agreed to a port date.
+        Accepted = "accepted",
+        /// The donor refused; see its [`RejectionCode`].
+        Rejected = "rejected",
+        /// The number is ours.
+        Completed = "completed",
+        /// The owner never signed.
+        Expired = "expired",
+        /// Withdrawn by the admin.
+        Cancelled = "cancelled",
+    }
+}
+
+string_enum! {
+    /// What can happen to a number port.
+    pub enum PortEvent (code = "port_event_invalid", what = "port event") {
+        Sign = "sign",
+        Submit = "submit",
+        Accept = "accept",
+        Reject = "reject",
+        /// The admin corrected the owner or number after a rejection.
+        Correct = "correct",
+        Complete = "complete",
+        Expire = "expire",
+        Cancel = "cancel",
+    }
+}
+
+string_enum! {
+    /// Why a donor operator refused a port.
+    pub enum RejectionCode (code = "rejection_code_invalid", what = "rejection code") {
+        /// The name on the power of attorney is not the owner the donor has on
+        /// record: the commonest rejection.
+        OwnerMismatch = "owner_mismatch",
+        /// The donor has no such number.
+        NumberUnknown = "number_unknown",
+        /// The number is not in service at the donor.
+        NumberInactive = "number_inactive",
+        /// Anything else; the donor's text says what.
+        Other = "other",
+    }
+}
+
+impl PortStatus {
+    pub fn apply(self, event: PortEvent) -> Result<PortStatus, TransitionError> {
+        use PortEvent as E;
+        use PortStatus as S;
+        let refused = || {
+            Err(TransitionError::new(
+                "number port",
+                self.as_str(),
+                event.as_str(),
+            ))
+        };
+        match (self, event) {
+            (S::AwaitingSignature, E::Sign) => Ok(S::Signed),
+            (S::AwaitingSignature, E::Expire) => Ok(S::Expired),
+            (S::Signed, E::Submit) => Ok(S::Submitted),
+            (S::Submitted, E::Accept) => Ok(S::Accepted),
+            (S::Submitted, E::Reject) => Ok(S::Rejected),
+            // A corrected request is a different request: the owner's consent
+            // (Teleloven §28 a) must cover it, so it needs a fresh signature.
+            (S::Rejected, E::Correct) => Ok(S::AwaitingSignature),
+            (S::Accepted, E::Complete) => Ok(S::Completed),
+            // Whether the port date still allows it is `may_cancel`'s question.
+            (
+                S::AwaitingSignature | S::Signed | S::Submitted | S::Rejected | S::Accepted,
+                E::Cancel,
+            ) => Ok(S::Cancelled),
+            (
+                S::AwaitingSignature,
+                E::Submit | E::Accept | E::Reject | E::Correct | E::Complete,
+            )
+            | (S::Signed, E::Sign | E::Accept | E::Reject | E::Correct | E::Complete | E::Expire)
+            | (S::Submitted, E::Sign | E::Submit | E::Correct | E::Complete | E::Expire)
+            | (S::Accepted, E::Sign | E::Submit | E::Accept | E::Reject | E::Correct | E::Expire)
+            | (
+                S::Rejected,
+                E::Sign | E::Submit | E::Accept | E::Reject | E::Complete | E::Expire,
+            )
+            | (S::Completed | S::Expired | S::Cancelled, _) => refused(),
+        }
+    }
+
+    /// Whether the port has ended, one way or the other.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            PortStatus::Completed | PortStatus::Expired | PortStatus::Cancelled
+        )
+    }
+}
+
+/// Whether the admin may still cancel a port today (a Danish calendar date). From
+/// the Danish working day before the port date on, the donor is already moving the
+/// number, so a cancellation is refused. Before a port date is agreed it is allowed.
+pub fn may_cancel(today_in_denmark: NaiveDate, port_date: Option<NaiveDate>) -> bool {
+    match port_date {
+        None => true,
+        Some(port_date) => today_in_denmark < previous_working_day_before(port_date),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{assert_every_pair, from_str_value};
+    use rstest::rstest;
+
+    use PortEvent as E;
+    use PortStatus as S;
+
+    const ALLOWED: [(PortStatus, PortEvent, PortStatus); 12] = [
+        (S::AwaitingSignature, E::Sign, S::Signed),
+        (S::Signed, E::Submit, S::Submitted),
+        (S::Submitted, E::Accept, S::Accepted),
+        (S::Submitted, E::Reject, S::Rejected),
+        (S::Rejected, E::Correct, S::AwaitingSignature),
+        (S::AwaitingSignature, E::Expire, S::Expired),
+        (S::Accepted, E::Complete, S::Completed),
+        (S::AwaitingSignature, E::Cancel, S::Cancelled),
+        (S::Signed, E::Cancel, S::Cancelled),
+        (S::Submitted, E::Cancel, S::Cancelled),
+        (S::Rejected, E::Cancel, S::Cancelled),
+        (S::Accepted, E::Cancel, S::Cancelled),
+    ];
+
+    #[rstest]
+    #[case::the_owner_signs(S::AwaitingSignature, E::Sign, S::Signed)]
+    #[case::a_signed_request_goes_to_the_donor(S::Signed, E::Submit, S::Submitted)]
+    #[case::the_donor_accepts(S::Submitted, E::Accept, S::Accepted)]
+    #[case::the_donor_rejects(S::Submitted, E::Reject, S::Rejected)]
+    #[case::a_corrected_request_needs_a_fresh_signature(
+        S::Rejected,
+        E::Correct,
+        S::AwaitingSignature
+    )]
+    #[case::an_unsigned_request_expires(S::AwaitingSignature, E::Expire, S::Expired)]
+    #[case::an_accepted_port_completes(S::Accepted, E::Complete, S::Completed)]
+    fn an_allowed_port_event_leads_to_the_next_state(
+        #[case] from: PortStatus,
+        #[case] event: PortEvent,
+        #[case] to: PortStatus,
+    ) {
+        assert_eq!(from.apply(event), Ok(to));
+    }
+
+    #[rstest]
+    #[case(S::AwaitingSignature)]
+    #[case(S::Signed)]
+    #[case(S::Submitted)]
+    #[case(S::Rejected)]
+    #[case(S::Accepted)]
+    fn a_port_that_has_not_ended_can_be_cancelled(#[case] from: PortStatus) {
+        assert_eq!(from.apply(E::Cancel), Ok(S::Cancelled));
+    }
+
+    #[rstest]
+    #[case(S::Completed)]
+    #[case(S::Expired)]
+    #[case(S::Cancelled)]
+    fn a_port_that_has_ended_cannot_be_cancelled(#[case] from: PortStatus) {
+        assert_eq!(
+            from.apply(E::Cancel),
+            Err(TransitionError::new("number port", from.as_str(), "cancel"))
+        );
+    }
+
+    #[test]
+    fn every_other_state_and_event_pair_is_refused_naming_both() {
+        assert_every_pair(
+            "number port",
+            &PortStatus::ALL,
+            &PortEvent::ALL,
+            &ALLOWED,
+            PortStatus::apply,
+            PortStatus::as_str,
+            PortEvent::as_str,
+        );
+    }
+
+    #[test]
+    fn a_refusal_reads_as_a_sentence() {
+        assert_eq!(
+            S::Completed.apply(E::Cancel).unwrap_err().to_string(),
+            "cannot cancel when the number port is completed"
+        );
+    }
+
+    #[test]
+    fn completed_expired_and_cancelled_are_the_final_states() {
+        let finals: Vec<PortStatus> = PortStatus::ALL
+            .into_iter()
+            .filter(PortStatus::is_final)
+            .collect();
+        assert_eq!(finals, [S::Completed, S::Expired, S::Cancelled]);
+    }
+
+    #[test]
+    fn every_port_status_event_and_rejection_code_reads_back_from_its_name() {
+        for status in PortStatus::ALL {
+            assert_eq!(status.as_str().parse::<PortStatus>(), Ok(status));
+            assert_eq!(
+                from_str_value::<PortStatus>(status.as_str()).unwrap(),
+                status
+            );
+        }
+        for event in PortEvent::ALL {
+            assert_eq!(event.as_str().parse::<PortEvent>(), Ok(event));
+            assert_eq!(from_str_value::<PortEvent>(event.as_str()).unwrap(), event);
+        }
+        for code in RejectionCode::ALL {
+            assert_eq!(code.as_str().parse::<RejectionCode>(), Ok(code));
+            assert_eq!(
+                from_str_value::<RejectionCode>(code.as_str()).unwrap(),
+                code
+            );
+        }
+        let names: Vec<&str> = RejectionCode::ALL
+            .iter()
+            .map(RejectionCode::as_str)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "owner_mismatch",
+                "number_unknown",
+                "number_inactive",
+                "other"
+            ]
+        );
+        assert_eq!(
+            "busy".parse::<RejectionCode>().unwrap_err().code,
+            "rejection_code_invalid"
+        );
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_port_without_a_port_date_may_be_cancelled() {
+        assert!(may_cancel(date(2026, 3, 10), None));
+    }
+
+    #[test]
+    fn a_port_may_be_cancelled_until_the_working_day_before_its_date() {
+        // Port on Thursday 12 March 2026; the working day before is Wednesday 11.
+        assert!(may_cancel(date(2026, 3, 10), Some(date(2026, 3, 12))));
+    }
+
+    #[test]
+    fn cancelling_is_refused_on_the_working_day_before_the_port_date() {
+        assert!(!may_cancel(date(2026, 3, 11), Some(date(2026, 3, 12))));
+    }
+
+    #[test]
+    fn cancelling_is_refused_on_and_after_the_port_date() {
+        assert!(!may_cancel(date(2026, 3, 12), Some(date(2026, 3, 12))));
+        assert!(!may_cancel(date(2026, 3, 13), Some(date(2026, 3, 12))));
+    }
+
+    #[test]
+    fn the_working_day_before_a_monday_port_is_the_friday() {
+        // Port on Monday 16 March 2026: refused from Friday 13 March, so the weekend
+        // before does not count either.
+        assert!(may_cancel(date(2026, 3, 12), Some(date(2026, 3, 16))));
+        assert!(!may_cancel(date(2026, 3, 13), Some(date(2026, 3, 16))));
+        assert!(!may_cancel(date(2026, 3, 14), Some(date(2026, 3, 16))));
+    }
+
+    #[test]
+    fn the_working_day_before_the_port_date_skips_easter() {
+        // Port on Tuesday 7 April 2026, after Easter Monday: the working day before
+        // is Wednesday 1 April (Maundy Thursday to Easter Monday are holidays).
+        assert!(may_cancel(date(2026, 3, 31), Some(date(2026, 4, 7))));
+        assert!(!may_cancel(date(2026, 4, 1), Some(date(2026, 4, 7))));
+    }
+}

@@ -1,0 +1,98 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::company::{Cvr, EmailDomain};
+use domain::text::CompanyName;
+use uuid::Uuid;
+
+use crate::error::uuid;
+use crate::schema::companies;
+use crate::{DbConnection, Error, Page, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    pub id: Uuid,
+    pub cvr: Cvr,
+    pub name: CompanyName,
+    pub email_domain: EmailDomain,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    pub cvr: Cvr,
+    pub name: CompanyName,
+    pub email_domain: EmailDomain,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = companies)]
+struct CompanyRow {
+    id: String,
+    cvr: String,
+    name: String,
+    email_domain: String,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<CompanyRow> for Company {
+    type Error = Error;
+    fn try_from(row: CompanyRow) -> Result<Self> {
+        Ok(Company {
+            id: uuid("companies.id", &row.id)?,
+            cvr: Cvr::parse(&row.cvr).map_err(|_| Error::corrupt("companies.cvr", &row.cvr))?,
+            name: CompanyName::parse(&row.name)
+                .map_err(|_| Error::corrupt("companies.name", &row.name))?,
+            email_domain: EmailDomain::parse(&row.email_domain)
+                .map_err(|_| Error::corrupt("companies.email_domain", &row.email_domain))?,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Registers a company. A CVR already registered is a conflict.
+pub fn insert(conn: &mut DbConnection, new: &NewCompany) -> Result<Company> {
+    let row = CompanyRow {
+        id: crate::new_id().to_string(),
+        cvr: new.cvr.as_str().to_owned(),
+        name: new.name.as_str().to_owned(),
+        email_domain: new.email_domain.as_str().to_owned(),
+        created_at: crate::now(),
+    };
+    diesel::insert_into(companies::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(|e| Error::on_duplicate(e, "cvr"))?;
+    row.try_into()
+}
+
+pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<Company> {
+    companies::table
+        .find(id.to_string())
+        .select(CompanyRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+pub fn exists(conn: &mut DbConnection, id: Uuid) -> Result<bool> {
+    let n: i64 = companies::table
+        .filter(companies::id.eq(id.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn list(conn: &mut DbConnection, after: Option<Uuid>, limit: i64) -> Result<Page<Company>> {
+    let mut query = companies::table
+        .select(CompanyRow::as_select())
+        .order(companies::id.asc())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(companies::id.gt(after.to_string()));
+    }
+    let rows = query.limit(limit + 1).load(conn)?;
+    Page::from_overfetch(rows, limit, |r| r.id.clone()).try_map(Company::try_from)
+}
+
+pub fn count(conn: &mut DbConnection) -> Result<i64> {
+    Ok(companies::table.count().get_result(conn)?)
+}

@@ -1,0 +1,275 @@
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::{Error, Result};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// One connection type for both backends: queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend is chosen from the URL's scheme, never by trying each driver in turn:
+    /// a PostgreSQL URL with a wrong password must report that, not open a SQLite file
+    /// named after the URL.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A SQLite location from a URL (`sqlite://path`, `sqlite:path`) or a plain path.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl Manager {
+    fn establish(&self) -> std::result::Result<DbConnection, diesel::r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConnection::Postgres)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(sqlite_path(&self.url))
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside the one writer; busy_timeout makes a second
+                // writer wait instead of failing; foreign keys are off in SQLite by default.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> std::result::Result<DbConnection, Self::Error> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> std::result::Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+pub type Conn = PooledConnection<Manager>;
+
+/// The connection pool and what it was opened on.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<Manager>,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 10,
+            connection_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Store {
+    /// Opens the pool. The first connection is made here, so a wrong URL or password is
+    /// reported now, with the driver's own words.
+    pub fn open(url: &str, options: &PoolOptions) -> Result<Store> {
+        let backend = Backend::of_url(url);
+        if backend == Backend::Sqlite {
+            let path = Path::new(sqlite_path(url));
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| Error::Unavailable(Box::new(e)))?;
+            }
+        }
+        let manager = Manager {
+            url: url.to_owned(),
+            backend,
+        };
+        let first = manager
+            .establish()
+            .map_err(|e| Error::Unavailable(Box::new(e)))?;
+        drop(first);
+        let pool = Pool::builder()
+            .max_size(options.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(options.connection_timeout)
+            .build(manager)?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn conn(&self) -> Result<Conn> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Connections in the pool: (open, idle).
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> Result<()> {
+        let mut conn = self.conn()?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    /// Runs the pending migrations and returns their names. On PostgreSQL an advisory lock
+    /// makes several processes starting at once take turns.
+    pub fn migrate(&self) -> Result<Vec<String>> {
+        let mut conn = self.conn()?;
+        let done = match &mut *conn {
+            DbConnection::Postgres(pg) => {
+                pg.batch_execute("SELECT pg_advisory_lock(7315001)")?;
+                let result = pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
+                pg.batch_execute("SELECT pg_advisory_unlock(7315001)")?;
+                result
+            }
+            DbConnection::Sqlite(lite) => lite.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
+        };
+        done.map_err(Error::Migration)
+    }
+
+    /// Reverts every migration (used to prove each `down.sql` undoes its `up.sql`).
+    pub fn revert_all(&self) -> Result<Vec<String>> {
+        let mut conn = self.conn()?;
+        let done = match &mut *conn {
+            DbConnection::Postgres(pg) => pg.revert_all_migrations(POSTGRES_MIGRATIONS).map(names),
+            DbConnection::Sqlite(lite) => lite.revert_all_migrations(SQLITE_MIGRATIONS).map(names),
+        };
+        done.map_err(Error::Migration)
+    }
+
+    /// Runs `f` in one write transaction on a pooled connection.
+    pub fn write<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        write(&mut *self.conn()?, f)
+    }
+
+    /// Runs `f` in one read transaction on a pooled connection.
+    pub fn read<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        read(&mut *self.conn()?, f)
+    }
+}
+
+fn names<M: std::fmt::Display>(done: Vec<M>) -> Vec<String> {
+    done.iter().map(ToString::to_string).collect()
+}
+
+/// One write transaction. On SQLite it starts with `BEGIN IMMEDIATE`: the write lock is
+/// taken up front, so two writers queue on `busy_timeout` instead of one failing with
+/// "database is locked" when it upgrades a read lock.
+pub fn write<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<Error>,
+{
+    let begun = match conn {
+        DbConnection::Sqlite(lite) => {
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")
+        }
+        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg),
+    };
+    begun.map_err(Error::from)?;
+    finish(conn, f)
+}
+
+/// One read transaction: the reads see one consistent state.
+pub fn read<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<Error>,
+{
+    <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
+        .map_err(Error::from)?;
+    finish(conn, f)
+}
+
+fn finish<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<Error>,
+{
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+                .map_err(Error::from)?;
+            Ok(value)
+        }
+        Err(err) => {
+            if let Err(rollback) =
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(err)
+        }
+    }
+}

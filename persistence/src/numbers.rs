@@ -1,0 +1,117 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::number::{DanishNumber, NumberState};
+use uuid::Uuid;
+
+use crate::error::uuid;
+use crate::schema::numbers;
+use crate::{DbConnection, Error, Result};
+
+/// A number in a pool: a company's own (`company_id`) or the operator's (`None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolNumber {
+    pub id: Uuid,
+    pub number: DanishNumber,
+    pub company_id: Option<Uuid>,
+    pub state: NumberState,
+    pub reserved_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = numbers)]
+struct NumberRow {
+    id: String,
+    number: String,
+    company_id: Option<String>,
+    state: String,
+    reserved_until: Option<NaiveDateTime>,
+    reserved_by: Option<String>,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<NumberRow> for PoolNumber {
+    type Error = Error;
+    fn try_from(row: NumberRow) -> Result<Self> {
+        Ok(PoolNumber {
+            id: uuid("numbers.id", &row.id)?,
+            number: DanishNumber::parse(&row.number)
+                .map_err(|_| Error::corrupt("numbers.number", &row.number))?,
+            company_id: row
+                .company_id
+                .as_deref()
+                .map(|c| uuid("numbers.company_id", c))
+                .transpose()?,
+            state: row
+                .state
+                .parse()
+                .map_err(|_| Error::corrupt("numbers.state", &row.state))?,
+            reserved_until: row.reserved_until,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Which of these numbers are already known, in any pool or state.
+pub fn existing(conn: &mut DbConnection, candidates: &[DanishNumber]) -> Result<Vec<String>> {
+    let wanted: Vec<&str> = candidates.iter().map(DanishNumber::as_str).collect();
+    let mut found = Vec::new();
+    // Chunked: SQLite caps the number of bound parameters per statement.
+    for chunk in wanted.chunks(500) {
+        found.extend(
+            numbers::table
+                .filter(numbers::number.eq_any(chunk))
+                .select(numbers::number)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// Adds free numbers to a pool (`company_id: None` is the operator's). A number already
+/// known anywhere is a conflict; call [`existing`] first to name them.
+pub fn add_to_pool(
+    conn: &mut DbConnection,
+    company_id: Option<Uuid>,
+    new_numbers: &[DanishNumber],
+) -> Result<Vec<PoolNumber>> {
+    let now = crate::now();
+    let rows: Vec<NumberRow> = new_numbers
+        .iter()
+        .map(|n| NumberRow {
+            id: crate::new_id().to_string(),
+            number: n.as_str().to_owned(),
+            company_id: company_id.map(|c| c.to_string()),
+            state: NumberState::Available.as_str().to_owned(),
+            reserved_until: None,
+            reserved_by: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    // One statement per row: batch inserts are not available through a multi-backend
+    // connection, and the caller's transaction makes this one unit anyway.
+    for row in &rows {
+        diesel::insert_into(numbers::table)
+            .values(row)
+            .execute(conn)
+            .map_err(|e| Error::on_duplicate(e, "number"))?;
+    }
+    rows.into_iter().map(PoolNumber::try_from).collect()
+}
+
+/// How many numbers a pool holds in a state.
+pub fn count(conn: &mut DbConnection, company_id: Option<Uuid>, state: NumberState) -> Result<i64> {
+    let query = numbers::table
+        .filter(numbers::state.eq(state.as_str()))
+        .count()
+        .into_boxed();
+    let query = match company_id {
+        Some(c) => query.filter(numbers::company_id.eq(c.to_string())),
+        None => query.filter(numbers::company_id.is_null()),
+    };
+    Ok(query.get_result(conn)?)
+}

@@ -1,0 +1,108 @@
+// One schema for both backends: the SQL differs only where a backend needs it
+// (see migrations/sqlite and migrations/postgres); the columns are the same.
+
+diesel::table! {
+    companies (id) {
+        id -> Text,
+        cvr -> Text,
+        name -> Text,
+        email_domain -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        company_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        company_id -> Text,
+        name -> Text,
+        role -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plans (code) {
+        code -> Text,
+        name -> Text,
+        monthly_price_ore -> BigInt,
+        included_data_gb -> Integer,
+        free_data_sharing_cards -> Integer,
+        data_sharing_card_price_ore -> BigInt,
+        setup_fee_ore -> BigInt,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    mobile_packages (code) {
+        code -> Text,
+        name -> Text,
+        data_gb -> Integer,
+        monthly_price_ore -> BigInt,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    numbers (id) {
+        id -> Text,
+        number -> Text,
+        company_id -> Nullable<Text>,
+        state -> Text,
+        reserved_until -> Nullable<Timestamp>,
+        reserved_by -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_id -> Text,
+        actor_role -> Text,
+        company_id -> Nullable<Text>,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        subject -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> companies (company_id));
+diesel::joinable!(api_clients -> companies (company_id));
+diesel::joinable!(numbers -> companies (company_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    companies,
+    users,
+    api_clients,
+    plans,
+    mobile_packages,
+    numbers,
+    audit_events,
+    login_failures,
+);

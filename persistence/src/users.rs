@@ -1,0 +1,97 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::email::EmailAddress;
+use domain::user::Role;
+use uuid::Uuid;
+
+use crate::error::uuid;
+use crate::schema::users;
+use crate::{DbConnection, Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: EmailAddress,
+    pub role: Role,
+    pub company_id: Option<Uuid>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    email: String,
+    password_hash: String,
+    role: String,
+    company_id: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+impl UserRow {
+    fn into_user(self) -> Result<(User, String)> {
+        let user = User {
+            id: uuid("users.id", &self.id)?,
+            email: EmailAddress::parse(&self.email)
+                .map_err(|_| Error::corrupt("users.email", &self.email))?,
+            role: self
+                .role
+                .parse()
+                .map_err(|_| Error::corrupt("users.role", &self.role))?,
+            company_id: self
+                .company_id
+                .as_deref()
+                .map(|c| uuid("users.company_id", c))
+                .transpose()?,
+            created_at: self.created_at,
+        };
+        Ok((user, self.password_hash))
+    }
+}
+
+/// Creates a person who can log in. An email already in use is a conflict.
+pub fn insert(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+    password_hash: &str,
+    role: Role,
+    company_id: Option<Uuid>,
+) -> Result<User> {
+    let row = UserRow {
+        id: crate::new_id().to_string(),
+        email: email.as_str().to_owned(),
+        password_hash: password_hash.to_owned(),
+        role: role.as_str().to_owned(),
+        company_id: company_id.map(|c| c.to_string()),
+        created_at: crate::now(),
+    };
+    diesel::insert_into(users::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(|e| Error::on_duplicate(e, "email"))?;
+    Ok(row.into_user()?.0)
+}
+
+/// The user with this (already normalised) email and their password hash.
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<(User, String)>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(UserRow::into_user)
+        .transpose()
+}
+
+pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<User> {
+    Ok(users::table
+        .find(id.to_string())
+        .select(UserRow::as_select())
+        .first(conn)?
+        .into_user()?
+        .0)
+}
+
+pub fn count(conn: &mut DbConnection) -> Result<i64> {
+    Ok(users::table.count().get_result(conn)?)
+}

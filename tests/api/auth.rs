@@ -1,0 +1,513 @@
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::StatusCode;
+use rstest::rstest;
+use serde_json::{Value, json};
+
+use crate::helpers::{Db, TEST_SECRET, json_of, problem, spawn_app};
+
+#[rstest]
+#[tokio::test]
+async fn a_password_grant_returns_a_bearer_token_that_opens_the_api(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+
+    let response = app
+        .login(&company.admin_email, "company-password-123")
+        .await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body = json_of(response, StatusCode::OK).await;
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+
+    let token = body["access_token"].as_str().unwrap();
+    let claims = decode_claims(token);
+    assert_eq!(claims["role"], "admin");
+    assert_eq!(claims["company"], company.id);
+    assert_eq!(claims["iss"], "selvbetjening");
+    assert_eq!(claims["aud"], "selvbetjening-api");
+    for claim in ["sub", "exp", "iat", "jti"] {
+        assert!(!claims[claim].is_null(), "claim {claim}");
+    }
+    let plans = app.get("/catalog/plans", Some(token)).await;
+    assert_eq!(plans.status(), StatusCode::OK);
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_json_password_grant_works_like_the_form(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    let response = app
+        .post_json(
+            "/auth/token",
+            None,
+            &json!({"grant_type": "password", "username": company.admin_email, "password": "company-password-123"}),
+        )
+        .await;
+    let body = json_of(response, StatusCode::OK).await;
+    assert!(body["access_token"].is_string());
+}
+
+#[rstest]
+#[tokio::test]
+async fn operators_get_a_token_without_a_company_claim(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let claims = decode_claims(&operator);
+    assert_eq!(claims["role"], "operator");
+    assert!(
+        claims.get("company").is_none(),
+        "operators have no company claim: {claims}"
+    );
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_user_get_the_same_refusal(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    let wrong = problem(
+        app.login(&company.admin_email, "not-the-password").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    )
+    .await;
+    let unknown = problem(
+        app.login("nobody@nowhere.example", "whatever-password")
+            .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    )
+    .await;
+    assert_eq!(wrong["detail"], unknown["detail"]);
+}
+
+#[rstest]
+#[tokio::test]
+async fn an_unsupported_grant_type_and_missing_fields_are_refused(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let response = app
+        .client
+        .post(app.url("/auth/token"))
+        .form(&[("grant_type", "implicit")])
+        .send()
+        .await
+        .unwrap();
+    problem(response, StatusCode::BAD_REQUEST, "unsupported_grant_type").await;
+
+    let response = app
+        .client
+        .post(app.url("/auth/token"))
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .unwrap();
+    let body = problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        crate::helpers::pointers(&body),
+        vec!["/password", "/username"]
+    );
+
+    let response = app
+        .client
+        .post(app.url("/auth/token"))
+        .form(&[("grant_type", "password"), ("colour", "red")])
+        .send()
+        .await
+        .unwrap();
+    let body = problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["pointer"], "/colour");
+    assert_eq!(body["errors"][0]["code"], "unknown_field");
+
+    let response = app
+        .client
+        .post(app.url("/auth/token"))
+        .body("grant_type=password")
+        .header("content-type", "text/plain")
+        .send()
+        .await
+        .unwrap();
+    problem(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+}
+
+#[rstest]
+#[tokio::test]
+async fn the_sixth_failed_login_in_fifteen_minutes_is_rate_limited(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    for _ in 0..5 {
+        problem(
+            app.login(&company.admin_email, "wrong-password").await,
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+        )
+        .await;
+    }
+    let response = app.login(&company.admin_email, "wrong-password").await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=900).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    problem(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+
+    // Even the right password waits: the limit is on attempts, not on wrong ones only.
+    let response = app
+        .login(&company.admin_email, "company-password-123")
+        .await;
+    problem(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+
+    // The count lives in the database: a second app process on it refuses too.
+    let count: i64 = app
+        .store
+        .read(|conn| {
+            persistence::login_failures::since(
+                conn,
+                &format!("user:{}", company.admin_email),
+                persistence::now() - chrono::TimeDelta::minutes(15),
+            )
+        })
+        .map(|(n, _)| n)
+        .unwrap();
+    assert_eq!(count, 5);
+}
+
+#[rstest]
+#[tokio::test]
+async fn the_failure_limit_holds_across_two_server_processes(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    // A second server on the same database.
+    let mut config = app.config.clone();
+    config.bind_addr = "127.0.0.1:0".to_owned();
+    let second = selvbetjening::Application::build(config).await.unwrap();
+    let second_url = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+
+    for i in 0..5 {
+        let base = if i % 2 == 0 {
+            &app.address
+        } else {
+            &second_url
+        };
+        let response = app
+            .client
+            .post(format!("{base}/auth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", &company.admin_email),
+                ("password", "nope-nope-nope"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    }
+    let response = app
+        .client
+        .post(format!("{second_url}/auth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", &company.admin_email),
+            ("password", "nope-nope-nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_successful_login_clears_earlier_failures(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    for _ in 0..3 {
+        app.login(&company.admin_email, "wrong-password").await;
+    }
+    app.token(&company.admin_email, "company-password-123")
+        .await;
+    let (count, _) = app
+        .store
+        .read(|conn| {
+            persistence::login_failures::since(
+                conn,
+                &format!("user:{}", company.admin_email),
+                persistence::now() - chrono::TimeDelta::minutes(15),
+            )
+        })
+        .unwrap();
+    assert_eq!(count, 0);
+}
+
+#[rstest]
+#[tokio::test]
+async fn client_credentials_work_in_the_body_and_as_basic_auth(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    let response = app
+        .post_json(
+            &format!("/operator/companies/{}/clients", company.id),
+            Some(&operator),
+            &json!({"name": "HR-system", "role": "viewer"}),
+        )
+        .await;
+    let created = json_of(response, StatusCode::CREATED).await;
+    let id = created["client_id"].as_str().unwrap();
+    let secret = created["client_secret"].as_str().unwrap();
+    assert_eq!(secret.len(), 64);
+
+    let response = app
+        .client
+        .post(app.url("/auth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body = json_of(response, StatusCode::OK).await;
+    let claims = decode_claims(body["access_token"].as_str().unwrap());
+    assert_eq!(claims["role"], "viewer");
+    assert_eq!(claims["company"], company.id);
+    assert_eq!(claims["sub"], id);
+
+    let response = app
+        .client
+        .post(app.url("/auth/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let response = app
+        .client
+        .post(app.url("/auth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", "0".repeat(64).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Basic realm=\"selvbetjening\""
+    );
+    problem(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+}
+
+// ---- token attacks ----
+
+fn decode_claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+fn claims(overrides: Value) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = json!({
+        "sub": uuid::Uuid::now_v7().to_string(), "role": "operator", "iss": "selvbetjening",
+        "aud": "selvbetjening-api", "exp": now + 600, "iat": now, "nbf": now, "jti": "t1"
+    });
+    for (k, v) in overrides.as_object().unwrap() {
+        if v.is_null() {
+            claims.as_object_mut().unwrap().remove(k);
+        } else {
+            claims[k] = v.clone();
+        }
+    }
+    claims
+}
+
+fn sign(claims: &Value, secret: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
+}
+
+fn unsigned(header: &Value, claims: &Value) -> String {
+    format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
+#[rstest]
+#[tokio::test]
+async fn forged_and_expired_tokens_get_401(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let secret = TEST_SECRET.as_bytes();
+    let now = chrono::Utc::now().timestamp();
+    let good = sign(&claims(json!({})), secret);
+    // The control: a correctly signed token is accepted, so every refusal below is for its reason.
+    assert_eq!(
+        app.get("/operator/companies", Some(&good)).await.status(),
+        StatusCode::OK
+    );
+
+    let mut tampered = good.clone();
+    tampered.pop();
+    tampered.push(if good.ends_with('A') { 'B' } else { 'A' });
+    let (head, rest) = good.split_once('.').unwrap();
+    let (_, signature) = rest.split_once('.').unwrap();
+    let swapped_payload = format!(
+        "{head}.{}.{signature}",
+        URL_SAFE_NO_PAD
+            .encode(claims(json!({"role": "operator", "sub": "someone-else"})).to_string())
+    );
+
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "alg none",
+            unsigned(&json!({"alg": "none", "typ": "JWT"}), &claims(json!({}))),
+        ),
+        ("tampered signature", tampered),
+        ("payload swapped under a valid signature", swapped_payload),
+        (
+            "expired",
+            sign(
+                &claims(json!({"exp": now - 120, "iat": now - 800, "nbf": now - 800})),
+                secret,
+            ),
+        ),
+        (
+            "not yet valid",
+            sign(&claims(json!({"nbf": now + 600})), secret),
+        ),
+        (
+            "wrong audience",
+            sign(&claims(json!({"aud": "another-api"})), secret),
+        ),
+        ("no audience", sign(&claims(json!({"aud": null})), secret)),
+        (
+            "wrong issuer",
+            sign(&claims(json!({"iss": "someone-else"})), secret),
+        ),
+        ("no expiry", sign(&claims(json!({"exp": null})), secret)),
+        (
+            "foreign key",
+            sign(
+                &claims(json!({})),
+                b"another-secret-another-secret-another-secret",
+            ),
+        ),
+        (
+            "unknown role",
+            sign(&claims(json!({"role": "root"})), secret),
+        ),
+        (
+            "company role without company",
+            sign(&claims(json!({"role": "admin"})), secret),
+        ),
+        (
+            "HS384 instead of HS256",
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS384),
+                &claims(json!({})),
+                &EncodingKey::from_secret(secret),
+            )
+            .unwrap(),
+        ),
+        (
+            "RS256 header confusion",
+            format!(
+                "{}.{}.{}",
+                URL_SAFE_NO_PAD.encode(json!({"alg": "RS256", "typ": "JWT"}).to_string()),
+                good.split('.').nth(1).unwrap(),
+                signature
+            ),
+        ),
+        ("garbage", "not-a-token".to_owned()),
+    ];
+    for (name, token) in cases {
+        let response = app.get("/operator/companies", Some(&token)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Bearer realm=\"selvbetjening\"",
+            "{name}"
+        );
+        problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+
+    let response = app
+        .client
+        .get(app.url("/operator/companies"))
+        .header("authorization", format!("Basic {good}"))
+        .send()
+        .await
+        .unwrap();
+    problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let response = app.get("/operator/companies", None).await;
+    problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+}

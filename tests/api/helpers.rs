@@ -1,0 +1,288 @@
+//! Starts the real application on a random port over a fresh database, SQLite always and
+//! PostgreSQL when `TEST_DATABASE_URL` is set, and speaks to it over HTTP.
+
+use std::sync::Once;
+
+use diesel::{Connection, PgConnection, connection::SimpleConnection};
+use reqwest::{Response, StatusCode};
+use selvbetjening::{Application, Config};
+use serde_json::{Value, json};
+
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: persistence::Store,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            selvbetjening::telemetry::init(selvbetjening::config::LogFormat::Text);
+        }
+    });
+}
+
+/// `TEST_DATABASE_URL` with another database name.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix = match base.find("://").map(|i| i + 3) {
+        Some(start) => match base[start..].find('/') {
+            Some(slash) => &base[..start + slash],
+            None => base,
+        },
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// A fresh, empty database URL for the backend, or `None` for PostgreSQL without `TEST_DATABASE_URL`.
+pub fn fresh_database(db: Db, dir: &std::path::Path) -> Option<(String, Option<(String, String)>)> {
+    match db {
+        Db::Sqlite => Some((dir.join("test.db").display().to_string(), None)),
+        Db::Postgres => {
+            let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+                eprintln!("TEST_DATABASE_URL is not set: the PostgreSQL case does not run here");
+                return None;
+            };
+            let name = format!("selvbetjening_test_{}", uuid::Uuid::now_v7().simple());
+            let mut conn =
+                PgConnection::establish(&admin).expect("TEST_DATABASE_URL must reach PostgreSQL");
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create the test database");
+            Some((with_database(&admin, &name), Some((admin, name))))
+        }
+    }
+}
+
+pub fn test_config(database_url: String, dir: &std::path::Path) -> Config {
+    let mut config = Config::defaults();
+    config.database_url = database_url;
+    config.bind_addr = "127.0.0.1:0".to_owned();
+    config.jwt_secret = Some(TEST_SECRET.to_owned());
+    config.data_dir = dir.to_path_buf();
+    config.mailbox_dir = dir.join("mailbox");
+    config.demo = Some(false);
+    config.workers = Some(2);
+    config.database_pool_size = 8;
+    config
+}
+
+/// Starts the app; `None` when the backend is not available here.
+pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, |_| {}).await
+}
+
+pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    init_logs();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, postgres) = fresh_database(db, dir.path())?;
+    let mut config = test_config(url, dir.path());
+    adjust(&mut config);
+    let app = Application::build(config.clone())
+        .await
+        .expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let store = app.state().store.clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    Some(TestApp {
+        address,
+        client,
+        store,
+        config,
+        _dir: dir,
+        postgres,
+    })
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.postgres.take() {
+            // Dropped on another thread: this may run inside the async runtime.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut conn) = PgConnection::establish(&admin) {
+                    let _ =
+                        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A company with an admin and a viewer, created through the operator API.
+pub struct Company {
+    pub id: String,
+    pub admin: String,
+    pub viewer: String,
+    pub admin_email: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// `POST /auth/token` with a password grant, form-encoded as Swagger UI sends it.
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/auth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", email),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
+        let body: Value = response.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// Creates an operator login directly (as `selvbetjening create-user` does) and logs in.
+    pub async fn operator_token(&self) -> String {
+        let email = format!(
+            "operator-{}@selvbetjening.example",
+            uuid::Uuid::now_v7().simple()
+        );
+        let password = "operator-password-123";
+        selvbetjening::cli::create_user(&self.config, &email, password, "operator", None)
+            .expect("create operator");
+        self.token(&email, password).await
+    }
+
+    /// Registers a company with the given CVR and an admin and a viewer.
+    pub async fn company_with_cvr(&self, operator: &str, cvr: &str) -> Company {
+        let response = self
+            .post_json(
+                "/operator/companies",
+                Some(operator),
+                &json!({"cvr": cvr, "name": format!("Firma {cvr} ApS"), "email_domain": format!("firma{cvr}.example")}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let company: Value = response.json().await.expect("json");
+        let id = company["id"].as_str().expect("id").to_owned();
+        let admin_email = format!("admin@firma{cvr}.example");
+        let viewer_email = format!("viewer@firma{cvr}.example");
+        for (email, role) in [(&admin_email, "admin"), (&viewer_email, "viewer")] {
+            let response = self
+                .post_json(
+                    &format!("/operator/companies/{id}/users"),
+                    Some(operator),
+                    &json!({"email": email, "role": role, "password": "company-password-123"}),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::CREATED, "create {role}");
+        }
+        let admin = self.token(&admin_email, "company-password-123").await;
+        let viewer = self.token(&viewer_email, "company-password-123").await;
+        Company {
+            id,
+            admin,
+            viewer,
+            admin_email,
+        }
+    }
+
+    pub async fn company(&self, operator: &str) -> Company {
+        self.company_with_cvr(operator, "31258715").await
+    }
+}
+
+/// The body as JSON, after checking the status; the message shows the body on mismatch.
+pub async fn json_of(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.expect("body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Checks a problem document's shape and code, and returns it.
+pub async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = json_of(response, status).await;
+    assert_eq!(
+        content_type, "application/problem+json",
+        "problem content type; body: {body}"
+    );
+    assert_eq!(body["code"], code, "problem code; body: {body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert_eq!(body["type"], format!("urn:selvbetjening:problem:{code}"));
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    assert_eq!(
+        body["request_id"].as_str(),
+        request_id.as_deref(),
+        "request_id matches the header"
+    );
+    body
+}
+
+/// The pointers of a problem's field errors, sorted.
+pub fn pointers(problem: &Value) -> Vec<String> {
+    let mut p: Vec<String> = problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["pointer"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    p.sort();
+    p
+}

@@ -1,0 +1,13 @@
+//! Black-box tests: each starts the real app on a random port over a fresh database and
+//! runs on SQLite and (with `TEST_DATABASE_URL`) on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod catalog;
+mod errors;
+mod health;
+mod migrations;
+mod openapi;
+mod operator;
