@@ -30,6 +30,8 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "auth", description = "Access tokens"),
         (name = "catalog", description = "Plans and mobile packages"),
         (name = "operator", description = "The operator's back office: companies, users, API clients, number pools"),
+        (name = "numbers", description = "Free numbers for new employees"),
+        (name = "audit", description = "Who did what, and when"),
         (name = "health", description = "Liveness and readiness"),
     ),
     components(schemas(Problem, FieldError)),
@@ -81,7 +83,7 @@ impl Modify for SecuritySchemes {
 }
 
 /// Operations any authenticated role may call: they never answer 403.
-const ANY_ROLE: &[&str] = &["list_plans", "list_mobile_packages"];
+const ANY_ROLE: &[&str] = &["list_plans", "list_mobile_packages", "list_audit_events"];
 /// Operations that touch no database.
 const NO_DATABASE: &[&str] = &["health_live"];
 

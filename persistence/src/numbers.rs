@@ -115,3 +115,114 @@ pub fn count(conn: &mut DbConnection, company_id: Option<Uuid>, state: NumberSta
     };
     Ok(query.get_result(conn)?)
 }
+
+/// Where a free number comes from: the caller's company's pool or the operator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    Company,
+    Operator,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Company => "company",
+            Source::Operator => "operator",
+        }
+    }
+}
+
+/// A number a company may pick now, and whose pool it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeNumber {
+    pub source: Source,
+    pub number: DanishNumber,
+}
+
+/// Position in the list of free numbers: after this number of this source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeCursor {
+    pub source: Source,
+    pub number: String,
+}
+
+impl FreeCursor {
+    /// The opaque cursor text: `company:+4520710001`.
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.source.as_str(), self.number)
+    }
+
+    pub fn decode(text: &str) -> Option<FreeCursor> {
+        let (source, number) = text.split_once(':')?;
+        let source = match source {
+            "company" => Source::Company,
+            "operator" => Source::Operator,
+            _ => return None,
+        };
+        let number = DanishNumber::parse(number).ok()?;
+        Some(FreeCursor {
+            source,
+            number: number.as_str().to_owned(),
+        })
+    }
+}
+
+/// The numbers `company` may pick: its own pool first, then the operator's, each in
+/// number order. A reservation past its `reserved_until` counts as free: expiry is a
+/// fact of the data, not of a timer. `contains` matches digits anywhere in the number.
+pub fn free(
+    conn: &mut DbConnection,
+    company: Uuid,
+    contains: Option<&str>,
+    after: Option<&FreeCursor>,
+    limit: i64,
+) -> Result<crate::Page<FreeNumber>> {
+    let now = crate::now();
+    let mut found: Vec<FreeNumber> = Vec::new();
+    for source in [Source::Company, Source::Operator] {
+        if after.is_some_and(|a| a.source > source) {
+            continue;
+        }
+        let wanted = limit + 1 - i64::try_from(found.len()).unwrap_or(i64::MAX);
+        if wanted <= 0 {
+            break;
+        }
+        let mut query = numbers::table
+            .select(numbers::number)
+            .filter(
+                numbers::state
+                    .eq(NumberState::Available.as_str())
+                    .or(numbers::state
+                        .eq(NumberState::Reserved.as_str())
+                        .and(numbers::reserved_until.lt(now))),
+            )
+            .order(numbers::number.asc())
+            .limit(wanted)
+            .into_boxed();
+        query = match source {
+            Source::Company => query.filter(numbers::company_id.eq(company.to_string())),
+            Source::Operator => query.filter(numbers::company_id.is_null()),
+        };
+        if let Some(digits) = contains {
+            query = query.filter(numbers::number.like(format!("%{digits}%")));
+        }
+        if let Some(after) = after.filter(|a| a.source == source) {
+            query = query.filter(numbers::number.gt(after.number.clone()));
+        }
+        for number in query.load::<String>(conn)? {
+            let parsed = DanishNumber::parse(&number)
+                .map_err(|_| Error::corrupt("numbers.number", &number))?;
+            found.push(FreeNumber {
+                source,
+                number: parsed,
+            });
+        }
+    }
+    Ok(crate::Page::from_overfetch(found, limit, |n| {
+        FreeCursor {
+            source: n.source,
+            number: n.number.as_str().to_owned(),
+        }
+        .encode()
+    }))
+}

@@ -4,10 +4,12 @@
 
 mod helpers;
 
+mod audit;
 mod auth;
 mod catalog;
 mod errors;
 mod health;
 mod migrations;
+mod numbers;
 mod openapi;
 mod operator;

@@ -7,8 +7,10 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 
+pub mod audit;
 pub mod catalog;
 pub mod health;
+pub mod numbers;
 pub mod operator;
 pub mod token;
 
@@ -17,6 +19,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     catalog::configure(cfg);
     operator::configure(cfg);
+    numbers::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
