@@ -32,6 +32,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "operator", description = "The operator's back office: companies, users, API clients, number pools"),
         (name = "numbers", description = "Free numbers for new employees"),
         (name = "audit", description = "Who did what, and when"),
+        (name = "help", description = "Help articles and readers' feedback (public)"),
         (name = "health", description = "Liveness and readiness"),
     ),
     components(schemas(Problem, FieldError)),

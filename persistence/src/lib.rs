@@ -10,6 +10,7 @@ pub mod clients;
 pub mod companies;
 pub mod db;
 mod error;
+pub mod help;
 pub mod login_failures;
 pub mod numbers;
 pub mod page;

@@ -95,6 +95,7 @@ diesel::table! {
 diesel::joinable!(users -> companies (company_id));
 diesel::joinable!(api_clients -> companies (company_id));
 diesel::joinable!(numbers -> companies (company_id));
+diesel::joinable!(help_feedback -> help_articles (article_slug));
 
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
@@ -105,4 +106,28 @@ diesel::allow_tables_to_appear_in_same_query!(
     numbers,
     audit_events,
     login_failures,
+    help_articles,
+    help_feedback,
 );
+
+diesel::table! {
+    help_articles (slug) {
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        body -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    help_feedback (id) {
+        id -> Text,
+        article_slug -> Text,
+        helpful -> Bool,
+        comment -> Nullable<Text>,
+        email -> Nullable<Text>,
+        client_ip -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -9,6 +9,7 @@ mod auth;
 mod catalog;
 mod errors;
 mod health;
+mod help;
 mod migrations;
 mod numbers;
 mod openapi;

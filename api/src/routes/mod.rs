@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 pub mod audit;
 pub mod catalog;
 pub mod health;
+pub mod help;
 pub mod numbers;
 pub mod operator;
 pub mod token;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     operator::configure(cfg);
     numbers::configure(cfg);
     audit::configure(cfg);
+    help::configure(cfg);
 }
 
 /// One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.

@@ -1,0 +1,251 @@
+//! Help articles, public, and readers' feedback on them.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Duration, Utc};
+use domain::email::EmailAddress;
+use persistence::help::{Article, NewFeedback, Rating};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{Page, utc};
+use crate::body::Json;
+use crate::error::{ApiError, ApiResult};
+use crate::fields::Fields;
+use crate::state::AppState;
+
+/// Feedback a client address may leave per window.
+const FEEDBACK_PER_WINDOW: i64 = 10;
+const FEEDBACK_WINDOW_MINUTES: i64 = 60;
+const MAX_COMMENT: usize = 2000;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_help_articles)
+        .service(get_help_article)
+        .service(send_help_feedback);
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"helpful": 7, "total": 9, "text": "7 af 9 fandt denne artikel nyttig"}))]
+pub struct RatingDto {
+    /// Readers who found the article useful.
+    pub helpful: i64,
+    /// Readers who answered.
+    pub total: i64,
+    /// The rating as shown under the article.
+    pub text: String,
+}
+
+impl From<Rating> for RatingDto {
+    fn from(r: Rating) -> Self {
+        RatingDto {
+            helpful: r.helpful,
+            total: r.total,
+            text: format!("{} af {} fandt denne artikel nyttig", r.helpful, r.total),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"slug": "opret-ny-medarbejder", "title": "Opret en ny medarbejder med mobilabonnement", "summary": "Sådan giver du en ny kollega et mobilabonnement.", "updated_at": "2026-11-25T00:00:00Z"}))]
+pub struct ArticleSummaryDto {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "slug": "opret-ny-medarbejder",
+    "title": "Opret en ny medarbejder med mobilabonnement",
+    "summary": "Sådan giver du en ny kollega et mobilabonnement.",
+    "body": "## Før du starter\n\nDu skal være administrator…",
+    "updated_at": "2026-11-25T00:00:00Z",
+    "rating": {"helpful": 7, "total": 9, "text": "7 af 9 fandt denne artikel nyttig"}
+}))]
+pub struct ArticleDto {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+    pub rating: RatingDto,
+}
+
+impl From<Article> for ArticleSummaryDto {
+    fn from(a: Article) -> Self {
+        ArticleSummaryDto {
+            slug: a.slug,
+            title: a.title,
+            summary: a.summary,
+            updated_at: utc(a.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"helpful": false, "comment": "Hvor finder jeg fuldmagten?", "email": "mette@nordlys.example"}))]
+pub struct FeedbackRequest {
+    /// Did the article help?
+    pub helpful: bool,
+    /// Up to 2000 characters; needs `email`, so we can answer.
+    pub comment: Option<String>,
+    /// Where to answer a comment.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"rating": {"helpful": 8, "total": 10, "text": "8 af 10 fandt denne artikel nyttig"}}))]
+pub struct FeedbackReceipt {
+    /// The article's rating, this answer included.
+    pub rating: RatingDto,
+}
+
+/// Every help article.
+#[utoipa::path(
+    tag = "help",
+    operation_id = "list_help_articles",
+    summary = "List help articles",
+    security(()),
+    responses((status = 200, description = "All articles", body = Page<ArticleSummaryDto>))
+)]
+#[get("/help/articles")]
+async fn list_help_articles(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let articles = state
+        .read(|conn| Ok(persistence::help::list(conn)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::all(
+        articles.into_iter().map(ArticleSummaryDto::from).collect(),
+    )))
+}
+
+/// One article with its rating ("7 af 9 fandt denne artikel nyttig").
+#[utoipa::path(
+    tag = "help",
+    operation_id = "get_help_article",
+    summary = "Get a help article",
+    security(()),
+    params(("slug" = String, Path, description = "The article's slug", example = "opret-ny-medarbejder")),
+    responses((status = 200, description = "The article", body = ArticleDto))
+)]
+#[get("/help/articles/{slug}")]
+async fn get_help_article(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let (article, rating) = state
+        .read(move |conn| {
+            let article = persistence::help::get(conn, &slug)?
+                .ok_or_else(|| ApiError::not_found("the article"))?;
+            let rating = persistence::help::rating(conn, &slug)?;
+            Ok((article, rating))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ArticleDto {
+        slug: article.slug,
+        title: article.title,
+        summary: article.summary,
+        body: article.body,
+        updated_at: utc(article.updated_at),
+        rating: rating.into(),
+    }))
+}
+
+/// Says whether the article helped, optionally with a comment. Public; each client
+/// address may send 10 an hour.
+#[utoipa::path(
+    tag = "help",
+    operation_id = "send_help_feedback",
+    summary = "Rate a help article",
+    security(()),
+    params(("slug" = String, Path, description = "The article's slug", example = "opret-ny-medarbejder")),
+    request_body = FeedbackRequest,
+    responses(
+        (status = 201, description = "Thank you; the new rating", body = FeedbackReceipt),
+        (status = 429, description = "Too much feedback from this address; retry after `Retry-After` seconds",
+            body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:too_many_requests", "title": "Too many requests", "status": 429, "detail": "at most 10 answers an hour from one address", "code": "too_many_requests", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[post("/help/articles/{slug}/feedback")]
+async fn send_help_feedback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: Json<FeedbackRequest>,
+) -> ApiResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let body = body.0;
+    let mut fields = Fields::new();
+    let comment = body
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    if comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_COMMENT)
+    {
+        fields.push(
+            "/comment",
+            "too_long",
+            format!("a comment may be at most {MAX_COMMENT} characters"),
+        );
+    }
+    let email = match body.email.as_deref() {
+        None => None,
+        Some(raw) => fields.check("/email", EmailAddress::parse(raw)),
+    };
+    if comment.is_some() && body.email.is_none() {
+        fields.push(
+            "/email",
+            "required",
+            "a comment needs an email address, so we can answer",
+        );
+    }
+    if !fields.is_empty() {
+        return Err(fields.into_error());
+    }
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let rating = state
+        .write(move |conn| {
+            persistence::help::get(conn, &slug)?
+                .ok_or_else(|| ApiError::not_found("the article"))?;
+            let window = Duration::minutes(FEEDBACK_WINDOW_MINUTES);
+            let now = persistence::now();
+            let (count, oldest) = persistence::help::from_ip_since(conn, &ip, now - window)?;
+            if count >= FEEDBACK_PER_WINDOW {
+                let retry = oldest
+                    .map_or(window, |o| o + window - now)
+                    .num_seconds()
+                    .max(1);
+                return Err(ApiError::too_many_requests(
+                    u64::try_from(retry).unwrap_or(1),
+                    format!("at most {FEEDBACK_PER_WINDOW} answers an hour from one address"),
+                ));
+            }
+            persistence::help::record(
+                conn,
+                NewFeedback {
+                    slug: &slug,
+                    helpful: body.helpful,
+                    comment: comment.as_deref(),
+                    email: email.as_ref().map(EmailAddress::as_str),
+                    client_ip: &ip,
+                },
+            )?;
+            Ok(persistence::help::rating(conn, &slug)?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(FeedbackReceipt {
+        rating: rating.into(),
+    }))
+}

@@ -1,0 +1,2 @@
+DROP TABLE help_feedback;
+DROP TABLE help_articles;
