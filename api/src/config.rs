@@ -74,6 +74,10 @@ pub struct Config {
     #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600, global = true)]
     pub token_ttl_seconds: u64,
 
+    /// Minutes a draft order keeps its number without being edited or confirmed.
+    #[arg(long, env = "DRAFT_TTL_MINUTES", default_value_t = 30, global = true)]
+    pub draft_ttl_minutes: u32,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -98,6 +102,7 @@ impl Config {
             log_format: LogFormat::Text,
             token_ttl_seconds: 3600,
             workers: None,
+            draft_ttl_minutes: 30,
             database_pool_size: 10,
         }
     }

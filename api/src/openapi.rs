@@ -30,6 +30,8 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "auth", description = "Access tokens"),
         (name = "catalog", description = "Plans and mobile packages"),
         (name = "operator", description = "The operator's back office: companies, users, API clients, number pools"),
+        (name = "orders", description = "Create a subscription: a priced draft to review, edit and confirm"),
+        (name = "subscriptions", description = "Employees' subscriptions"),
         (name = "numbers", description = "Free numbers for new employees"),
         (name = "audit", description = "Who did what, and when"),
         (name = "help", description = "Help articles and readers' feedback (public)"),

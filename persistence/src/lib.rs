@@ -13,8 +13,11 @@ mod error;
 pub mod help;
 pub mod login_failures;
 pub mod numbers;
+pub mod orders;
+pub mod outbox;
 pub mod page;
 pub mod schema;
+pub mod subscriptions;
 pub mod users;
 
 pub use db::{Backend, DbConnection, Store};

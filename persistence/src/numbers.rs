@@ -226,3 +226,133 @@ pub fn free(
         .encode()
     }))
 }
+
+/// Whether a row is free to pick now: available, or reserved past its `reserved_until`.
+macro_rules! free_now {
+    ($now:expr) => {
+        numbers::state
+            .eq(NumberState::Available.as_str())
+            .or(numbers::state
+                .eq(NumberState::Reserved.as_str())
+                .and(numbers::reserved_until.lt($now)))
+    };
+}
+
+/// Reserves `number` for `order` until `until`, if it is free now and in `company`'s pool
+/// or the operator's. One statement: of two drafts racing for a number exactly one wins.
+pub fn reserve(
+    conn: &mut DbConnection,
+    company: Uuid,
+    number: &DanishNumber,
+    order: Uuid,
+    until: NaiveDateTime,
+) -> Result<bool> {
+    let now = crate::now();
+    let changed = diesel::update(
+        numbers::table
+            .filter(numbers::number.eq(number.as_str()))
+            .filter(
+                numbers::company_id
+                    .eq(company.to_string())
+                    .or(numbers::company_id.is_null()),
+            )
+            .filter(free_now!(now)),
+    )
+    .set((
+        numbers::state.eq(NumberState::Reserved.as_str()),
+        numbers::reserved_until.eq(Some(until)),
+        numbers::reserved_by.eq(Some(order.to_string())),
+        numbers::version.eq(numbers::version + 1),
+        numbers::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Reserves the first free number (the company's pool first, then the operator's) for
+/// `order`; `None` when both pools are empty.
+pub fn reserve_first_free(
+    conn: &mut DbConnection,
+    company: Uuid,
+    order: Uuid,
+    until: NaiveDateTime,
+) -> Result<Option<DanishNumber>> {
+    // A competitor may take a candidate between the read and the update; try the next.
+    for _ in 0..5 {
+        let page = free(conn, company, None, None, 10)?;
+        if page.items.is_empty() {
+            return Ok(None);
+        }
+        for candidate in page.items {
+            if reserve(conn, company, &candidate.number, order, until)? {
+                return Ok(Some(candidate.number));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Moves `order`'s reservation forward (the draft was edited).
+pub fn extend(conn: &mut DbConnection, order: Uuid, until: NaiveDateTime) -> Result<bool> {
+    let changed = diesel::update(
+        numbers::table
+            .filter(numbers::reserved_by.eq(order.to_string()))
+            .filter(numbers::state.eq(NumberState::Reserved.as_str())),
+    )
+    .set((
+        numbers::reserved_until.eq(Some(until)),
+        numbers::updated_at.eq(crate::now()),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Frees what `order` still holds.
+pub fn release(conn: &mut DbConnection, order: Uuid) -> Result<()> {
+    diesel::update(
+        numbers::table
+            .filter(numbers::reserved_by.eq(order.to_string()))
+            .filter(numbers::state.eq(NumberState::Reserved.as_str())),
+    )
+    .set((
+        numbers::state.eq(NumberState::Available.as_str()),
+        numbers::reserved_until.eq(None::<NaiveDateTime>),
+        numbers::reserved_by.eq(None::<String>),
+        numbers::version.eq(numbers::version + 1),
+        numbers::updated_at.eq(crate::now()),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Assigns the number `order` reserved to `company` for good; false when the reservation
+/// was lost (it lapsed and another draft took the number).
+pub fn assign(conn: &mut DbConnection, company: Uuid, order: Uuid) -> Result<Option<DanishNumber>> {
+    let held: Option<String> = numbers::table
+        .filter(numbers::reserved_by.eq(order.to_string()))
+        .filter(numbers::state.eq(NumberState::Reserved.as_str()))
+        .select(numbers::number)
+        .first(conn)
+        .optional()?;
+    let Some(number) = held else { return Ok(None) };
+    let changed = diesel::update(
+        numbers::table
+            .filter(numbers::number.eq(&number))
+            .filter(numbers::reserved_by.eq(order.to_string()))
+            .filter(numbers::state.eq(NumberState::Reserved.as_str())),
+    )
+    .set((
+        numbers::state.eq(NumberState::Assigned.as_str()),
+        numbers::company_id.eq(Some(company.to_string())),
+        numbers::reserved_until.eq(None::<NaiveDateTime>),
+        numbers::version.eq(numbers::version + 1),
+        numbers::updated_at.eq(crate::now()),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Ok(None);
+    }
+    Ok(Some(
+        DanishNumber::parse(&number).map_err(|_| Error::corrupt("numbers.number", &number))?,
+    ))
+}

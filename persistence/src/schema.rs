@@ -108,6 +108,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     help_articles,
     help_feedback,
+    orders,
+    initials_claims,
+    subscriptions,
+    sim_serials,
+    outbox,
 );
 
 diesel::table! {
@@ -129,5 +134,80 @@ diesel::table! {
         email -> Nullable<Text>,
         client_ip -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        company_id -> Text,
+        status -> Text,
+        version -> Integer,
+        plan_code -> Text,
+        mobile_package_code -> Text,
+        data_sharing_cards -> Integer,
+        employee -> Text,
+        initials -> Text,
+        number -> Text,
+        port -> Nullable<Text>,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        subscription_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    initials_claims (company_id, initials) {
+        company_id -> Text,
+        initials -> Text,
+        holder_id -> Text,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        company_id -> Text,
+        order_id -> Text,
+        status -> Text,
+        version -> Integer,
+        plan_code -> Text,
+        mobile_package_code -> Text,
+        data_sharing_cards -> Integer,
+        employee_name -> Text,
+        initials -> Text,
+        number -> Text,
+        details -> Text,
+        iccid -> Text,
+        terminates_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sim_serials (issuer) {
+        issuer -> Integer,
+        next_serial -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        company_id -> Nullable<Text>,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }

@@ -14,3 +14,4 @@ mod migrations;
 mod numbers;
 mod openapi;
 mod operator;
+mod orders;

@@ -13,6 +13,8 @@ pub mod health;
 pub mod help;
 pub mod numbers;
 pub mod operator;
+pub mod orders;
+pub mod subscriptions;
 pub mod token;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -23,6 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     numbers::configure(cfg);
     audit::configure(cfg);
     help::configure(cfg);
+    orders::configure(cfg);
+    subscriptions::configure(cfg);
 }
 
 /// One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.

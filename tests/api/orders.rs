@@ -1,0 +1,597 @@
+use reqwest::StatusCode;
+use rstest::rstest;
+use serde_json::{Value, json};
+
+use crate::helpers::{Company, Db, TestApp, json_of, pointers, problem, spawn_app, spawn_app_with};
+
+async fn with_numbers(
+    app: &TestApp,
+    company_numbers: &[&str],
+    operator_numbers: &[&str],
+) -> Company {
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    if !company_numbers.is_empty() {
+        let r = app
+            .post_json(
+                &format!("/operator/companies/{}/numbers", company.id),
+                Some(&operator),
+                &json!({"numbers": company_numbers}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    if !operator_numbers.is_empty() {
+        let r = app
+            .post_json(
+                "/operator/numbers",
+                Some(&operator),
+                &json!({"numbers": operator_numbers}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    company
+}
+
+fn form(initials: &str, number: Option<&str>) -> Value {
+    let mut form = json!({
+        "plan": "ERHVERV_M", "mobile_package": "DATA_50", "data_sharing_cards": 1,
+        "employee": {"name": "Mette Hansen", "initials": initials, "title": "Projektleder", "email": "mette@firma31258715.example", "cost_center": "4100"}
+    });
+    if let Some(number) = number {
+        form["number"] = json!({"type": "new", "number": number});
+    }
+    form
+}
+
+async fn available(app: &TestApp, token: &str) -> Vec<String> {
+    let page = json_of(
+        app.get("/numbers/available?limit=200", Some(token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["number"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn outbox(app: &TestApp) -> Vec<persistence::outbox::Message> {
+    app.store
+        .read(|conn| persistence::outbox::list(conn, None, None, 200))
+        .unwrap()
+        .items
+}
+
+#[rstest]
+#[tokio::test]
+async fn an_admin_drafts_reviews_and_confirms_a_new_employee_with_a_company_number(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001", "20710002"], &[]).await;
+
+    // The review page: priced, with the number held until the draft expires.
+    let response = app
+        .post_json(
+            "/orders",
+            Some(&company.admin),
+            &form("mh", Some("20 71 00 01")),
+        )
+        .await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let draft = json_of(response, StatusCode::CREATED).await;
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(
+        location,
+        format!("/orders/{}", draft["id"].as_str().unwrap())
+    );
+    assert_eq!(etag, "\"1\"");
+    assert_eq!(draft["employee"]["initials"], "MH");
+    assert_eq!(draft["number"]["number"], "+4520710001");
+    assert_eq!(draft["number"]["reserved_until"], draft["expires_at"]);
+    let summary = &draft["summary"];
+    // Erhverv M 149 kr + 50 GB 99 kr + one card (none free on M) 29 kr; setup 99 kr.
+    assert_eq!(summary["monthly_ex_vat_ore"], 14900 + 9900 + 2900);
+    assert_eq!(summary["monthly_vat_ore"], (14900 + 9900 + 2900) / 4);
+    assert_eq!(
+        summary["monthly_incl_vat_ore"],
+        (14900 + 9900 + 2900) * 5 / 4
+    );
+    assert_eq!(summary["one_time_ex_vat_ore"], 9900);
+    assert_eq!(summary["one_time_incl_vat_ore"], 12375);
+    assert_eq!(draft["notices"], json!([]));
+    assert!(
+        !available(&app, &company.admin)
+            .await
+            .contains(&"+4520710001".to_owned())
+    );
+
+    let fetched = json_of(
+        app.get(&location, Some(&company.viewer)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(fetched, draft);
+
+    // Godkend og opret.
+    let response = app
+        .client
+        .post(app.url(&format!("{location}/confirm")))
+        .bearer_auth(&company.admin)
+        .header("if-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    let confirmed = json_of(response, StatusCode::CREATED).await;
+    assert_eq!(confirmed["order"]["status"], "confirmed");
+    assert_eq!(confirmed["number_port"], Value::Null);
+    let subscription = &confirmed["subscription"];
+    assert_eq!(subscription["status"], "active");
+    assert_eq!(subscription["number"], "+4520710001");
+    assert_eq!(subscription["uc_account"], "mh@firma31258715.example");
+    let iccid = subscription["sim"]["iccid"].as_str().unwrap();
+    assert!(
+        iccid.starts_with("8945") && domain::sim::Iccid::parse(iccid).is_ok(),
+        "{iccid}"
+    );
+    assert_eq!(confirmed["order"]["subscription_id"], subscription["id"]);
+
+    let listed = json_of(
+        app.get("/subscriptions?q=mette", Some(&company.viewer))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"][0]["id"], subscription["id"]);
+    let listed = json_of(
+        app.get("/subscriptions?q=nobody", Some(&company.viewer))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"], json!([]));
+    assert!(
+        !available(&app, &company.admin)
+            .await
+            .contains(&"+4520710001".to_owned())
+    );
+
+    let messages = outbox(&app).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].kind, "welcome");
+    assert_eq!(messages[0].recipient, "mette@firma31258715.example");
+    assert!(
+        messages[0].body.contains("+4520710001")
+            && messages[0].body.contains("mh@firma31258715.example")
+    );
+
+    // A confirmed order is final.
+    problem(
+        app.post_json(
+            &format!("{location}/confirm"),
+            Some(&company.admin),
+            &json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "order_not_draft",
+    )
+    .await;
+    problem(
+        app.client
+            .delete(app.url(&location))
+            .bearer_auth(&company.admin)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "order_not_draft",
+    )
+    .await;
+}
+
+#[rstest]
+#[tokio::test]
+async fn without_a_number_the_first_free_is_picked_the_companys_before_the_operators(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &["93100001"]).await;
+    let first = json_of(
+        app.post_json("/orders", Some(&company.admin), &form("AA", None))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(first["number"]["number"], "+4520710001");
+    let second = json_of(
+        app.post_json("/orders", Some(&company.admin), &form("BB", None))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(second["number"]["number"], "+4593100001");
+    problem(
+        app.post_json("/orders", Some(&company.admin), &form("CC", None))
+            .await,
+        StatusCode::CONFLICT,
+        "no_numbers_available",
+    )
+    .await;
+
+    // Cancelling gives the number and the initials back.
+    let path = format!("/orders/{}", first["id"].as_str().unwrap());
+    let cancelled = json_of(
+        app.client
+            .delete(app.url(&path))
+            .bearer_auth(&company.admin)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(available(&app, &company.admin).await, vec!["+4520710001"]);
+    let again = json_of(
+        app.post_json("/orders", Some(&company.admin), &form("AA", None))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(again["number"]["number"], "+4520710001");
+
+    let drafts = json_of(
+        app.get("/orders?status=draft", Some(&company.viewer)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(drafts["items"].as_array().unwrap().len(), 2);
+    let cancelled = json_of(
+        app.get("/orders?status=cancelled", Some(&company.viewer))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(cancelled["items"].as_array().unwrap().len(), 1);
+}
+
+#[rstest]
+#[tokio::test]
+async fn every_wrong_field_is_named_at_once(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let bad = json!({
+        "plan": "GULD", "mobile_package": "DATA_1000", "data_sharing_cards": 6,
+        "employee": {"name": " ", "initials": "M1", "title": "", "email": "mette@", "cost_center": "x".repeat(200)},
+        "number": {"type": "new", "number": "123"}
+    });
+    let p = problem(
+        app.post_json("/orders", Some(&company.admin), &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        pointers(&p),
+        vec![
+            "/data_sharing_cards",
+            "/employee/cost_center",
+            "/employee/email",
+            "/employee/initials",
+            "/employee/name",
+            "/employee/title",
+            "/mobile_package",
+            "/number/number",
+            "/plan"
+        ]
+    );
+
+    let port_in = json!({
+        "plan": "ERHVERV_S", "mobile_package": "DATA_10",
+        "employee": {"name": "Mette Hansen", "initials": "MH", "title": "Projektleder", "email": "mette@firma31258715.example"},
+        "number": {"type": "port_in", "number": "33123456", "owner_email": "nope", "owner_name": "", "requested_date": "2020-01-01"}
+    });
+    let p = problem(
+        app.post_json("/orders", Some(&company.admin), &port_in)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        pointers(&p),
+        vec![
+            "/number/number",
+            "/number/owner_email",
+            "/number/owner_name",
+            "/number/requested_date"
+        ]
+    );
+
+    let unknown = json!({"plan": "ERHVERV_S", "mobile_package": "DATA_10", "colour": "red",
+        "employee": {"name": "A", "initials": "AB", "title": "T", "email": "a@b.example"}});
+    let p = problem(
+        app.post_json("/orders", Some(&company.admin), &unknown)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(pointers(&p), vec!["/colour"]);
+
+    // Initials are unique among the company's drafts and subscriptions.
+    json_of(
+        app.post_json("/orders", Some(&company.admin), &form("MH", None))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let p = problem(
+        app.post_json("/orders", Some(&company.admin), &form("mh", None))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["code"], "initials_taken");
+    // Nothing was half-written: still one order.
+    let all = json_of(
+        app.get("/orders", Some(&company.admin)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 1);
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_port_in_draft_carries_the_binding_notice(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &[], &[]).await;
+    let body = json!({
+        "plan": "ERHVERV_L", "mobile_package": "DATA_10", "data_sharing_cards": 2,
+        "employee": {"name": "Jens Berg", "initials": "JB", "title": "Sælger", "email": "jens@firma31258715.example"},
+        "number": {"type": "port_in", "number": "0045 21 23 45 67", "owner_email": "jens@privat.example", "owner_name": "Jens Berg"}
+    });
+    let draft = json_of(
+        app.post_json("/orders", Some(&company.admin), &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(draft["number"]["type"], "port_in");
+    assert_eq!(draft["number"]["number"], "+4521234567");
+    assert_eq!(draft["notices"][0]["code"], "binding_period_may_apply");
+    // Erhverv L includes one card free; the second is charged.
+    assert_eq!(draft["summary"]["monthly_ex_vat_ore"], 19900 + 4900 + 2900);
+}
+
+#[rstest]
+#[tokio::test]
+async fn roles_tenants_and_etags_are_enforced(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let operator = app.operator_token().await;
+    let other = app.company_with_cvr(&operator, "10150817").await;
+
+    problem(
+        app.post_json("/orders", Some(&company.viewer), &form("MH", None))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    problem(
+        app.post_json("/orders", Some(&operator), &form("MH", None))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let draft = json_of(
+        app.post_json("/orders", Some(&company.admin), &form("MH", None))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/orders/{}", draft["id"].as_str().unwrap());
+
+    problem(
+        app.get(&path, Some(&other.admin)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.post_json(&format!("{path}/confirm"), Some(&other.admin), &json!({}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.client
+            .delete(app.url(&path))
+            .bearer_auth(&other.admin)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.post_json(
+            &format!("{path}/confirm"),
+            Some(&company.viewer),
+            &json!({}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+
+    let stale = app
+        .client
+        .post(app.url(&format!("{path}/confirm")))
+        .bearer_auth(&company.admin)
+        .header("if-match", "\"7\"")
+        .send()
+        .await
+        .unwrap();
+    problem(
+        stale,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+    let listed = json_of(
+        app.get("/orders", Some(&other.viewer)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"], json!([]));
+    let subs = json_of(
+        app.get("/subscriptions", Some(&other.viewer)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(subs["items"], json!([]));
+}
+
+#[rstest]
+#[tokio::test]
+async fn an_expired_draft_lets_its_number_go(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    // Drafts lapse the moment they are made: expiry is a fact of the data, not a timer.
+    let Some(app) = spawn_app_with(db, |c| c.draft_ttl_minutes = 0).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let draft = json_of(
+        app.post_json(
+            "/orders",
+            Some(&company.admin),
+            &form("MH", Some("20710001")),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/orders/{}", draft["id"].as_str().unwrap());
+    assert_eq!(
+        json_of(app.get(&path, Some(&company.admin)).await, StatusCode::OK).await["status"],
+        "expired"
+    );
+    assert_eq!(available(&app, &company.admin).await, vec!["+4520710001"]);
+
+    // Another draft takes the number and the initials; the lapsed one cannot be confirmed.
+    json_of(
+        app.post_json(
+            "/orders",
+            Some(&company.admin),
+            &form("MH", Some("20710001")),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    problem(
+        app.post_json(&format!("{path}/confirm"), Some(&company.admin), &json!({}))
+            .await,
+        StatusCode::CONFLICT,
+        "order_expired",
+    )
+    .await;
+    assert!(outbox(&app).await.is_empty());
+}
+
+#[rstest]
+#[tokio::test]
+async fn of_fifty_drafts_racing_for_one_number_exactly_one_wins(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let initials = ["AB", "AC", "AD", "AE", "AF", "AG", "AH", "AI", "AJ", "AK"];
+    let requests = (0..50).map(|i| {
+        let body = form(
+            &format!("{}{}", initials[i % 10], ["A", "B", "C", "D", "E"][i / 10]),
+            Some("+4520710001"),
+        );
+        let request = app
+            .client
+            .post(app.url("/orders"))
+            .bearer_auth(&company.admin)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    });
+    let responses = futures_util::future::join_all(requests).await;
+    let mut created = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::CREATED => created += 1,
+            _ => {
+                problem(response, StatusCode::CONFLICT, "number_unavailable").await;
+            }
+        }
+    }
+    assert_eq!(created, 1);
+}
+
+#[rstest]
+#[tokio::test]
+async fn twenty_parallel_confirms_make_one_subscription_and_one_email(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let draft = json_of(
+        app.post_json("/orders", Some(&company.admin), &form("MH", None))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/orders/{}/confirm", draft["id"].as_str().unwrap());
+    let requests = (0..20).map(|_| {
+        let request = app.client.post(app.url(&path)).bearer_auth(&company.admin);
+        async move { request.send().await.unwrap() }
+    });
+    let responses = futures_util::future::join_all(requests).await;
+    let mut created = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::CREATED => created += 1,
+            _ => {
+                problem(response, StatusCode::CONFLICT, "order_not_draft").await;
+            }
+        }
+    }
+    assert_eq!(created, 1);
+    let subs = json_of(
+        app.get("/subscriptions", Some(&company.admin)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(subs["items"].as_array().unwrap().len(), 1);
+    assert_eq!(outbox(&app).await.len(), 1);
+}
