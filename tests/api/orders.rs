@@ -595,3 +595,140 @@ async fn twenty_parallel_confirms_make_one_subscription_and_one_email(
     assert_eq!(subs["items"].as_array().unwrap().len(), 1);
     assert_eq!(outbox(&app).await.len(), 1);
 }
+
+async fn patch(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .patch(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "application/merge-patch+json")
+        .body(body.to_string());
+    if let Some(etag) = if_match {
+        request = request.header("if-match", etag);
+    }
+    request.send().await.unwrap()
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_draft_is_edited_after_review_with_if_match(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001", "20710002"], &[]).await;
+    let draft = json_of(
+        app.post_json(
+            "/orders",
+            Some(&company.admin),
+            &form("MH", Some("20710001")),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/orders/{}", draft["id"].as_str().unwrap());
+    let change = json!({"mobile_package": "DATA_100", "data_sharing_cards": 0, "employee": {"title": "Afdelingsleder", "cost_center": null}, "number": {"number": "20710002"}});
+
+    problem(
+        patch(&app, &path, &company.admin, None, &change).await,
+        StatusCode::PRECONDITION_REQUIRED,
+        "precondition_required",
+    )
+    .await;
+    problem(
+        patch(&app, &path, &company.admin, Some("\"9\""), &change).await,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+    let p = problem(
+        patch(
+            &app,
+            &path,
+            &company.admin,
+            Some("\"1\""),
+            &json!({"colour": "red", "employee": {"initials": "1"}}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(pointers(&p), vec!["/colour"]);
+    let p = problem(
+        patch(
+            &app,
+            &path,
+            &company.admin,
+            Some("\"1\""),
+            &json!({"plan": null, "employee": {"initials": "1"}}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(pointers(&p), vec!["/plan"]);
+
+    let response = patch(&app, &path, &company.admin, Some("\"1\""), &change).await;
+    assert_eq!(response.headers()["etag"], "\"2\"");
+    let edited = json_of(response, StatusCode::OK).await;
+    assert_eq!(edited["version"], 2);
+    assert_eq!(edited["mobile_package"]["code"], "DATA_100");
+    assert_eq!(edited["employee"]["title"], "Afdelingsleder");
+    assert_eq!(edited["employee"]["cost_center"], Value::Null);
+    assert_eq!(edited["employee"]["name"], "Mette Hansen");
+    assert_eq!(edited["number"]["number"], "+4520710002");
+    assert_eq!(edited["summary"]["monthly_ex_vat_ore"], 14900 + 14900);
+    // The reservation moved: the first number is free again, the second is held.
+    assert_eq!(available(&app, &company.admin).await, vec!["+4520710001"]);
+
+    // The old version can no longer be confirmed; the reviewed one can.
+    let stale = app
+        .client
+        .post(app.url(&format!("{path}/confirm")))
+        .bearer_auth(&company.admin)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    problem(
+        stale,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+    let ok = app
+        .client
+        .post(app.url(&format!("{path}/confirm")))
+        .bearer_auth(&company.admin)
+        .header("if-match", "\"2\"")
+        .send()
+        .await
+        .unwrap();
+    let confirmed = json_of(ok, StatusCode::CREATED).await;
+    assert_eq!(confirmed["subscription"]["number"], "+4520710002");
+    assert_eq!(
+        confirmed["subscription"]["mobile_package"]["code"],
+        "DATA_100"
+    );
+
+    problem(
+        patch(&app, &path, &company.admin, Some("\"3\""), &change).await,
+        StatusCode::CONFLICT,
+        "order_not_draft",
+    )
+    .await;
+    problem(
+        patch(&app, &path, &company.viewer, Some("\"3\""), &change).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+}

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::catalog::{MobilePackage, Plan, validate_data_sharing_cards};
 use domain::email::EmailAddress;
@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_order)
         .service(list_orders)
         .service(get_order)
+        .service(edit_order)
         .service(cancel_order)
         .service(confirm_order);
 }
@@ -729,6 +730,194 @@ async fn list_orders(
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::<OrderDto>::from(page)))
+}
+
+/// The form a stored draft was made from, so a merge patch can be applied to it.
+fn form_of(record: &OrderRecord) -> ApiResult<serde_json::Value> {
+    let employee: StoredEmployee =
+        serde_json::from_str(&record.employee).map_err(ApiError::internal)?;
+    let port: Option<PortDetails> = record
+        .port
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let number = match port {
+        None => serde_json::json!({"type": "new", "number": record.number}),
+        Some(p) => serde_json::json!({
+            "type": "port_in", "number": record.number, "owner_email": p.owner_email,
+            "owner_name": p.owner_name, "requested_date": p.requested_date,
+        }),
+    };
+    Ok(serde_json::json!({
+        "plan": record.plan_code,
+        "mobile_package": record.mobile_package_code,
+        "data_sharing_cards": record.data_sharing_cards,
+        "employee": {
+            "name": employee.name, "initials": record.initials, "title": employee.title,
+            "email": employee.email, "cost_center": employee.cost_center,
+        },
+        "number": number,
+    }))
+}
+
+/// A merge patch (RFC 7396) of the order form: send only what changes; `null` removes
+/// an optional value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"mobile_package": "DATA_100", "employee": {"title": "Afdelingsleder"}}))]
+pub struct OrderPatch {
+    pub plan: Option<String>,
+    pub mobile_package: Option<String>,
+    pub data_sharing_cards: Option<i32>,
+    #[schema(value_type = Option<Object>)]
+    pub employee: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub number: Option<serde_json::Value>,
+}
+
+/// Corrects a draft ("Jeg ønsker at rette i min bestilling"): re-validated, re-priced,
+/// the reservation moved if the number changes, and the expiry pushed forward.
+/// `If-Match` with the reviewed version is required.
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "edit_order",
+    summary = "Edit a draft (merge patch)",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The order's id"),
+        ("If-Match" = String, Header, description = "The reviewed version's ETag, e.g. `\"1\"`"),
+    ),
+    request_body(content = OrderPatch, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The edited draft", body = OrderDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "Not a draft, or the new number is not free", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:order_expired", "title": "Conflict", "status": 409, "detail": "the draft expired and let its number go; create a new order", "code": "order_expired", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the object changed since you read it (If-Match does not match its ETag); read it again", "code": "precondition_failed", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 428, description = "`If-Match` is missing", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:precondition_required", "title": "Precondition required", "status": 428, "detail": "send If-Match with the ETag of the version you reviewed", "code": "precondition_required", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[patch("/orders/{id}")]
+async fn edit_order(
+    req: HttpRequest,
+    who: CompanyAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    patch: Json<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the order")?;
+    let expected = if_match(&req)?.ok_or_else(precondition_required)?;
+    if !patch.0.is_object() {
+        return Err(ApiError::field(
+            "",
+            "invalid_type",
+            "a merge patch is a JSON object",
+        ));
+    }
+    let company = who.company();
+    let ttl = draft_ttl(&state);
+    let order = state
+        .write(move |conn| {
+            let mut record = find(conn, company, id)?;
+            let now = persistence::now();
+            let status = record.status_at(now)?;
+            status
+                .apply(OrderEvent::Edit)
+                .map_err(|_| not_draft(status))?;
+            if record.version != expected {
+                return Err(stale());
+            }
+            let mut merged = form_of(&record)?;
+            json_patch::merge(&mut merged, &patch.0);
+            let form: OrderForm = crate::body::parse_json(merged.to_string().as_bytes())?;
+            let valid = validate(conn, &form)?;
+            let expires_at = now + ttl;
+
+            persistence::orders::release_initials(conn, id)?;
+            if !persistence::orders::claim_initials(
+                conn,
+                company,
+                valid.initials.as_str(),
+                id,
+                Some(expires_at),
+            )? {
+                return Err(initials_taken(&valid.initials));
+            }
+            let held_new_number = record.port.is_none();
+            let (number, port) = match &valid.choice {
+                Choice::New(Some(number))
+                    if held_new_number && number.as_str() == record.number =>
+                {
+                    persistence::numbers::extend(conn, id, expires_at)?;
+                    (number.as_str().to_owned(), None)
+                }
+                Choice::New(None) if held_new_number => {
+                    persistence::numbers::extend(conn, id, expires_at)?;
+                    (record.number.clone(), None)
+                }
+                Choice::New(Some(number)) => {
+                    persistence::numbers::release(conn, id)?;
+                    if !persistence::numbers::reserve(conn, company, number, id, expires_at)? {
+                        return Err(number_unavailable(number.as_str()));
+                    }
+                    (number.as_str().to_owned(), None)
+                }
+                Choice::New(None) => {
+                    match persistence::numbers::reserve_first_free(conn, company, id, expires_at)? {
+                        Some(number) => (number.as_str().to_owned(), None),
+                        None => {
+                            return Err(ApiError::conflict(
+                                "no_numbers_available",
+                                "neither the company's pool nor the operator's has a free number",
+                            ));
+                        }
+                    }
+                }
+                Choice::PortIn(number, details) => {
+                    persistence::numbers::release(conn, id)?;
+                    (
+                        number.as_str().to_owned(),
+                        Some(serde_json::to_string(details).map_err(ApiError::internal)?),
+                    )
+                }
+            };
+            record.plan_code = valid.plan.code.clone();
+            record.mobile_package_code = valid.package.code.clone();
+            record.data_sharing_cards = valid.cards;
+            record.employee = serde_json::to_string(&valid.employee).map_err(ApiError::internal)?;
+            record.initials = valid.initials.as_str().to_owned();
+            record.number = number;
+            record.port = port;
+            record.expires_at = expires_at;
+            record.updated_at = now;
+            record.version += 1;
+            if !persistence::orders::update(conn, &record, expected)? {
+                return Err(stale());
+            }
+            audit(
+                conn,
+                &who.0,
+                company,
+                "order.edited",
+                ("order", &record.id),
+                patch.0.clone(),
+            )?;
+            Catalog::load(conn)?.order(record)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(order.version)))
+        .json(order))
+}
+
+fn precondition_required() -> ApiError {
+    ApiError::new(
+        StatusCode::PRECONDITION_REQUIRED,
+        "precondition_required",
+        "Precondition required",
+        "send If-Match with the ETag of the version you reviewed",
+    )
 }
 
 /// Cancels a draft and frees its number and initials.
