@@ -78,6 +78,10 @@ pub struct Config {
     #[arg(long, env = "DRAFT_TTL_MINUTES", default_value_t = 30, global = true)]
     pub draft_ttl_minutes: u32,
 
+    /// How often the outbox worker looks for email to deliver, in milliseconds.
+    #[arg(long, env = "OUTBOX_POLL_MS", default_value_t = 1000, global = true)]
+    pub outbox_poll_ms: u64,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -103,6 +107,7 @@ impl Config {
             token_ttl_seconds: 3600,
             workers: None,
             draft_ttl_minutes: 30,
+            outbox_poll_ms: 1000,
             database_pool_size: 10,
         }
     }

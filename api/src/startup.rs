@@ -103,6 +103,12 @@ impl Application {
             keys: Arc::new(keys),
             config: Arc::new(config),
         };
+        let mailer = crate::mail::Mailer::from_config(&state.config)?;
+        crate::mail::spawn_worker(
+            state.store.clone(),
+            Arc::new(mailer),
+            std::time::Duration::from_millis(state.config.outbox_poll_ms),
+        );
         let server = server(state.clone(), listener)?;
         Ok(Application {
             port,

@@ -79,3 +79,86 @@ pub fn list(
         m.id.clone()
     }))
 }
+
+/// Attempts before a message is given up as `failed`.
+pub const MAX_ATTEMPTS: i32 = 10;
+
+/// Claims up to `batch` due messages for `lease`: nobody else delivers them until the
+/// lease ends, so a crashed worker's messages are picked up again (at least once). On
+/// PostgreSQL, concurrent workers skip each other's rows (`FOR UPDATE SKIP LOCKED`); on
+/// SQLite the write transaction already serialises them.
+pub fn claim(conn: &mut DbConnection, batch: i64, lease: chrono::Duration) -> Result<Vec<Message>> {
+    let now = crate::now();
+    let due = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(
+            outbox::claimed_until
+                .is_null()
+                .or(outbox::claimed_until.lt(now)),
+        )
+        .order(outbox::next_attempt_at.asc())
+        .limit(batch)
+        .select(outbox::id);
+    let ids: Vec<String> = match conn {
+        DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
+        DbConnection::Sqlite(lite) => due.load(lite)?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set((
+            outbox::claimed_until.eq(Some(now + lease)),
+            outbox::attempts.eq(outbox::attempts + 1),
+        ))
+        .execute(conn)?;
+    Ok(outbox::table
+        .filter(outbox::id.eq_any(&ids))
+        .order(outbox::next_attempt_at.asc())
+        .select(Message::as_select())
+        .load(conn)?)
+}
+
+pub fn mark_sent(conn: &mut DbConnection, id: &str) -> Result<()> {
+    let now = crate::now();
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(Some(now)),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried after an exponential backoff, given up after
+/// [`MAX_ATTEMPTS`].
+pub fn mark_failed(conn: &mut DbConnection, message: &Message, error: &str) -> Result<()> {
+    let now = crate::now();
+    let attempts = message.attempts;
+    let backoff = chrono::Duration::seconds(5_i64.saturating_mul(1 << attempts.clamp(0, 12)));
+    let status = if attempts >= MAX_ATTEMPTS {
+        "failed"
+    } else {
+        "pending"
+    };
+    diesel::update(outbox::table.find(&message.id))
+        .set((
+            outbox::status.eq(status),
+            outbox::next_attempt_at.eq(now + backoff),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(Some(error.chars().take(500).collect::<String>())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Messages waiting for delivery (the backlog).
+pub fn backlog(conn: &mut DbConnection) -> Result<i64> {
+    Ok(outbox::table
+        .filter(outbox::status.eq("pending"))
+        .count()
+        .get_result(conn)?)
+}

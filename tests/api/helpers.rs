@@ -82,6 +82,7 @@ pub fn test_config(database_url: String, dir: &std::path::Path) -> Config {
     config.demo = Some(false);
     config.workers = Some(2);
     config.database_pool_size = 8;
+    config.outbox_poll_ms = 100;
     config
 }
 

@@ -15,3 +15,4 @@ mod numbers;
 mod openapi;
 mod operator;
 mod orders;
+mod outbox;

@@ -172,6 +172,49 @@ async fn an_admin_drafts_reviews_and_confirms_a_new_employee_with_a_company_numb
             && messages[0].body.contains("mh@firma31258715.example")
     );
 
+    // The worker delivers the welcome email to the mailbox folder.
+    let mailbox = app.config.mailbox_dir.clone();
+    let mut found = None;
+    for _ in 0..100 {
+        let files: Vec<_> = std::fs::read_dir(&mailbox)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if let Some(file) = files
+            .iter()
+            .find(|p| p.extension().is_some_and(|e| e == "eml"))
+        {
+            // Quoted-printable: undo the soft line breaks.
+            found = Some(
+                std::fs::read_to_string(file)
+                    .unwrap()
+                    .replace("=\r\n", "")
+                    .replace("=\n", ""),
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let eml = found.expect("a welcome email in the mailbox folder");
+    assert!(eml.contains("To: mette@firma31258715.example"), "{eml}");
+    assert!(
+        eml.contains("+4520710001") && eml.contains("mh@firma31258715.example"),
+        "{eml}"
+    );
+    let operator = app.operator_token().await;
+    let sent = json_of(
+        app.get("/operator/outbox?status=sent", Some(&operator))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(sent["items"][0]["kind"], "welcome");
+    problem(
+        app.get("/operator/outbox", Some(&company.admin)).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+
     // A confirmed order is final.
     problem(
         app.post_json(

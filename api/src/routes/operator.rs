@@ -31,7 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_company_user)
         .service(create_company_client)
         .service(add_company_numbers)
-        .service(add_operator_numbers);
+        .service(add_operator_numbers)
+        .service(list_outbox);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -587,4 +588,103 @@ async fn add_operator_numbers(
     body: Json<AddNumbers>,
 ) -> ApiResult<HttpResponse> {
     add_numbers(who.0, &state, None, body.0).await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01937a50-0000-7cc3-9a51-3b1f0c9d2e47", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+    "kind": "welcome", "recipient": "mette@nordlys.example", "subject": "Velkommen – dit nye mobilabonnement er klar",
+    "status": "sent", "attempts": 1, "next_attempt_at": "2026-11-25T09:35:00Z", "last_error": null,
+    "created_at": "2026-11-25T09:35:00Z", "sent_at": "2026-11-25T09:35:01Z"
+}))]
+pub struct OutboxMessageDto {
+    pub id: String,
+    pub company_id: Option<String>,
+    /// `welcome`, `poa_request`, …
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    /// `pending`, `sent` or `failed` (given up after 10 attempts).
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<persistence::outbox::Message> for OutboxMessageDto {
+    fn from(m: persistence::outbox::Message) -> Self {
+        OutboxMessageDto {
+            id: m.id,
+            company_id: m.company_id,
+            kind: m.kind,
+            recipient: m.recipient,
+            subject: m.subject,
+            status: m.status,
+            attempts: m.attempts,
+            next_attempt_at: utc(m.next_attempt_at),
+            last_error: m.last_error,
+            created_at: utc(m.created_at),
+            sent_at: m.sent_at.map(utc),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    /// Only messages in this state: `pending`, `sent` or `failed`.
+    #[param(example = "pending")]
+    pub status: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<i64>,
+}
+
+/// The emails the service has queued and sent, oldest first.
+#[utoipa::path(
+    tag = "operator",
+    operation_id = "list_outbox",
+    summary = "List outgoing email",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(OutboxQuery),
+    responses((status = 200, description = "A page of messages", body = Page<OutboxMessageDto>))
+)]
+#[get("/operator/outbox")]
+async fn list_outbox(
+    _who: OperatorStaff,
+    state: web::Data<AppState>,
+    query: crate::body::Query<OutboxQuery>,
+) -> ApiResult<HttpResponse> {
+    let (after, limit) = PageQuery {
+        cursor: query.cursor.clone(),
+        limit: query.limit,
+    }
+    .parse()?;
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(s @ ("pending" | "sent" | "failed")) => Some(s.to_owned()),
+        Some(_) => {
+            return Err(ApiError::field(
+                "/query/status",
+                "invalid_value",
+                "status is one of pending, sent, failed",
+            ));
+        }
+    };
+    let page = state
+        .read(move |conn| {
+            Ok(persistence::outbox::list(
+                conn,
+                status.as_deref(),
+                after,
+                limit,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::<OutboxMessageDto>::from(page)))
 }

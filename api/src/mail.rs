@@ -1,0 +1,136 @@
+//! Delivers the outbox: to `.eml` files in the mailbox folder by default, over SMTP when
+//! `SMTP_URL` is set. At least once: a message is marked sent only after delivery, and a
+//! crashed worker's claim lapses so another picks the message up.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::header::ContentType;
+use lettre::{FileTransport, SmtpTransport, Transport};
+use persistence::Store;
+use persistence::outbox::Message;
+
+const FROM: &str = "Selvbetjening <noreply@selvbetjening.example>";
+/// How long a claimed batch is ours before another worker may retry it.
+const LEASE_SECONDS: i64 = 60;
+const BATCH: i64 = 20;
+
+/// Where messages go.
+pub enum Mailer {
+    /// One `.eml` file per message in a folder.
+    Folder(FileTransport, PathBuf),
+    Smtp(Box<SmtpTransport>),
+}
+
+impl Mailer {
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Mailer> {
+        match &config.smtp_url {
+            Some(url) => Ok(Mailer::Smtp(Box::new(smtp(url)?))),
+            None => {
+                std::fs::create_dir_all(&config.mailbox_dir).with_context(|| {
+                    format!(
+                        "cannot create the mailbox folder {}",
+                        config.mailbox_dir.display()
+                    )
+                })?;
+                Ok(Mailer::Folder(
+                    FileTransport::new(&config.mailbox_dir),
+                    config.mailbox_dir.clone(),
+                ))
+            }
+        }
+    }
+
+    pub fn deliver(&self, message: &Message) -> anyhow::Result<()> {
+        let email = lettre::Message::builder()
+            .from(FROM.parse()?)
+            .to(message
+                .recipient
+                .parse()
+                .with_context(|| format!("bad recipient {:?}", message.recipient))?)
+            .subject(message.subject.clone())
+            .message_id(Some(format!("<{}@selvbetjening.example>", message.id)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.body.clone())?;
+        match self {
+            Mailer::Folder(transport, _) => {
+                transport.send(&email)?;
+            }
+            Mailer::Smtp(transport) => {
+                transport.send(&email)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A plain SMTP relay from `smtp://[user:password@]host[:port]` (a local relay or a mail
+/// catcher such as mailpit; TLS is the relay's job).
+fn smtp(url: &str) -> anyhow::Result<SmtpTransport> {
+    let rest = url
+        .strip_prefix("smtp://")
+        .context("SMTP_URL must look like smtp://[user:password@]host[:port]")?;
+    let (credentials, address) = match rest.rsplit_once('@') {
+        Some((c, a)) => (Some(c), a),
+        None => (None, rest),
+    };
+    let address = address.trim_end_matches('/');
+    let (host, port) = match address.rsplit_once(':') {
+        Some((h, p)) => (
+            h,
+            p.parse::<u16>()
+                .context("the SMTP_URL port is not a number")?,
+        ),
+        None => (address, 25),
+    };
+    anyhow::ensure!(!host.is_empty(), "SMTP_URL has no host");
+    let mut builder = SmtpTransport::builder_dangerous(host).port(port);
+    if let Some((user, password)) = credentials.and_then(|c| c.split_once(':')) {
+        builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
+            user.to_owned(),
+            password.to_owned(),
+        ));
+    }
+    Ok(builder.build())
+}
+
+/// Delivers what is due once; returns how many were sent.
+pub fn deliver_due(store: &Store, mailer: &Mailer) -> anyhow::Result<usize> {
+    let claimed = store.write(|conn| {
+        persistence::outbox::claim(conn, BATCH, chrono::Duration::seconds(LEASE_SECONDS))
+    })?;
+    let mut sent = 0;
+    for message in claimed {
+        match mailer.deliver(&message) {
+            Ok(()) => {
+                store.write(|conn| persistence::outbox::mark_sent(conn, &message.id))?;
+                sent += 1;
+            }
+            Err(err) => {
+                tracing::warn!(message = %message.id, attempt = message.attempts, error = %err, "email delivery failed; will retry");
+                store.write(|conn| {
+                    persistence::outbox::mark_failed(conn, &message, &err.to_string())
+                })?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Runs the outbox worker until the process ends.
+pub fn spawn_worker(store: Store, mailer: Arc<Mailer>, every: Duration) {
+    tokio::spawn(async move {
+        loop {
+            let (store_, mailer_) = (store.clone(), mailer.clone());
+            match tokio::task::spawn_blocking(move || deliver_due(&store_, &mailer_)).await {
+                Ok(Ok(n)) if n > 0 => tracing::info!(sent = n, "outbox delivered"),
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::warn!(error = %err, "outbox round failed"),
+                Err(err) => tracing::error!(error = %err, "outbox worker panicked"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
