@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod fallback;
 pub mod fields;
+pub mod idempotency;
 pub mod mail;
 pub mod openapi;
 pub mod routes;

@@ -11,6 +11,7 @@ pub mod companies;
 pub mod db;
 mod error;
 pub mod help;
+pub mod idempotency;
 pub mod login_failures;
 pub mod numbers;
 pub mod orders;

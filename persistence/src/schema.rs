@@ -113,6 +113,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscriptions,
     sim_serials,
     outbox,
+    idempotency_keys,
 );
 
 diesel::table! {
@@ -209,5 +210,16 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (company_id, key) {
+        company_id -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        response_status -> Nullable<Integer>,
+        response -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }

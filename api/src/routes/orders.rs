@@ -534,13 +534,6 @@ fn find(conn: &mut DbConnection, company: Uuid, id: Uuid) -> ApiResult<OrderReco
     persistence::orders::get(conn, company, id)?.ok_or_else(|| ApiError::not_found("the order"))
 }
 
-fn order_response(status: StatusCode, order: OrderDto) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::LOCATION, format!("/orders/{}", order.id)))
-        .insert_header((header::ETAG, etag(order.version)))
-        .json(order)
-}
-
 // ---- handlers ------------------------------------------------------------------------
 
 /// Creates a draft from the complete form and answers with the review page: the priced
@@ -550,6 +543,7 @@ fn order_response(status: StatusCode, order: OrderDto) -> HttpResponse {
     operation_id = "create_order",
     summary = "Create a draft order (review page)",
     security(("oauth2" = []), ("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key and body replay the first answer (kept 48 h, per company)")),
     request_body = OrderForm,
     responses(
         (status = 201, description = "The draft: the review page", body = OrderDto,
@@ -560,15 +554,32 @@ fn order_response(status: StatusCode, order: OrderDto) -> HttpResponse {
 )]
 #[post("/orders")]
 async fn create_order(
+    req: HttpRequest,
     who: CompanyAdmin,
     state: web::Data<AppState>,
-    form: Json<OrderForm>,
+    raw: Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
+    let key = crate::idempotency::key(&req)?;
+    let fingerprint = format!("POST /orders {}", raw.0);
     let company = who.company();
-    let ttl = draft_ttl(&state);
-    let order = state
+    let work = async {
+        let form: OrderForm = crate::body::parse_json(raw.0.to_string().as_bytes())?;
+        let order = draft(&state, who, form).await?;
+        Ok(
+            crate::idempotency::Answer::new(StatusCode::CREATED, &order)?
+                .location(format!("/orders/{}", order.id))
+                .etag(etag(order.version)),
+        )
+    };
+    crate::idempotency::run(&state, company, key, fingerprint, work).await
+}
+
+async fn draft(state: &AppState, who: CompanyAdmin, form: OrderForm) -> ApiResult<OrderDto> {
+    let company = who.company();
+    let ttl = draft_ttl(state);
+    state
         .write(move |conn| {
-            let valid = validate(conn, &form.0)?;
+            let valid = validate(conn, &form)?;
             let id = persistence::new_id();
             let now = persistence::now();
             let expires_at = now + ttl;
@@ -632,8 +643,7 @@ async fn create_order(
             )?;
             Catalog::load(conn)?.order(record)
         })
-        .await?;
-    Ok(order_response(StatusCode::CREATED, order))
+        .await
 }
 
 fn initials_taken(initials: &Initials) -> ApiError {
@@ -1003,8 +1013,11 @@ pub struct Confirmation {
     params(
         ("id" = Uuid, Path, description = "The order's id"),
         ("If-Match" = Option<String>, Header, description = "The reviewed version's ETag, e.g. `\"1\"`"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key replays the first answer (kept 48 h, per company)"),
     ),
     responses(
+        (status = 422, description = "The Idempotency-Key was used for another request, or is malformed", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:idempotency_key_reused", "title": "Idempotency key reused", "status": 422, "detail": "this Idempotency-Key was used for a different request; use a new key", "code": "idempotency_key_reused", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
         (status = 201, description = "Confirmed: the subscription exists", body = Confirmation,
             headers(("Location" = String, description = "The subscription's URL"))),
         (status = 409, description = "Not a draft, expired, or the number was lost", body = crate::error::Problem, content_type = "application/problem+json",
@@ -1022,16 +1035,19 @@ async fn confirm_order(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the order")?;
     let expected = if_match(&req)?;
+    let key = crate::idempotency::key(&req)?;
+    let fingerprint = format!("POST /orders/{id}/confirm {expected:?}");
     let company = who.company();
-    let confirmation = state
-        .write(move |conn| confirm(conn, &who.0, company, id, expected))
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/subscriptions/{}", confirmation.subscription.id),
-        ))
-        .json(confirmation))
+    let work = async {
+        let confirmation = state
+            .write(move |conn| confirm(conn, &who.0, company, id, expected))
+            .await?;
+        Ok(
+            crate::idempotency::Answer::new(StatusCode::CREATED, &confirmation)?
+                .location(format!("/subscriptions/{}", confirmation.subscription.id)),
+        )
+    };
+    crate::idempotency::run(&state, company, key, fingerprint, work).await
 }
 
 fn confirm(
