@@ -75,34 +75,54 @@ pub struct PageQuery {
 impl PageQuery {
     /// The validated cursor and limit.
     pub fn parse(&self) -> ApiResult<(Option<Uuid>, i64)> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        let mut errors = crate::fields::Fields::new();
-        if !(1..=MAX_LIMIT).contains(&limit) {
+        let (cursor, limit, _) =
+            list_params::<String>(self.cursor.as_deref(), self.limit, None, "")?;
+        Ok((cursor, limit))
+    }
+}
+
+/// A list's cursor, limit and optional `status` filter, checked together so every wrong
+/// parameter is named in one answer. `states` lists the valid statuses for the message.
+pub fn list_params<S: std::str::FromStr>(
+    cursor: Option<&str>,
+    limit: Option<i64>,
+    status: Option<&str>,
+    states: &str,
+) -> ApiResult<(Option<Uuid>, i64, Option<S>)> {
+    let mut errors = crate::fields::Fields::new();
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        errors.push(
+            "/query/limit",
+            "out_of_range",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        );
+    }
+    let cursor = match cursor {
+        None | Some("") => None,
+        Some(c) => Uuid::parse_str(c).ok().or_else(|| {
             errors.push(
-                "/query/limit",
-                "out_of_range",
-                format!("limit must be between 1 and {MAX_LIMIT}"),
+                "/query/cursor",
+                "invalid_cursor",
+                "cursor must be a next_cursor from a previous page",
             );
-        }
-        let cursor = match self.cursor.as_deref() {
-            None | Some("") => None,
-            Some(c) => match Uuid::parse_str(c) {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    errors.push(
-                        "/query/cursor",
-                        "invalid_cursor",
-                        "cursor must be a next_cursor from a previous page",
-                    );
-                    None
-                }
-            },
-        };
-        if errors.is_empty() {
-            Ok((cursor, limit))
-        } else {
-            Err(errors.into_error())
-        }
+            None
+        }),
+    };
+    let status = status.and_then(|s| {
+        s.parse::<S>().ok().or_else(|| {
+            errors.push(
+                "/query/status",
+                "invalid_value",
+                format!("status is one of {states}"),
+            );
+            None
+        })
+    });
+    if errors.is_empty() {
+        Ok((cursor, limit, status))
+    } else {
+        Err(errors.into_error())
     }
 }
 

@@ -660,22 +660,13 @@ async fn list_outbox(
     state: web::Data<AppState>,
     query: crate::body::Query<OutboxQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (after, limit) = PageQuery {
-        cursor: query.cursor.clone(),
-        limit: query.limit,
-    }
-    .parse()?;
-    let status = match query.status.as_deref() {
-        None => None,
-        Some(s @ ("pending" | "sent" | "failed")) => Some(s.to_owned()),
-        Some(_) => {
-            return Err(ApiError::field(
-                "/query/status",
-                "invalid_value",
-                "status is one of pending, sent, failed",
-            ));
-        }
-    };
+    let (after, limit, status) = super::list_params::<OutboxState>(
+        query.cursor.as_deref(),
+        query.limit,
+        query.status.as_deref(),
+        "pending, sent, failed",
+    )?;
+    let status = status.map(|s| s.0);
     let page = state
         .read(move |conn| {
             Ok(persistence::outbox::list(
@@ -687,4 +678,16 @@ async fn list_outbox(
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::<OutboxMessageDto>::from(page)))
+}
+
+/// A delivery state of the outbox, as a list filter.
+struct OutboxState(String);
+
+impl std::str::FromStr for OutboxState {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        matches!(s, "pending" | "sent" | "failed")
+            .then(|| OutboxState(s.to_owned()))
+            .ok_or(())
+    }
 }

@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use super::catalog::{MobilePackageDto, PlanDto};
 use super::subscriptions::{SubscriptionDetails, SubscriptionDto};
-use super::{Page, PageQuery, path_id, utc};
+use super::{Page, list_params, path_id, utc};
 use crate::auth::{CompanyAdmin, CompanyReader, Principal};
 use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult};
@@ -711,25 +711,12 @@ async fn list_orders(
     state: web::Data<AppState>,
     query: Query<OrderListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page_query = PageQuery {
-        cursor: query.cursor.clone(),
-        limit: query.limit,
-    };
-    let parsed = page_query.parse();
-    let status = match query.status.as_deref() {
-        None => Ok(None),
-        Some(s) => s.parse::<OrderStatus>().map(Some).map_err(|_| {
-            ApiError::field(
-                "/query/status",
-                "invalid_value",
-                "status is one of draft, confirmed, cancelled, expired",
-            )
-        }),
-    };
-    let ((after, limit), status) = match (parsed, status) {
-        (Ok(p), Ok(s)) => (p, s),
-        (Err(e), _) | (_, Err(e)) => return Err(e),
-    };
+    let (after, limit, status) = list_params::<OrderStatus>(
+        query.cursor.as_deref(),
+        query.limit,
+        query.status.as_deref(),
+        "draft, confirmed, cancelled, expired",
+    )?;
     let company = who.company();
     let page = state
         .read(move |conn| {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::catalog::{MobilePackageDto, PlanDto};
 use super::orders::{SummaryDto, etag};
-use super::{Page, PageQuery, path_id, utc};
+use super::{Page, list_params, path_id, utc};
 use crate::auth::CompanyReader;
 use crate::body::Query;
 use crate::error::{ApiError, ApiResult};
@@ -181,31 +181,12 @@ async fn list_subscriptions(
     state: web::Data<AppState>,
     query: Query<SubscriptionListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let mut errors = crate::fields::Fields::new();
-    let page = PageQuery {
-        cursor: query.cursor.clone(),
-        limit: query.limit,
-    }
-    .parse();
-    let status = match query.status.as_deref() {
-        None => None,
-        Some(s) => match s.parse::<SubscriptionStatus>() {
-            Ok(status) => Some(status),
-            Err(_) => {
-                errors.push(
-                    "/query/status",
-                    "invalid_value",
-                    "status is one of pending_port, active, terminated",
-                );
-                None
-            }
-        },
-    };
-    let (after, limit) = match page {
-        Ok(p) if errors.is_empty() => p,
-        Ok(_) => return Err(errors.into_error()),
-        Err(e) => return Err(e),
-    };
+    let (after, limit, status) = list_params::<SubscriptionStatus>(
+        query.cursor.as_deref(),
+        query.limit,
+        query.status.as_deref(),
+        "pending_port, active, terminated",
+    )?;
     let q = query
         .q
         .as_deref()
