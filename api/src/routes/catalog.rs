@@ -102,3 +102,44 @@ async fn list_mobile_packages(
         packages.into_iter().map(MobilePackageDto::from).collect(),
     )))
 }
+
+/// The catalog by code, to resolve the codes stored on orders and subscriptions.
+pub struct Catalog {
+    plans: std::collections::HashMap<String, Plan>,
+    packages: std::collections::HashMap<String, MobilePackage>,
+}
+
+impl Catalog {
+    pub fn load(conn: &mut persistence::DbConnection) -> ApiResult<Catalog> {
+        Ok(Catalog {
+            plans: persistence::catalog::plans(conn)?
+                .into_iter()
+                .map(|p| (p.code.clone(), p))
+                .collect(),
+            packages: persistence::catalog::mobile_packages(conn)?
+                .into_iter()
+                .map(|p| (p.code.clone(), p))
+                .collect(),
+        })
+    }
+
+    /// The plan and package `owner` (e.g. `order <id>`) refers to; a missing one is a
+    /// broken reference in the data, not the client's mistake.
+    pub fn resolve(
+        &self,
+        plan: &str,
+        package: &str,
+        owner: &str,
+    ) -> ApiResult<(Plan, MobilePackage)> {
+        let missing = |what: &str| {
+            crate::error::ApiError::internal(anyhow::anyhow!("{owner} refers to a missing {what}"))
+        };
+        Ok((
+            self.plans.get(plan).ok_or_else(|| missing("plan"))?.clone(),
+            self.packages
+                .get(package)
+                .ok_or_else(|| missing("package"))?
+                .clone(),
+        ))
+    }
+}

@@ -211,10 +211,7 @@ async fn send_help_feedback(
     if !fields.is_empty() {
         return Err(fields.into_error());
     }
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let ip = super::client_ip(&req);
     let rating = state
         .write(move |conn| {
             persistence::help::get(conn, &slug)?
@@ -223,12 +220,8 @@ async fn send_help_feedback(
             let now = persistence::now();
             let (count, oldest) = persistence::help::from_ip_since(conn, &ip, now - window)?;
             if count >= FEEDBACK_PER_WINDOW {
-                let retry = oldest
-                    .map_or(window, |o| o + window - now)
-                    .num_seconds()
-                    .max(1);
                 return Err(ApiError::too_many_requests(
-                    u64::try_from(retry).unwrap_or(1),
+                    super::retry_after(oldest, window, now),
                     format!("at most {FEEDBACK_PER_WINDOW} answers an hour from one address"),
                 ));
             }

@@ -134,3 +134,45 @@ pub fn path_id(raw: &str, what: &str) -> ApiResult<Uuid> {
 pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     at.and_utc()
 }
+
+/// Writes the audit event of a change, in the change's transaction: who (`who`) did
+/// `action` to which object (`(type, id)`), in which company (`None`: the operator's own).
+pub fn audit(
+    conn: &mut persistence::DbConnection,
+    who: &crate::auth::Principal,
+    company: Option<Uuid>,
+    action: &str,
+    object: (&str, impl Into<String>),
+    details: serde_json::Value,
+) -> ApiResult<()> {
+    persistence::audit::record(
+        conn,
+        persistence::audit::NewAuditEvent {
+            actor_id: &who.subject,
+            actor_role: who.role.as_str(),
+            company_id: company,
+            action,
+            object_type: object.0,
+            object_id: object.1.into(),
+            details,
+        },
+    )?;
+    Ok(())
+}
+
+/// The client's address, as rate limits count it.
+pub fn client_ip(req: &actix_web::HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Seconds until the oldest attempt counted in a sliding `window` leaves it (at least 1).
+pub fn retry_after(
+    oldest: Option<chrono::NaiveDateTime>,
+    window: chrono::Duration,
+    now: chrono::NaiveDateTime,
+) -> u64 {
+    let wait = oldest.map_or(window, |o| o + window - now);
+    u64::try_from(wait.num_seconds().max(1)).unwrap_or(1)
+}

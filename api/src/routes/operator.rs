@@ -9,7 +9,6 @@ use domain::number::{DanishNumber, NumberState};
 use domain::text::CompanyName;
 use domain::user::{Password, Role};
 use garde::Validate;
-use persistence::audit::NewAuditEvent;
 use persistence::companies::{Company, NewCompany};
 use persistence::numbers::PoolNumber;
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{Page, PageQuery, path_id, utc};
+use super::{Page, PageQuery, audit, path_id, utc};
 use crate::auth::{OperatorStaff, Principal, random_secret};
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -66,30 +65,6 @@ impl From<Company> for CompanyDto {
             created_at: utc(c.created_at),
         }
     }
-}
-
-/// Writes the audit event of an operator's change, in the change's transaction.
-fn audit(
-    conn: &mut persistence::DbConnection,
-    who: &Principal,
-    company: Option<Uuid>,
-    action: &str,
-    object: (&str, String),
-    details: serde_json::Value,
-) -> ApiResult<()> {
-    persistence::audit::record(
-        conn,
-        NewAuditEvent {
-            actor_id: &who.subject,
-            actor_role: who.role.as_str(),
-            company_id: company,
-            action,
-            object_type: object.0,
-            object_id: object.1,
-            details,
-        },
-    )?;
-    Ok(())
 }
 
 /// Register a company.

@@ -1,8 +1,6 @@
 //! Orders: the "create new subscription" form as a priced draft to review, edit and
 //! confirm ("Gå til ordrebekræftelse", "Godkend og opret").
 
-use std::collections::HashMap;
-
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -15,7 +13,6 @@ use domain::pricing::{Summary, price};
 use domain::sim::Iccid;
 use domain::subscription::{SubscriptionStatus, UcAccount};
 use domain::text::{CostCenter, PersonName, Title};
-use persistence::audit::NewAuditEvent;
 use persistence::orders::OrderRecord;
 use persistence::outbox::NewMessage;
 use persistence::subscriptions::SubscriptionRecord;
@@ -25,9 +22,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::catalog::{MobilePackageDto, PlanDto};
+use super::catalog::{Catalog, MobilePackageDto, PlanDto};
 use super::subscriptions::{SubscriptionDetails, SubscriptionDto};
-use super::{Page, list_params, path_id, utc};
+use super::{Page, audit, list_params, path_id, utc};
 use crate::auth::{CompanyAdmin, CompanyReader, Principal};
 use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult};
@@ -361,43 +358,13 @@ pub struct OrderDto {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The catalog, to resolve stored codes into the review page.
-struct Catalog {
-    plans: HashMap<String, Plan>,
-    packages: HashMap<String, MobilePackage>,
-}
-
 impl Catalog {
-    fn load(conn: &mut DbConnection) -> ApiResult<Catalog> {
-        Ok(Catalog {
-            plans: persistence::catalog::plans(conn)?
-                .into_iter()
-                .map(|p| (p.code.clone(), p))
-                .collect(),
-            packages: persistence::catalog::mobile_packages(conn)?
-                .into_iter()
-                .map(|p| (p.code.clone(), p))
-                .collect(),
-        })
-    }
-
     fn order(&self, record: OrderRecord) -> ApiResult<OrderDto> {
-        let corrupt = |what: &str| {
-            ApiError::internal(anyhow::anyhow!(
-                "order {} refers to a missing {what}",
-                record.id
-            ))
-        };
-        let plan = self
-            .plans
-            .get(&record.plan_code)
-            .ok_or_else(|| corrupt("plan"))?
-            .clone();
-        let package = self
-            .packages
-            .get(&record.mobile_package_code)
-            .ok_or_else(|| corrupt("package"))?
-            .clone();
+        let (plan, package) = self.resolve(
+            &record.plan_code,
+            &record.mobile_package_code,
+            &format!("order {}", record.id),
+        )?;
         let status = record.status_at(persistence::now())?;
         let employee: StoredEmployee = serde_json::from_str(&record.employee)
             .map_err(|e| ApiError::internal(anyhow::anyhow!("order employee: {e}")))?;
@@ -507,29 +474,6 @@ fn number_unavailable(number: &str) -> ApiError {
     )])
 }
 
-fn audit(
-    conn: &mut DbConnection,
-    who: &Principal,
-    company: Uuid,
-    action: &str,
-    object: (&str, &str),
-    details: serde_json::Value,
-) -> ApiResult<()> {
-    persistence::audit::record(
-        conn,
-        NewAuditEvent {
-            actor_id: &who.subject,
-            actor_role: who.role.as_str(),
-            company_id: Some(company),
-            action,
-            object_type: object.0,
-            object_id: object.1.to_owned(),
-            details,
-        },
-    )?;
-    Ok(())
-}
-
 fn find(conn: &mut DbConnection, company: Uuid, id: Uuid) -> ApiResult<OrderRecord> {
     persistence::orders::get(conn, company, id)?.ok_or_else(|| ApiError::not_found("the order"))
 }
@@ -636,7 +580,7 @@ async fn draft(state: &AppState, who: CompanyAdmin, form: OrderForm) -> ApiResul
             audit(
                 conn,
                 &who.0,
-                company,
+                Some(company),
                 "order.drafted",
                 ("order", &record.id),
                 serde_json::json!({"number": record.number}),
@@ -895,7 +839,7 @@ async fn edit_order(
             audit(
                 conn,
                 &who.0,
-                company,
+                Some(company),
                 "order.edited",
                 ("order", &record.id),
                 patch.0.clone(),
@@ -960,7 +904,7 @@ async fn cancel_order(
             audit(
                 conn,
                 &who.0,
-                company,
+                Some(company),
                 "order.cancelled",
                 ("order", &record.id),
                 serde_json::json!({}),
@@ -1139,14 +1083,13 @@ fn confirm(
     audit(
         conn,
         who,
-        company,
+        Some(company),
         "order.confirmed",
         ("order", &record.id),
         serde_json::json!({"subscription_id": subscription.id, "number": subscription.number}),
     )?;
     let catalog = Catalog::load(conn)?;
-    let subscription =
-        super::subscriptions::to_dto(&catalog.plans, &catalog.packages, subscription)?;
+    let subscription = super::subscriptions::to_dto(&catalog, subscription)?;
     Ok(Confirmation {
         order: catalog.order(record)?,
         subscription,

@@ -1,11 +1,8 @@
 //! Subscriptions: what confirmed orders created.
 
-use std::collections::HashMap;
-
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::catalog::{MobilePackage, Plan};
 use domain::pricing::price;
 use domain::subscription::SubscriptionStatus;
 use persistence::subscriptions::SubscriptionRecord;
@@ -14,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::catalog::{MobilePackageDto, PlanDto};
+use super::catalog::{Catalog, MobilePackageDto, PlanDto};
 use super::orders::{SummaryDto, etag};
 use super::{Page, list_params, path_id, utc};
 use crate::auth::CompanyReader;
@@ -88,25 +85,12 @@ pub struct SubscriptionDto {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn to_dto(
-    plans: &HashMap<String, Plan>,
-    packages: &HashMap<String, MobilePackage>,
-    s: SubscriptionRecord,
-) -> ApiResult<SubscriptionDto> {
-    let missing = |what: &str| {
-        ApiError::internal(anyhow::anyhow!(
-            "subscription {} refers to a missing {what}",
-            s.id
-        ))
-    };
-    let plan = plans
-        .get(&s.plan_code)
-        .ok_or_else(|| missing("plan"))?
-        .clone();
-    let package = packages
-        .get(&s.mobile_package_code)
-        .ok_or_else(|| missing("package"))?
-        .clone();
+pub fn to_dto(catalog: &Catalog, s: SubscriptionRecord) -> ApiResult<SubscriptionDto> {
+    let (plan, package) = catalog.resolve(
+        &s.plan_code,
+        &s.mobile_package_code,
+        &format!("subscription {}", s.id),
+    )?;
     let details: SubscriptionDetails =
         serde_json::from_str(&s.details).map_err(ApiError::internal)?;
     Ok(SubscriptionDto {
@@ -132,21 +116,6 @@ pub fn to_dto(
         created_at: utc(s.created_at),
         updated_at: utc(s.updated_at),
     })
-}
-
-fn catalog(
-    conn: &mut persistence::DbConnection,
-) -> ApiResult<(HashMap<String, Plan>, HashMap<String, MobilePackage>)> {
-    Ok((
-        persistence::catalog::plans(conn)?
-            .into_iter()
-            .map(|p| (p.code.clone(), p))
-            .collect(),
-        persistence::catalog::mobile_packages(conn)?
-            .into_iter()
-            .map(|p| (p.code.clone(), p))
-            .collect(),
-    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -196,9 +165,9 @@ async fn list_subscriptions(
     let company = who.company();
     let page = state
         .read(move |conn| {
-            let (plans, packages) = catalog(conn)?;
+            let catalog = Catalog::load(conn)?;
             persistence::subscriptions::list(conn, company, q.as_deref(), status, after, limit)?
-                .try_map(|s| to_dto(&plans, &packages, s))
+                .try_map(|s| to_dto(&catalog, s))
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::<SubscriptionDto>::from(page)))
@@ -223,10 +192,10 @@ async fn get_subscription(
     let company = who.company();
     let subscription = state
         .read(move |conn| {
-            let (plans, packages) = catalog(conn)?;
+            let catalog = Catalog::load(conn)?;
             let record = persistence::subscriptions::get(conn, company, id)?
                 .ok_or_else(|| ApiError::not_found("the subscription"))?;
-            to_dto(&plans, &packages, record)
+            to_dto(&catalog, record)
         })
         .await?;
     Ok(HttpResponse::Ok()

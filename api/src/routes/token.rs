@@ -88,10 +88,7 @@ async fn token(
         body.client_id.get_or_insert(id);
         body.client_secret.get_or_insert(secret);
     }
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let ip = super::client_ip(&req);
     let grant = match body.grant_type.as_str() {
         "password" => Grant::password(&body)?,
         "client_credentials" => Grant::client(&body)?,
@@ -251,10 +248,7 @@ async fn authenticate(
                 let (failures, oldest) =
                     persistence::login_failures::since(conn, subject, now - window)?;
                 if failures >= MAX_FAILURES {
-                    let retry = oldest
-                        .map(|o| (o + window - now).num_seconds().max(1))
-                        .unwrap_or(1);
-                    let retry = u64::try_from(retry).unwrap_or(1);
+                    let retry = super::retry_after(oldest, window, now);
                     return Err(ApiError::too_many_requests(
                         retry,
                         format!("too many failed logins; try again in {retry} seconds"),
