@@ -82,6 +82,16 @@ pub struct Config {
     #[arg(long, env = "OUTBOX_POLL_MS", default_value_t = 1000, global = true)]
     pub outbox_poll_ms: u64,
 
+    /// Where people reach this service: the base of links in emails (the power of
+    /// attorney's signing link).
+    #[arg(
+        long,
+        env = "PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_url: String,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -108,6 +118,7 @@ impl Config {
             workers: None,
             draft_ttl_minutes: 30,
             outbox_poll_ms: 1000,
+            public_url: "http://127.0.0.1:8080".to_owned(),
             database_pool_size: 10,
         }
     }

@@ -102,6 +102,7 @@ impl Application {
             store,
             keys: Arc::new(keys),
             config: Arc::new(config),
+            metrics: Arc::new(crate::metrics::Metrics::new()?),
         };
         let mailer = crate::mail::Mailer::from_config(&state.config)?;
         crate::mail::spawn_worker(
@@ -109,6 +110,7 @@ impl Application {
             Arc::new(mailer),
             std::time::Duration::from_millis(state.config.outbox_poll_ms),
         );
+        crate::scheduler::spawn(state.store.clone(), std::time::Duration::from_secs(60));
         let server = server(state.clone(), listener)?;
         Ok(Application {
             port,
@@ -185,6 +187,7 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
                 }),
             )
             .default_service(web::to(fallback))
+            .wrap(from_fn(crate::metrics::record))
             .wrap(cors(&origins))
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(from_fn(request_id))

@@ -12,6 +12,7 @@ pub struct AppState {
     pub store: Store,
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

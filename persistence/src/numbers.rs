@@ -356,3 +356,23 @@ pub fn assign(conn: &mut DbConnection, company: Uuid, order: Uuid) -> Result<Opt
         DanishNumber::parse(&number).map_err(|_| Error::corrupt("numbers.number", &number))?,
     ))
 }
+
+/// Puts `number` back in `company`'s pool, free to pick (its subscription ended). A
+/// number that came to us by porting has no row yet and gets one.
+pub fn give_back(conn: &mut DbConnection, company: Uuid, number: &DanishNumber) -> Result<()> {
+    let now = crate::now();
+    let changed = diesel::update(numbers::table.filter(numbers::number.eq(number.as_str())))
+        .set((
+            numbers::state.eq(NumberState::Available.as_str()),
+            numbers::company_id.eq(Some(company.to_string())),
+            numbers::reserved_until.eq(None::<NaiveDateTime>),
+            numbers::reserved_by.eq(None::<String>),
+            numbers::version.eq(numbers::version + 1),
+            numbers::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        add_to_pool(conn, Some(company), std::slice::from_ref(number))?;
+    }
+    Ok(())
+}

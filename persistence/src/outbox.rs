@@ -162,3 +162,13 @@ pub fn backlog(conn: &mut DbConnection) -> Result<i64> {
         .count()
         .get_result(conn)?)
 }
+
+/// How many messages are in each status: the backlog (`pending`) and the given-up
+/// (`failed`) included.
+pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>> {
+    Ok(outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .order(outbox::status.asc())
+        .load(conn)?)
+}

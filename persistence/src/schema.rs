@@ -114,6 +114,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sim_serials,
     outbox,
     idempotency_keys,
+    number_ports,
+    number_port_events,
 );
 
 diesel::table! {
@@ -221,5 +223,34 @@ diesel::table! {
         response_status -> Nullable<Integer>,
         response -> Nullable<Text>,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    number_ports (id) {
+        id -> Text,
+        company_id -> Text,
+        subscription_id -> Text,
+        number -> Text,
+        status -> Text,
+        version -> Integer,
+        owner_name -> Text,
+        owner_email -> Text,
+        requested_date -> Nullable<Date>,
+        port_date -> Nullable<Date>,
+        rejection -> Nullable<Text>,
+        poa_token_hash -> Nullable<Text>,
+        poa_expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    number_port_events (id) {
+        id -> Text,
+        port_id -> Text,
+        status -> Text,
+        at -> Timestamp,
     }
 }

@@ -105,3 +105,36 @@ pub fn next_sim_serial(conn: &mut DbConnection, issuer: i32) -> Result<i64> {
         .first(conn)?;
     Ok(next - 1)
 }
+
+/// Writes `subscription` over the stored one if that still has `expected_version`; false
+/// when another writer came first.
+pub fn update(
+    conn: &mut DbConnection,
+    subscription: &SubscriptionRecord,
+    expected_version: i32,
+) -> Result<bool> {
+    let changed = diesel::update(
+        subscriptions::table
+            .filter(subscriptions::id.eq(&subscription.id))
+            .filter(subscriptions::version.eq(expected_version)),
+    )
+    .set(subscription)
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Subscriptions whose termination date has come (`terminates_on <= today`) and that
+/// are not yet terminated, at most `limit`.
+pub fn due_for_termination(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<SubscriptionRecord>> {
+    Ok(subscriptions::table
+        .filter(subscriptions::terminates_on.le(today))
+        .filter(subscriptions::status.ne(SubscriptionStatus::Terminated.as_str()))
+        .order(subscriptions::id.asc())
+        .limit(limit)
+        .select(SubscriptionRecord::as_select())
+        .load(conn)?)
+}

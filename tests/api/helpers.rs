@@ -287,3 +287,128 @@ pub fn pointers(problem: &Value) -> Vec<String> {
     p.sort();
     p
 }
+
+/// The company of `app.company`, with free numbers in its pool and the operator's.
+pub async fn with_numbers(
+    app: &TestApp,
+    company_numbers: &[&str],
+    operator_numbers: &[&str],
+) -> Company {
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    if !company_numbers.is_empty() {
+        let r = app
+            .post_json(
+                &format!("/operator/companies/{}/numbers", company.id),
+                Some(&operator),
+                &json!({"numbers": company_numbers}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    if !operator_numbers.is_empty() {
+        let r = app
+            .post_json(
+                "/operator/numbers",
+                Some(&operator),
+                &json!({"numbers": operator_numbers}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    company
+}
+
+/// A complete order form for a new number (`None`: pick the first free).
+pub fn form(initials: &str, number: Option<&str>) -> Value {
+    let mut form = json!({
+        "plan": "ERHVERV_M", "mobile_package": "DATA_50", "data_sharing_cards": 1,
+        "employee": {"name": "Mette Hansen", "initials": initials, "title": "Projektleder", "email": "mette@firma31258715.example", "cost_center": "4100"}
+    });
+    if let Some(number) = number {
+        form["number"] = json!({"type": "new", "number": number});
+    }
+    form
+}
+
+/// The free numbers the company sees.
+pub async fn available(app: &TestApp, token: &str) -> Vec<String> {
+    let page = json_of(
+        app.get("/numbers/available?limit=200", Some(token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["number"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every queued or sent message.
+pub async fn outbox(app: &TestApp) -> Vec<persistence::outbox::Message> {
+    app.store
+        .read(|conn| persistence::outbox::list(conn, None, None, 200))
+        .unwrap()
+        .items
+}
+
+/// A merge patch with an optional `If-Match`.
+pub async fn patch(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .patch(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "application/merge-patch+json")
+        .body(body.to_string());
+    if let Some(etag) = if_match {
+        request = request.header("if-match", etag);
+    }
+    request.send().await.unwrap()
+}
+
+/// Waits (up to 10 s) until the mailbox folder holds at least `count` emails, and returns
+/// them decoded (quoted-printable soft line breaks undone).
+pub async fn mailbox(app: &TestApp, count: usize) -> Vec<String> {
+    let mut emails = Vec::new();
+    for _ in 0..100 {
+        emails = std::fs::read_dir(&app.config.mailbox_dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+                    .filter_map(|p| std::fs::read_to_string(p).ok())
+                    .map(|text| text.replace("=\r\n", "").replace("=\n", ""))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if emails.len() >= count {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    emails
+}
+
+/// Drafts `body` and confirms it; returns the confirmation.
+pub async fn confirmed(app: &TestApp, token: &str, body: &Value) -> Value {
+    let draft = json_of(
+        app.post_json("/orders", Some(token), body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = draft["id"].as_str().expect("id");
+    json_of(
+        app.post_json(&format!("/orders/{id}/confirm"), Some(token), &json!({}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await
+}

@@ -2,69 +2,10 @@ use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Company, Db, TestApp, json_of, pointers, problem, spawn_app, spawn_app_with};
-
-async fn with_numbers(
-    app: &TestApp,
-    company_numbers: &[&str],
-    operator_numbers: &[&str],
-) -> Company {
-    let operator = app.operator_token().await;
-    let company = app.company(&operator).await;
-    if !company_numbers.is_empty() {
-        let r = app
-            .post_json(
-                &format!("/operator/companies/{}/numbers", company.id),
-                Some(&operator),
-                &json!({"numbers": company_numbers}),
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::CREATED);
-    }
-    if !operator_numbers.is_empty() {
-        let r = app
-            .post_json(
-                "/operator/numbers",
-                Some(&operator),
-                &json!({"numbers": operator_numbers}),
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::CREATED);
-    }
-    company
-}
-
-fn form(initials: &str, number: Option<&str>) -> Value {
-    let mut form = json!({
-        "plan": "ERHVERV_M", "mobile_package": "DATA_50", "data_sharing_cards": 1,
-        "employee": {"name": "Mette Hansen", "initials": initials, "title": "Projektleder", "email": "mette@firma31258715.example", "cost_center": "4100"}
-    });
-    if let Some(number) = number {
-        form["number"] = json!({"type": "new", "number": number});
-    }
-    form
-}
-
-async fn available(app: &TestApp, token: &str) -> Vec<String> {
-    let page = json_of(
-        app.get("/numbers/available?limit=200", Some(token)).await,
-        StatusCode::OK,
-    )
-    .await;
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["number"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-async fn outbox(app: &TestApp) -> Vec<persistence::outbox::Message> {
-    app.store
-        .read(|conn| persistence::outbox::list(conn, None, None, 200))
-        .unwrap()
-        .items
-}
+use crate::helpers::{
+    Db, available, form, json_of, outbox, patch, pointers, problem, spawn_app, spawn_app_with,
+    with_numbers,
+};
 
 #[rstest]
 #[tokio::test]
@@ -637,25 +578,6 @@ async fn twenty_parallel_confirms_make_one_subscription_and_one_email(
     .await;
     assert_eq!(subs["items"].as_array().unwrap().len(), 1);
     assert_eq!(outbox(&app).await.len(), 1);
-}
-
-async fn patch(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    if_match: Option<&str>,
-    body: &Value,
-) -> reqwest::Response {
-    let mut request = app
-        .client
-        .patch(app.url(path))
-        .bearer_auth(token)
-        .header("content-type", "application/merge-patch+json")
-        .body(body.to_string());
-    if let Some(etag) = if_match {
-        request = request.header("if-match", etag);
-    }
-    request.send().await.unwrap()
 }
 
 #[rstest]

@@ -11,6 +11,8 @@ pub mod audit;
 pub mod catalog;
 pub mod health;
 pub mod help;
+pub mod metrics;
+pub mod number_ports;
 pub mod numbers;
 pub mod operator;
 pub mod orders;
@@ -20,6 +22,7 @@ pub mod token;
 pub fn configure(cfg: &mut ServiceConfig) {
     token::configure(cfg);
     health::configure(cfg);
+    metrics::configure(cfg);
     catalog::configure(cfg);
     operator::configure(cfg);
     numbers::configure(cfg);

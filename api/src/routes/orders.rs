@@ -23,6 +23,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::catalog::{Catalog, MobilePackageDto, PlanDto};
+use super::number_ports::NumberPortDto;
 use super::subscriptions::{SubscriptionDetails, SubscriptionDto};
 use super::{Page, audit, list_params, path_id, utc};
 use crate::auth::{CompanyAdmin, CompanyReader, Principal};
@@ -141,17 +142,7 @@ fn validate(conn: &mut DbConnection, form: &OrderForm) -> ApiResult<Valid> {
             format!("there is no plan {:?}; see GET /catalog/plans", form.plan),
         );
     }
-    let package = persistence::catalog::mobile_package(conn, &form.mobile_package)?;
-    if package.is_none() {
-        f.push(
-            "/mobile_package",
-            "unknown_mobile_package",
-            format!(
-                "there is no mobile package {:?}; see GET /catalog/mobile-packages",
-                form.mobile_package
-            ),
-        );
-    }
+    let package = check_package(&mut f, conn, &form.mobile_package)?;
     let cards = f.check(
         "/data_sharing_cards",
         validate_data_sharing_cards(form.data_sharing_cards),
@@ -161,17 +152,7 @@ fn validate(conn: &mut DbConnection, form: &OrderForm) -> ApiResult<Valid> {
     let initials = f.check("/employee/initials", Initials::parse(&e.initials));
     let title = f.check("/employee/title", Title::parse(&e.title));
     let email = f.check("/employee/email", EmailAddress::parse(&e.email));
-    let cost_center = match e
-        .cost_center
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        None => Some(None),
-        Some(c) => f
-            .check("/employee/cost_center", CostCenter::parse(c))
-            .map(Some),
-    };
+    let cost_center = check_cost_center(&mut f, e.cost_center.as_deref());
     let choice = match &form.number {
         None | Some(NumberChoice::New { number: None }) => Some(Choice::New(None)),
         Some(NumberChoice::New { number: Some(n) }) => f
@@ -184,6 +165,24 @@ fn validate(conn: &mut DbConnection, form: &OrderForm) -> ApiResult<Valid> {
             requested_date,
         }) => {
             let number = f.check("/number/number", DanishNumber::parse_mobile(number));
+            if let Some(n) = &number {
+                if !persistence::numbers::existing(conn, std::slice::from_ref(n))?.is_empty() {
+                    f.push(
+                        "/number/number",
+                        "number_already_ours",
+                        format!(
+                            "{} is already one of our numbers; choose a new number instead",
+                            n.as_str()
+                        ),
+                    );
+                } else if persistence::number_ports::is_live(conn, n.as_str())? {
+                    f.push(
+                        "/number/number",
+                        "number_port_exists",
+                        format!("{} is already being ported", n.as_str()),
+                    );
+                }
+            }
             let owner_email = f.check("/number/owner_email", EmailAddress::parse(owner_email));
             let owner_name = f.check("/number/owner_name", PersonName::parse(owner_name));
             let earliest = domain::calendar::earliest_port_date(Utc::now());
@@ -244,6 +243,33 @@ fn validate(conn: &mut DbConnection, form: &OrderForm) -> ApiResult<Valid> {
             choice,
         }),
         _ => Err(f.into_error()),
+    }
+}
+
+/// The mobile package `code` names, or an error at `/mobile_package`.
+pub fn check_package(
+    f: &mut Fields,
+    conn: &mut DbConnection,
+    code: &str,
+) -> ApiResult<Option<MobilePackage>> {
+    let package = persistence::catalog::mobile_package(conn, code)?;
+    if package.is_none() {
+        f.push(
+            "/mobile_package",
+            "unknown_mobile_package",
+            format!("there is no mobile package {code:?}; see GET /catalog/mobile-packages"),
+        );
+    }
+    Ok(package)
+}
+
+/// An optional cost centre: blank means none; `None` when it is invalid.
+pub fn check_cost_center(f: &mut Fields, given: Option<&str>) -> Option<Option<CostCenter>> {
+    match given.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Some(None),
+        Some(c) => f
+            .check("/employee/cost_center", CostCenter::parse(c))
+            .map(Some),
     }
 }
 
@@ -852,7 +878,7 @@ async fn edit_order(
         .json(order))
 }
 
-fn precondition_required() -> ApiError {
+pub fn precondition_required() -> ApiError {
     ApiError::new(
         StatusCode::PRECONDITION_REQUIRED,
         "precondition_required",
@@ -928,8 +954,7 @@ async fn cancel_order(
 pub struct Confirmation {
     pub order: OrderDto,
     pub subscription: SubscriptionDto,
-    #[schema(value_type = Option<Object>)]
-    pub number_port: Option<serde_json::Value>,
+    pub number_port: Option<NumberPortDto>,
 }
 
 /// Approves a draft ("Godkend og opret"). In one transaction: the order is confirmed,
@@ -969,9 +994,10 @@ async fn confirm_order(
     let key = crate::idempotency::key(&req)?;
     let fingerprint = format!("POST /orders/{id}/confirm {expected:?}");
     let company = who.company();
+    let public_url = state.config.public_url.clone();
     let work = async {
         let confirmation = state
-            .write(move |conn| confirm(conn, &who.0, company, id, expected))
+            .write(move |conn| confirm(conn, &who.0, company, id, expected, &public_url))
             .await?;
         Ok(
             crate::idempotency::Answer::new(StatusCode::CREATED, &confirmation)?
@@ -987,6 +1013,7 @@ fn confirm(
     company: Uuid,
     id: Uuid,
     expected: Option<i32>,
+    public_url: &str,
 ) -> ApiResult<Confirmation> {
     let now = persistence::now();
     let mut record = find(conn, company, id)?;
@@ -1088,12 +1115,30 @@ fn confirm(
         ("order", &record.id),
         serde_json::json!({"subscription_id": subscription.id, "number": subscription.number}),
     )?;
+    let number_port = match &port {
+        None => None,
+        Some(details) => {
+            let started = super::number_ports::start(
+                conn,
+                super::number_ports::NewPort {
+                    company,
+                    company_name: company_row.name.as_str(),
+                    subscription: subscription_id,
+                    employee_name: &employee.name,
+                    number: &number,
+                    details,
+                    public_url,
+                },
+            )?;
+            Some(super::number_ports::to_dto(conn, started)?)
+        }
+    };
     let catalog = Catalog::load(conn)?;
     let subscription = super::subscriptions::to_dto(&catalog, subscription)?;
     Ok(Confirmation {
         order: catalog.order(record)?,
         subscription,
-        number_port: None,
+        number_port,
     })
 }
 

@@ -1,10 +1,15 @@
 //! Subscriptions: what confirmed orders created.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::catalog::validate_data_sharing_cards;
+use domain::number::DanishNumber;
+use domain::porting::{PortEvent, PortStatus, may_cancel};
 use domain::pricing::price;
-use domain::subscription::SubscriptionStatus;
+use domain::subscription::{SubscriptionEvent, SubscriptionStatus};
+use domain::text::{PersonName, Title};
+use persistence::DbConnection;
 use persistence::subscriptions::SubscriptionRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,15 +17,21 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::catalog::{Catalog, MobilePackageDto, PlanDto};
-use super::orders::{SummaryDto, etag};
-use super::{Page, list_params, path_id, utc};
-use crate::auth::CompanyReader;
-use crate::body::Query;
-use crate::error::{ApiError, ApiResult};
+use super::orders::{
+    SummaryDto, check_cost_center, check_package, etag, if_match, precondition_required, stale,
+};
+use super::{Page, audit, list_params, path_id, utc};
+use crate::auth::{CompanyAdmin, CompanyReader};
+use crate::body::{Json, Query};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::fields::Fields;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_subscriptions).service(get_subscription);
+    cfg.service(list_subscriptions)
+        .service(get_subscription)
+        .service(edit_subscription)
+        .service(terminate_subscription);
 }
 
 /// What a stored subscription says about its employee beyond name and initials.
@@ -201,4 +212,351 @@ async fn get_subscription(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(subscription.version)))
         .json(subscription))
+}
+
+fn find(conn: &mut DbConnection, company: Uuid, id: Uuid) -> ApiResult<SubscriptionRecord> {
+    persistence::subscriptions::get(conn, company, id)?
+        .ok_or_else(|| ApiError::not_found("the subscription"))
+}
+
+fn status_of(record: &SubscriptionRecord) -> ApiResult<SubscriptionStatus> {
+    record.status.parse().map_err(|_| {
+        ApiError::internal(anyhow::anyhow!(
+            "subscription {}: status {:?}",
+            record.id,
+            record.status
+        ))
+    })
+}
+
+fn terminated() -> ApiError {
+    ApiError::conflict(
+        "subscription_terminated",
+        "the subscription is terminated; it can no longer change",
+    )
+}
+
+fn details_of(record: &SubscriptionRecord) -> ApiResult<SubscriptionDetails> {
+    serde_json::from_str(&record.details).map_err(ApiError::internal)
+}
+
+fn respond(subscription: SubscriptionDto) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(subscription.version)))
+        .json(subscription)
+}
+
+// ---- changing a subscription -----------------------------------------------------------
+
+/// The changeable part of a subscription, whole: what a merge patch is applied to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscriptionForm {
+    mobile_package: String,
+    data_sharing_cards: i32,
+    employee: SubscriptionEmployeeForm,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscriptionEmployeeForm {
+    name: String,
+    title: String,
+    cost_center: Option<String>,
+}
+
+/// A merge patch (RFC 7396) of what may change on a subscription: send only what
+/// changes; `null` removes the cost centre.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"mobile_package": "DATA_100", "data_sharing_cards": 2, "employee": {"title": "Afdelingsleder"}}))]
+pub struct SubscriptionPatch {
+    /// A package `code` from `GET /catalog/mobile-packages`.
+    pub mobile_package: Option<String>,
+    /// 0 to 5; the plan's free cards cost nothing.
+    #[schema(minimum = 0, maximum = 5)]
+    pub data_sharing_cards: Option<i32>,
+    pub employee: Option<SubscriptionEmployeePatch>,
+}
+
+/// The employee's details that may change; initials, email and sign-in address stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionEmployeePatch {
+    /// 1 to 100 characters.
+    pub name: Option<String>,
+    /// 1 to 100 characters.
+    pub title: Option<String>,
+    /// `null` removes it.
+    pub cost_center: Option<String>,
+}
+
+/// Changes a subscription's mobile package, data-sharing cards or the employee's name,
+/// title and cost centre; the price follows. `If-Match` with the version you read is
+/// required.
+#[utoipa::path(
+    tag = "subscriptions",
+    operation_id = "edit_subscription",
+    summary = "Change a subscription (merge patch)",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The subscription's id"),
+        ("If-Match" = String, Header, description = "The ETag of the version you read, e.g. `\"1\"`"),
+    ),
+    request_body(content = SubscriptionPatch, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The changed subscription, re-priced", body = SubscriptionDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "The subscription is terminated", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:subscription_terminated", "title": "Conflict", "status": 409, "detail": "the subscription is terminated; it can no longer change", "code": "subscription_terminated", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the object changed since you read it (If-Match does not match its ETag); read it again", "code": "precondition_failed", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 428, description = "`If-Match` is missing", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:precondition_required", "title": "Precondition required", "status": 428, "detail": "send If-Match with the ETag of the version you reviewed", "code": "precondition_required", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[patch("/subscriptions/{id}")]
+async fn edit_subscription(
+    req: HttpRequest,
+    who: CompanyAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    patch: Json<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the subscription")?;
+    let expected = if_match(&req)?.ok_or_else(precondition_required)?;
+    if !patch.0.is_object() {
+        return Err(ApiError::field(
+            "",
+            "invalid_type",
+            "a merge patch is a JSON object",
+        ));
+    }
+    let company = who.company();
+    let subscription = state
+        .write(move |conn| {
+            let mut record = find(conn, company, id)?;
+            let status = status_of(&record)?;
+            status
+                .apply(SubscriptionEvent::Change)
+                .map_err(|_| terminated())?;
+            if record.version != expected {
+                return Err(stale());
+            }
+            let mut details = details_of(&record)?;
+            let mut merged = serde_json::json!({
+                "mobile_package": record.mobile_package_code,
+                "data_sharing_cards": record.data_sharing_cards,
+                "employee": {
+                    "name": record.employee_name, "title": details.title,
+                    "cost_center": details.cost_center,
+                },
+            });
+            json_patch::merge(&mut merged, &patch.0);
+            let form: SubscriptionForm = crate::body::parse_json(merged.to_string().as_bytes())?;
+
+            let mut f = Fields::new();
+            let package = check_package(&mut f, conn, &form.mobile_package)?;
+            let cards = f.check(
+                "/data_sharing_cards",
+                validate_data_sharing_cards(form.data_sharing_cards),
+            );
+            let name = f.check("/employee/name", PersonName::parse(&form.employee.name));
+            let title = f.check("/employee/title", Title::parse(&form.employee.title));
+            let cost_center = check_cost_center(&mut f, form.employee.cost_center.as_deref());
+            let (Some(package), Some(cards), Some(name), Some(title), Some(cost_center)) =
+                (package, cards, name, title, cost_center)
+            else {
+                return Err(f.into_error());
+            };
+            if !f.is_empty() {
+                return Err(f.into_error());
+            }
+            details.title = title.into_inner();
+            details.cost_center = cost_center.map(domain::text::CostCenter::into_inner);
+            record.mobile_package_code = package.code.clone();
+            record.data_sharing_cards = cards;
+            record.employee_name = name.into_inner();
+            record.details = serde_json::to_string(&details).map_err(ApiError::internal)?;
+            record.version += 1;
+            record.updated_at = persistence::now();
+            if !persistence::subscriptions::update(conn, &record, expected)? {
+                return Err(stale());
+            }
+            audit(
+                conn,
+                &who.0,
+                Some(company),
+                "subscription.changed",
+                ("subscription", &record.id),
+                patch.0.clone(),
+            )?;
+            to_dto(&Catalog::load(conn)?, record)
+        })
+        .await?;
+    Ok(respond(subscription))
+}
+
+// ---- ending a subscription -------------------------------------------------------------
+
+/// When the subscription ends.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"effective_date": "2026-12-31"}))]
+pub struct Termination {
+    /// Today (in Denmark) ends it at once; a later date schedules it, and until then it
+    /// can be moved.
+    pub effective_date: NaiveDate,
+}
+
+/// Terminates a subscription on a date: today ends it at once, a later date schedules it
+/// (`terminates_on`). On termination the number returns to the company's pool and the
+/// initials are free again. A subscription still waiting for its ported number ends
+/// only at once, by cancelling its port. Send `If-Match` to terminate exactly the
+/// version you read.
+#[utoipa::path(
+    tag = "subscriptions",
+    operation_id = "terminate_subscription",
+    summary = "Terminate a subscription",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The subscription's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read, e.g. `\"1\"`"),
+    ),
+    request_body = Termination,
+    responses(
+        (status = 200, description = "Terminated, or scheduled to be (`terminates_on`)", body = SubscriptionDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "Already terminated, or its number port can no longer be cancelled", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:subscription_terminated", "title": "Conflict", "status": 409, "detail": "the subscription is terminated; it can no longer change", "code": "subscription_terminated", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the object changed since you read it (If-Match does not match its ETag); read it again", "code": "precondition_failed", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[post("/subscriptions/{id}/terminate")]
+async fn terminate_subscription(
+    req: HttpRequest,
+    who: CompanyAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<Termination>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the subscription")?;
+    let expected = if_match(&req)?;
+    let on = body.0.effective_date;
+    let today = domain::calendar::date_in_denmark(Utc::now());
+    if on < today {
+        return Err(ApiError::field(
+            "/effective_date",
+            "date_in_past",
+            format!("a subscription ends today ({today}) at the earliest"),
+        ));
+    }
+    let company = who.company();
+    let subscription = state
+        .write(move |conn| {
+            let mut record = find(conn, company, id)?;
+            if expected.is_some_and(|v| v != record.version) {
+                return Err(stale());
+            }
+            let status = status_of(&record)?;
+            status
+                .apply(SubscriptionEvent::Terminate)
+                .map_err(|_| terminated())?;
+            let action = if on == today {
+                end(conn, &mut record, today)?;
+                "subscription.terminated"
+            } else if status == SubscriptionStatus::PendingPort {
+                return Err(ApiError::conflict(
+                    "subscription_pending_port",
+                    "a subscription waiting for its ported number ends at once, by cancelling \
+                     the port: terminate it with today's date",
+                )
+                .with_errors(vec![FieldError::new(
+                    "/effective_date",
+                    "subscription_pending_port",
+                    format!("only today ({today}) is possible while the number is being ported"),
+                )]));
+            } else {
+                let before = record.version;
+                record.terminates_on = Some(on);
+                record.version += 1;
+                record.updated_at = persistence::now();
+                if !persistence::subscriptions::update(conn, &record, before)? {
+                    return Err(stale());
+                }
+                "subscription.termination_scheduled"
+            };
+            audit(
+                conn,
+                &who.0,
+                Some(company),
+                action,
+                ("subscription", &record.id),
+                serde_json::json!({"effective_date": on, "number": record.number}),
+            )?;
+            to_dto(&Catalog::load(conn)?, record)
+        })
+        .await?;
+    Ok(respond(subscription))
+}
+
+/// Ends `record` now, inside the caller's transaction: terminated on `today`, its initials
+/// free, its number back in the company's pool, and — while it waits for a ported
+/// number — its port cancelled (409 once the donor is already moving the number).
+pub fn end(
+    conn: &mut DbConnection,
+    record: &mut SubscriptionRecord,
+    today: NaiveDate,
+) -> ApiResult<()> {
+    let status = status_of(record)?;
+    let next = status
+        .apply(SubscriptionEvent::Terminate)
+        .map_err(|_| terminated())?;
+    let company = Uuid::parse_str(&record.company_id).map_err(ApiError::internal)?;
+    let id = Uuid::parse_str(&record.id).map_err(ApiError::internal)?;
+    let now = persistence::now();
+    if status == SubscriptionStatus::PendingPort {
+        if let Some(mut port) = persistence::number_ports::of_subscription(conn, company, id)? {
+            let port_status: PortStatus = port.status.parse().map_err(|_| {
+                ApiError::internal(anyhow::anyhow!(
+                    "port {}: status {:?}",
+                    port.id,
+                    port.status
+                ))
+            })?;
+            if !port_status.is_final() {
+                if !may_cancel(today, port.port_date) {
+                    return Err(ApiError::conflict(
+                        "port_too_late_to_cancel",
+                        "the donor is already moving the number (from the working day before the \
+                         port date on); terminate the subscription after the port completes",
+                    ));
+                }
+                let cancelled = port_status
+                    .apply(PortEvent::Cancel)
+                    .map_err(|e| ApiError::internal(anyhow::anyhow!(e.to_string())))?;
+                let before = port.version;
+                port.status = cancelled.as_str().to_owned();
+                port.poa_token_hash = None;
+                port.version += 1;
+                port.updated_at = now;
+                if !persistence::number_ports::update(conn, &port, before)? {
+                    return Err(stale());
+                }
+            }
+        }
+    } else {
+        let number = DanishNumber::parse(&record.number)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!(e.message)))?;
+        persistence::numbers::give_back(conn, company, &number)?;
+    }
+    persistence::orders::release_initials(conn, id)?;
+    let before = record.version;
+    record.status = next.as_str().to_owned();
+    record.terminates_on = Some(today);
+    record.version += 1;
+    record.updated_at = now;
+    if !persistence::subscriptions::update(conn, record, before)? {
+        return Err(stale());
+    }
+    Ok(())
 }

@@ -1,0 +1,134 @@
+//! Prometheus metrics: requests and their latency per route and status, recorded by a
+//! middleware; the connection pool and the outbox backlog, read at each scrape.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::state::AppState;
+
+/// The registry of one application (not process-global, so several apps in one process
+/// keep apart).
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool: IntGaugeVec,
+    outbox: IntGaugeVec,
+}
+
+/// Latency buckets in seconds: from a cached read to a slow password hash.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+impl Metrics {
+    pub fn new() -> anyhow::Result<Metrics> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests answered, by route, method and status",
+            ),
+            &["method", "route", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time to answer an HTTP request, by route, method and status",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["method", "route", "status"],
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "Database connections of this process, by state",
+            ),
+            &["state"],
+        )?;
+        let outbox = IntGaugeVec::new(
+            Opts::new(
+                "outbox_messages",
+                "Messages in the outbox, by status (pending is the backlog)",
+            ),
+            &["status"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(outbox.clone()))?;
+        Ok(Metrics {
+            registry,
+            requests,
+            latency,
+            pool,
+            outbox,
+        })
+    }
+
+    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let status = status.to_string();
+        let labels = [method, route, status.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        self.latency.with_label_values(&labels).observe(seconds);
+    }
+
+    /// The text exposition, after reading the pool and the outbox (`outbox`: counts per
+    /// status, or `None` when the database did not answer).
+    pub fn render(
+        &self,
+        pool: (u32, u32),
+        max_pool: u32,
+        outbox: Option<Vec<(String, i64)>>,
+    ) -> anyhow::Result<String> {
+        let (open, idle) = pool;
+        self.pool.with_label_values(&["idle"]).set(i64::from(idle));
+        self.pool
+            .with_label_values(&["in_use"])
+            .set(i64::from(open.saturating_sub(idle)));
+        self.pool
+            .with_label_values(&["max"])
+            .set(i64::from(max_pool));
+        if let Some(counts) = outbox {
+            for status in ["pending", "sent", "failed"] {
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n);
+                self.outbox.with_label_values(&[status]).set(n);
+            }
+        }
+        let mut text = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut text)?;
+        Ok(String::from_utf8(text)?)
+    }
+}
+
+/// Counts and times every request. The route is the matched pattern (`/orders/{id}`), so
+/// ids do not multiply the series; paths that match no route count as `unmatched`.
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().as_str().to_owned();
+    let result = next.call(req).await;
+    if let Some(state) = state {
+        let seconds = started.elapsed().as_secs_f64();
+        let (route, status) = match &result {
+            Ok(res) => (res.request().match_pattern(), res.status().as_u16()),
+            Err(err) => (None, err.as_response_error().status_code().as_u16()),
+        };
+        let route = route.unwrap_or_else(|| "unmatched".to_owned());
+        state.metrics.observe(&method, &route, status, seconds);
+    }
+    result
+}

@@ -1,0 +1,82 @@
+//! Work that falls due by the calendar: subscriptions whose termination date has come.
+//! Safe with several processes: each termination is one transaction that checks the
+//! version it read, so a second process finds the work done and moves on.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use persistence::Store;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Terminations taken per round.
+const BATCH: i64 = 100;
+
+/// Ends every subscription whose termination date is `today` or earlier; returns how
+/// many this call ended.
+pub fn terminate_due(store: &Store, today: NaiveDate) -> anyhow::Result<usize> {
+    let due =
+        store.read(|conn| persistence::subscriptions::due_for_termination(conn, today, BATCH))?;
+    let mut ended = 0;
+    for candidate in due {
+        let outcome = store.write(|conn| -> Result<bool, ApiError> {
+            let company = Uuid::parse_str(&candidate.company_id).map_err(ApiError::internal)?;
+            let id = Uuid::parse_str(&candidate.id).map_err(ApiError::internal)?;
+            let Some(mut record) = persistence::subscriptions::get(conn, company, id)? else {
+                return Ok(false);
+            };
+            if record.version != candidate.version {
+                return Ok(false);
+            }
+            crate::routes::subscriptions::end(conn, &mut record, today)?;
+            persistence::audit::record(
+                conn,
+                persistence::audit::NewAuditEvent {
+                    actor_id: "scheduler",
+                    actor_role: "system",
+                    company_id: Some(company),
+                    action: "subscription.terminated",
+                    object_type: "subscription",
+                    object_id: record.id.clone(),
+                    details: serde_json::json!({"effective_date": today, "number": record.number}),
+                },
+            )?;
+            Ok(true)
+        });
+        match outcome {
+            Ok(true) => ended += 1,
+            Ok(false) => {}
+            // Another process got there first (412), or the port cannot be cancelled
+            // yet (409): it stays due and is tried again next round.
+            Err(err) if err.status().is_client_error() => {
+                tracing::debug!(subscription = %candidate.id, code = err.code(), "termination not done this round");
+            }
+            Err(err) => {
+                return Err(anyhow::anyhow!(
+                    "terminating {}: {}",
+                    candidate.id,
+                    err.code()
+                ));
+            }
+        }
+    }
+    Ok(ended)
+}
+
+/// Runs the calendar work every `every` until the process ends.
+pub fn spawn(store: Store, every: Duration) {
+    tokio::spawn(async move {
+        loop {
+            let store_ = store.clone();
+            let today = domain::calendar::date_in_denmark(Utc::now());
+            match tokio::task::spawn_blocking(move || terminate_due(&store_, today)).await {
+                Ok(Ok(n)) if n > 0 => tracing::info!(terminated = n, "scheduled terminations done"),
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::warn!(error = %err, "scheduler round failed"),
+                Err(err) => tracing::error!(error = %err, "scheduler panicked"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
