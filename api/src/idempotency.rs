@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
-const KEEP_HOURS: i64 = 48;
+pub const KEEP_HOURS: i64 = 48;
 
 /// A successful answer, in a form that can be kept and replayed.
 #[derive(Debug, Serialize, Deserialize)]

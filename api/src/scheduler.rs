@@ -1,6 +1,7 @@
-//! Work that falls due by the calendar: subscriptions whose termination date has come.
-//! Safe with several processes: each termination is one transaction that checks the
-//! version it read, so a second process finds the work done and moves on.
+//! Work that falls due by the calendar: subscriptions whose termination date has come,
+//! and idempotency keys past their keeping time. Safe with several processes: each
+//! termination is one transaction that checks the version it read, so a second process
+//! finds the work done and moves on.
 
 use std::time::Duration;
 
@@ -64,14 +65,28 @@ pub fn terminate_due(store: &Store, today: NaiveDate) -> anyhow::Result<usize> {
     Ok(ended)
 }
 
+/// Forgets idempotency keys older than their keeping time; returns how many.
+pub fn forget_idempotency_keys(store: &Store) -> anyhow::Result<usize> {
+    let before = persistence::now() - chrono::Duration::hours(crate::idempotency::KEEP_HOURS);
+    Ok(store.write(|conn| persistence::idempotency::forget_older_than(conn, before))?)
+}
+
 /// Runs the calendar work every `every` until the process ends.
 pub fn spawn(store: Store, every: Duration) {
     tokio::spawn(async move {
         loop {
             let store_ = store.clone();
             let today = domain::calendar::date_in_denmark(Utc::now());
-            match tokio::task::spawn_blocking(move || terminate_due(&store_, today)).await {
-                Ok(Ok(n)) if n > 0 => tracing::info!(terminated = n, "scheduled terminations done"),
+            let round = tokio::task::spawn_blocking(move || {
+                Ok::<_, anyhow::Error>((
+                    terminate_due(&store_, today)?,
+                    forget_idempotency_keys(&store_)?,
+                ))
+            });
+            match round.await {
+                Ok(Ok((terminated, forgotten))) if terminated + forgotten > 0 => {
+                    tracing::info!(terminated, forgotten, "scheduled work done");
+                }
                 Ok(Ok(_)) => {}
                 Ok(Err(err)) => tracing::warn!(error = %err, "scheduler round failed"),
                 Err(err) => tracing::error!(error = %err, "scheduler panicked"),

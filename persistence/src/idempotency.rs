@@ -21,7 +21,8 @@ pub enum Claim {
 }
 
 /// Claims `key` for a request with `fingerprint`, in its own short transaction so other
-/// requests see the claim at once. Keys older than `forget_before` are dropped first.
+/// requests see the claim at once. A key older than `forget_before` counts as unused
+/// (the periodic [`forget_older_than`] removes the rest).
 pub fn claim(
     conn: &mut DbConnection,
     company: Uuid,
@@ -29,18 +30,25 @@ pub fn claim(
     fingerprint: &str,
     forget_before: NaiveDateTime,
 ) -> Result<Claim> {
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(forget_before)))
-        .execute(conn)?;
-    let existing: Option<(String, Option<i32>, Option<String>)> = idempotency_keys::table
-        .find((company.to_string(), key))
-        .select((
-            idempotency_keys::fingerprint,
-            idempotency_keys::response_status,
-            idempotency_keys::response,
-        ))
-        .first(conn)
-        .optional()?;
-    if let Some((stored, status, response)) = existing {
+    let existing: Option<(String, Option<i32>, Option<String>, NaiveDateTime)> =
+        idempotency_keys::table
+            .find((company.to_string(), key))
+            .select((
+                idempotency_keys::fingerprint,
+                idempotency_keys::response_status,
+                idempotency_keys::response,
+                idempotency_keys::created_at,
+            ))
+            .first(conn)
+            .optional()?;
+    let existing = match existing {
+        Some((.., created_at)) if created_at < forget_before => {
+            abandon(conn, company, key)?;
+            None
+        }
+        other => other,
+    };
+    if let Some((stored, status, response, _)) = existing {
         return Ok(if stored != fingerprint {
             Claim::Mismatch
         } else {
@@ -87,4 +95,12 @@ pub fn complete(
 pub fn abandon(conn: &mut DbConnection, company: Uuid, key: &str) -> Result<()> {
     diesel::delete(idempotency_keys::table.find((company.to_string(), key))).execute(conn)?;
     Ok(())
+}
+
+/// Drops every key created before `before`; returns how many.
+pub fn forget_older_than(conn: &mut DbConnection, before: NaiveDateTime) -> Result<usize> {
+    Ok(
+        diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
+            .execute(conn)?,
+    )
 }

@@ -847,3 +847,60 @@ async fn twenty_parallel_confirms_with_one_key_make_one_subscription(
     assert_eq!(subs["items"].as_array().unwrap().len(), 1);
     assert_eq!(outbox(&app).await.len(), 1);
 }
+
+#[rstest]
+#[tokio::test]
+async fn an_idempotency_key_is_forgotten_after_48_hours(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    use persistence::schema::idempotency_keys;
+
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001", "20710002"], &[]).await;
+    let send = |body: Value| {
+        app.client
+            .post(app.url("/orders"))
+            .bearer_auth(&company.admin)
+            .header("idempotency-key", "k-old")
+            .json(&body)
+            .send()
+    };
+    let age = |hours: i64| {
+        app.store
+            .write(|conn| {
+                diesel::update(idempotency_keys::table)
+                    .set(
+                        idempotency_keys::created_at
+                            .eq(persistence::now() - chrono::Duration::hours(hours)),
+                    )
+                    .execute(conn)
+                    .map_err(persistence::Error::from)
+            })
+            .unwrap()
+    };
+    json_of(send(form("AA", None)).await.unwrap(), StatusCode::CREATED).await;
+    // Within 48 hours the key still refuses another body.
+    age(47);
+    problem(
+        send(form("BB", None)).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+    )
+    .await;
+    assert_eq!(
+        selvbetjening::scheduler::forget_idempotency_keys(&app.store).unwrap(),
+        0
+    );
+    // After that it is unused: another request may take it.
+    age(49);
+    let second = json_of(send(form("BB", None)).await.unwrap(), StatusCode::CREATED).await;
+    assert_eq!(second["employee"]["initials"], "BB");
+    age(49);
+    assert_eq!(
+        selvbetjening::scheduler::forget_idempotency_keys(&app.store).unwrap(),
+        1
+    );
+}
