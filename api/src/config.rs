@@ -83,14 +83,9 @@ pub struct Config {
     pub outbox_poll_ms: u64,
 
     /// Where people reach this service: the base of links in emails (the power of
-    /// attorney's signing link).
-    #[arg(
-        long,
-        env = "PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080",
-        global = true
-    )]
-    pub public_url: String,
+    /// attorney's signing link). Default: the address the server listens on.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
 
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS", global = true)]
@@ -118,7 +113,7 @@ impl Config {
             workers: None,
             draft_ttl_minutes: 30,
             outbox_poll_ms: 1000,
-            public_url: "http://127.0.0.1:8080".to_owned(),
+            public_url: None,
             database_pool_size: 10,
         }
     }

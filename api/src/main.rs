@@ -21,16 +21,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(async move {
             let app = Application::build(config.clone()).await?;
-            let host = config
-                .bind_addr
-                .rsplit_once(':')
-                .map_or("127.0.0.1", |(h, _)| h);
-            let host = if host == "0.0.0.0" || host == "[::]" {
-                "localhost"
-            } else {
-                host
-            };
-            let base = format!("http://{host}:{}", app.port());
+            let base = app.base_url();
             if demo::exists(&app.state().store)? {
                 println!("{}", demo::banner(&base));
             } else {

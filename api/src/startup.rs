@@ -89,7 +89,7 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Application> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Application> {
         let store = open_store(&config)?;
         let keys = Keys::new(&jwt_secret(&config)?, config.token_ttl_seconds)?;
         if config.demo_enabled() && crate::demo::seed_if_empty(&store)? {
@@ -98,6 +98,9 @@ impl Application {
         let listener = TcpListener::bind(&config.bind_addr)
             .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
+        if config.public_url.is_none() {
+            config.public_url = Some(base_url(&config.bind_addr, port));
+        }
         let state = AppState {
             store,
             keys: Arc::new(keys),
@@ -123,6 +126,15 @@ impl Application {
         self.port
     }
 
+    /// Where people reach this server: `PUBLIC_URL`, or the address it listens on.
+    pub fn base_url(&self) -> String {
+        self.state
+            .config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| base_url(&self.state.config.bind_addr, self.port))
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -130,6 +142,17 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// `http://host:port` of a listen address; a wildcard host is reached as `localhost`.
+pub fn base_url(bind_addr: &str, port: u16) -> String {
+    let host = bind_addr.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+    let host = if host == "0.0.0.0" || host == "[::]" {
+        "localhost"
+    } else {
+        host
+    };
+    format!("http://{host}:{port}")
 }
 
 fn cors(origins: &[String]) -> Cors {

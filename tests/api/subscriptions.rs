@@ -419,7 +419,11 @@ async fn confirming_a_port_in_starts_the_port_and_asks_the_owner_to_sign(
         .iter()
         .find(|e| e.contains("To: jens@privat.example"))
         .expect("the power of attorney goes to the owner");
-    let link_start = poa.find("/poa/").expect("a signing link");
+    // The link points at this server (no PUBLIC_URL is set).
+    let link_start = poa
+        .find(&format!("{}/poa/", app.address))
+        .map(|i| i + app.address.len())
+        .expect("a signing link to this server");
     let token: String = poa[link_start + 5..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')

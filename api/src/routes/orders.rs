@@ -775,13 +775,7 @@ async fn edit_order(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the order")?;
     let expected = if_match(&req)?.ok_or_else(precondition_required)?;
-    if !patch.0.is_object() {
-        return Err(ApiError::field(
-            "",
-            "invalid_type",
-            "a merge patch is a JSON object",
-        ));
-    }
+    merge_patch_object(&patch.0)?;
     let company = who.company();
     let ttl = draft_ttl(&state);
     let order = state
@@ -876,6 +870,19 @@ async fn edit_order(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(order.version)))
         .json(order))
+}
+
+/// A merge patch (RFC 7396) that changes fields is a JSON object.
+pub fn merge_patch_object(patch: &serde_json::Value) -> ApiResult<()> {
+    if patch.is_object() {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "",
+            "invalid_type",
+            "a merge patch is a JSON object",
+        ))
+    }
 }
 
 pub fn precondition_required() -> ApiError {
@@ -994,7 +1001,7 @@ async fn confirm_order(
     let key = crate::idempotency::key(&req)?;
     let fingerprint = format!("POST /orders/{id}/confirm {expected:?}");
     let company = who.company();
-    let public_url = state.config.public_url.clone();
+    let public_url = state.config.public_url.clone().unwrap_or_default();
     let work = async {
         let confirmation = state
             .write(move |conn| confirm(conn, &who.0, company, id, expected, &public_url))

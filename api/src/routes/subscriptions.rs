@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 use super::catalog::{Catalog, MobilePackageDto, PlanDto};
 use super::orders::{
-    SummaryDto, check_cost_center, check_package, etag, if_match, precondition_required, stale,
+    SummaryDto, check_cost_center, check_package, etag, if_match, merge_patch_object,
+    precondition_required, stale,
 };
 use super::{Page, audit, list_params, path_id, utc};
 use crate::auth::{CompanyAdmin, CompanyReader};
@@ -324,13 +325,7 @@ async fn edit_subscription(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the subscription")?;
     let expected = if_match(&req)?.ok_or_else(precondition_required)?;
-    if !patch.0.is_object() {
-        return Err(ApiError::field(
-            "",
-            "invalid_type",
-            "a merge patch is a JSON object",
-        ));
-    }
+    merge_patch_object(&patch.0)?;
     let company = who.company();
     let subscription = state
         .write(move |conn| {
