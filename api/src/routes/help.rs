@@ -5,13 +5,19 @@ use chrono::{DateTime, Duration, Utc};
 use domain::email::EmailAddress;
 use persistence::help::{Article, NewFeedback, Rating};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde_json::json;
+use utoipa::openapi::schema::{
+    AdditionalProperties, AllOfBuilder, AnyOfBuilder, ObjectBuilder, OneOfBuilder, SchemaType, Type,
+};
+use utoipa::openapi::{Ref, RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{Page, utc};
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
+use crate::openapi::text::Email;
 use crate::state::AppState;
 
 /// Feedback a client address may leave per window.
@@ -85,9 +91,8 @@ impl From<Article> for ArticleSummaryDto {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"helpful": false, "comment": "Hvor finder jeg fuldmagten?", "email": "mette@nordlys.example"}))]
 pub struct FeedbackRequest {
     /// Did the article help?
     pub helpful: bool,
@@ -95,6 +100,66 @@ pub struct FeedbackRequest {
     pub comment: Option<String>,
     /// Where to answer a comment.
     pub email: Option<String>,
+}
+
+/// Written by hand, because the schema says what the derive cannot: a comment (any
+/// value but `null`) needs an email.
+impl PartialSchema for FeedbackRequest {
+    fn schema() -> RefOr<Schema> {
+        let nullable = |schema: RefOr<Schema>| {
+            OneOfBuilder::new()
+                .item(schema)
+                .item(ObjectBuilder::new().schema_type(Type::Null))
+        };
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "helpful",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .description(Some("Did the article help?")),
+            )
+            .required("helpful")
+            .property(
+                "comment",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .max_length(Some(MAX_COMMENT))
+                    .description(Some(
+                        "Up to 2000 characters; needs `email`, so we can answer. A blank comment \
+                         counts as none.",
+                    )),
+            )
+            .property(
+                "email",
+                nullable(Ref::from_schema_name(Email::name()).into())
+                    .description(Some("Where to answer a comment.")),
+            )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let comment_needs_email = AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .description(Some("no comment"))
+                    .property("comment", ObjectBuilder::new().schema_type(Type::Null)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .description(Some("a comment with an email"))
+                    .property("email", ObjectBuilder::new().schema_type(Type::String))
+                    .required("email"),
+            );
+        AllOfBuilder::new()
+            .item(fields)
+            .item(comment_needs_email)
+            .examples([json!({"helpful": false, "comment": "Hvor finder jeg fuldmagten?", "email": "mette@nordlys.example"})])
+            .into()
+    }
+}
+
+impl ToSchema for FeedbackRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((Email::name().into_owned(), Email::schema()));
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -181,13 +246,9 @@ async fn send_help_feedback(
     let slug = slug.into_inner();
     let body = body.0;
     let mut fields = Fields::new();
-    let comment = body
+    // The limit counts the comment as sent; a blank one is kept as none.
+    if body
         .comment
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned);
-    if comment
         .as_ref()
         .is_some_and(|c| c.chars().count() > MAX_COMMENT)
     {
@@ -201,7 +262,7 @@ async fn send_help_feedback(
         None => None,
         Some(raw) => fields.check("/email", EmailAddress::parse(raw)),
     };
-    if comment.is_some() && body.email.is_none() {
+    if body.comment.is_some() && body.email.is_none() {
         fields.push(
             "/email",
             "required",
@@ -211,6 +272,12 @@ async fn send_help_feedback(
     if !fields.is_empty() {
         return Err(fields.into_error());
     }
+    let comment = body
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
     let ip = super::client_ip(&req);
     let rating = state
         .write(move |conn| {

@@ -52,9 +52,10 @@ impl From<FreeNumber> for AvailableNumberDto {
 #[into_params(parameter_in = Query)]
 pub struct AvailableQuery {
     /// Digits the number must contain, anywhere (spaces are ignored): `2071`.
-    #[param(example = "2071")]
+    #[param(pattern = "^ *([0-9] *){0,10}$", example = "2071")]
     pub contains: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^((company|operator):(\\+45|0045)?[2-9][0-9]{7})?$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200, example = 50)]

@@ -39,9 +39,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[schema(example = json!({"cvr": "10150817", "name": "Nordlys Rådgivning ApS", "email_domain": "nordlys.example"}))]
 pub struct CreateCompany {
     /// CVR number: 8 digits with a valid modulus-11 check.
+    #[schema(value_type = crate::openapi::text::CvrNumber)]
     pub cvr: String,
+    #[schema(value_type = crate::openapi::text::Text100)]
     pub name: String,
     /// The domain of the employees' email and sign-in addresses.
+    #[schema(value_type = crate::openapi::text::DomainName)]
     pub email_domain: String,
 }
 
@@ -198,9 +201,11 @@ impl From<CompanyRole> for Role {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "mette@nordlys.example", "role": "admin", "password": "en-lang-adgangskode"}))]
 pub struct CreateUser {
+    #[schema(value_type = crate::openapi::text::Email)]
     pub email: String,
     pub role: CompanyRole,
     /// 12 to 128 characters.
+    #[schema(value_type = crate::openapi::text::Password)]
     pub password: String,
 }
 
@@ -376,10 +381,12 @@ pub const MAX_NUMBERS_PER_REQUEST: usize = 1000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"numbers": ["+4520123456", "20 12 34 57", "004520123458"]}))]
+#[schema(example = json!({"numbers": ["+4520123456", "+4520123457", "+4520123458"]}))]
 pub struct AddNumbers {
-    /// Danish mobile numbers: 8 digits, `+45…` or `0045…`, spaces allowed. 1 to 1000.
-    #[schema(min_items = 1, max_items = 1000)]
+    /// 1 to 1000 Danish mobile numbers, each once. E.164 is the documented spelling; 8
+    /// digits, `0045…` and spaces are accepted too, and two spellings of one number are
+    /// a repeat.
+    #[schema(min_items = 1, max_items = 1000, value_type = BTreeSet<crate::openapi::text::MobileNumberE164>)]
     pub numbers: Vec<String>,
 }
 
@@ -611,9 +618,10 @@ impl From<persistence::outbox::Message> for OutboxMessageDto {
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
     /// Only messages in this state: `pending`, `sent` or `failed`.
-    #[param(example = "pending")]
+    #[param(value_type = Option<OutboxStatus>, inline, example = "pending")]
     pub status: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::openapi::text::ListCursor>, inline)]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200, example = 50)]
@@ -653,6 +661,16 @@ async fn list_outbox(
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::<OutboxMessageDto>::from(page)))
+}
+
+/// A delivery state of an outbox message.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Failed,
 }
 
 /// A delivery state of the outbox, as a list filter.

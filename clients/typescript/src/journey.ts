@@ -1,0 +1,190 @@
+// The main journey of the portal, as a frontend would walk it, against the server at
+// BASE_URL: log in as the demo admin, read the catalog and the free numbers, create a
+// draft order, correct it, confirm it, and read the subscription it created.
+//
+//     BASE_URL=http://127.0.0.1:8080 npm run journey
+//
+// Every request is typed by src/schema.d.ts (generated from openapi/openapi.json), so a
+// change to the document that breaks this client breaks `npm run typecheck`. Exits 1 on
+// the first answer that is not what the document and the design promise.
+
+import createClient from "openapi-fetch";
+import type { paths } from "./schema.js";
+
+const baseUrl = process.env.BASE_URL;
+if (!baseUrl) {
+  console.error("journey: set BASE_URL, e.g. BASE_URL=http://127.0.0.1:8080");
+  process.exit(2);
+}
+const username = process.env.DEMO_ADMIN_USERNAME ?? "admin@nordlys.example";
+const password = process.env.DEMO_ADMIN_PASSWORD ?? "demo-admin-password";
+
+class Mismatch extends Error {}
+
+function expect(condition: boolean, what: string): void {
+  if (!condition) {
+    throw new Mismatch(what);
+  }
+}
+
+function expectStatus(step: string, response: Response, status: number, error?: unknown): void {
+  expect(
+    response.status === status,
+    `${step}: expected HTTP ${status}, got ${response.status}${error ? ` ${JSON.stringify(error)}` : ""}`,
+  );
+}
+
+function step(name: string, detail: string): void {
+  console.log(`  ok  ${name.padEnd(32)} ${detail}`);
+}
+
+// Initials are unique among a company's live subscriptions and drafts, and other checks
+// may have run against the same server: pick fresh ones.
+function freshInitials(): string {
+  const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  let initials = "J";
+  for (let i = 0; i < 5; i++) {
+    initials += letters[Math.floor(Math.random() * letters.length)];
+  }
+  return initials;
+}
+
+async function main(): Promise<void> {
+  const client = createClient<paths>({ baseUrl });
+
+  // 1. Log in (the form encoding Swagger UI and OAuth2 clients use).
+  const token = await client.POST("/auth/token", {
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: { grant_type: "password", username, password },
+  });
+  expectStatus("POST /auth/token", token.response, 200, token.error);
+  expect(token.data?.token_type === "Bearer", "POST /auth/token: token_type is not Bearer");
+  expect((token.data?.access_token ?? "").length > 0, "POST /auth/token: no access_token");
+  expect((token.data?.expires_in ?? 0) > 0, "POST /auth/token: expires_in is not positive");
+  step("POST /auth/token", `Bearer token, expires in ${token.data?.expires_in} s`);
+
+  const api = createClient<paths>({
+    baseUrl,
+    headers: { Authorization: `Bearer ${token.data?.access_token}` },
+  });
+
+  // 2. The catalog.
+  const plans = await api.GET("/catalog/plans");
+  expectStatus("GET /catalog/plans", plans.response, 200, plans.error);
+  const planList = plans.data?.items ?? [];
+  expect(planList.length >= 4, `GET /catalog/plans: ${planList.length} plans, expected at least 4`);
+  const plan = planList[0];
+  expect(plan.code.length > 0 && plan.monthly_price_ore > 0, "GET /catalog/plans: a plan without code or price");
+  const packages = await api.GET("/catalog/mobile-packages");
+  expectStatus("GET /catalog/mobile-packages", packages.response, 200, packages.error);
+  const packageList = packages.data?.items ?? [];
+  expect(packageList.length >= 2, `GET /catalog/mobile-packages: ${packageList.length} packages, expected at least 2`);
+  step("GET /catalog/plans", `${planList.length} plans, first ${plan.code}; ${packageList.length} packages`);
+
+  // 3. A free number.
+  const numbers = await api.GET("/numbers/available", { params: { query: { limit: 5 } } });
+  expectStatus("GET /numbers/available", numbers.response, 200, numbers.error);
+  const free = numbers.data?.items ?? [];
+  expect(free.length > 0, "GET /numbers/available: no free number");
+  const number = free[0].number;
+  expect(/^\+45\d{8}$/.test(number), `GET /numbers/available: ${number} is not E.164 +45XXXXXXXX`);
+  step("GET /numbers/available", `first free ${number} (${free[0].source})`);
+
+  // 4. The draft: the review page.
+  const initials = freshInitials();
+  const created = await api.POST("/orders", {
+    body: {
+      plan: plan.code,
+      mobile_package: packageList[0].code,
+      data_sharing_cards: 1,
+      employee: {
+        name: "Mette Hansen",
+        initials: initials.toLowerCase(),
+        title: "Projektleder",
+        email: `${initials.toLowerCase()}@nordlys.example`,
+        cost_center: "4100",
+      },
+      number: { type: "new", number },
+    },
+  });
+  expectStatus("POST /orders", created.response, 201, created.error);
+  const draft = created.data;
+  expect(draft !== undefined, "POST /orders: no body");
+  if (!draft) return;
+  expect(draft.status === "draft", `POST /orders: status ${draft.status}, expected draft`);
+  expect(draft.version === 1, `POST /orders: version ${draft.version}, expected 1`);
+  expect(draft.number.number === number, `POST /orders: number ${draft.number.number}, expected ${number}`);
+  expect(!!draft.number.reserved_until, "POST /orders: the number has no reserved_until");
+  expect(draft.employee.initials === initials, `POST /orders: initials ${draft.employee.initials}, expected ${initials}`);
+  expect(draft.plan.code === plan.code, `POST /orders: plan ${draft.plan.code}, expected ${plan.code}`);
+  expect(
+    draft.summary.monthly_incl_vat_ore === draft.summary.monthly_ex_vat_ore + draft.summary.monthly_vat_ore,
+    "POST /orders: monthly incl VAT is not ex VAT + VAT",
+  );
+  const location = created.response.headers.get("Location") ?? "";
+  expect(location.endsWith(`/orders/${draft.id}`), `POST /orders: Location ${location} does not name the draft`);
+  const etag = created.response.headers.get("ETag");
+  expect(etag === `"${draft.version}"`, `POST /orders: ETag ${etag}, expected "${draft.version}"`);
+  step("POST /orders", `draft ${draft.id}, ETag ${etag}`);
+
+  // 5. Correct it: a merge patch of the reviewed version.
+  const newPackage = packageList[packageList.length - 1].code;
+  const edited = await api.PATCH("/orders/{id}", {
+    params: { path: { id: draft.id }, header: { "If-Match": etag ?? "" } },
+    headers: { "Content-Type": "application/merge-patch+json" },
+    body: { mobile_package: newPackage, data_sharing_cards: 2 },
+  });
+  expectStatus("PATCH /orders/{id}", edited.response, 200, edited.error);
+  const patched = edited.data;
+  if (!patched) return;
+  expect(patched.status === "draft", `PATCH /orders/{id}: status ${patched.status}, expected draft`);
+  expect(patched.version === 2, `PATCH /orders/{id}: version ${patched.version}, expected 2`);
+  expect(patched.mobile_package.code === newPackage, `PATCH /orders/{id}: package ${patched.mobile_package.code}, expected ${newPackage}`);
+  expect(patched.data_sharing_cards === 2, `PATCH /orders/{id}: data_sharing_cards ${patched.data_sharing_cards}, expected 2`);
+  expect(patched.employee.name === "Mette Hansen", "PATCH /orders/{id}: the name changed, but the patch did not name it");
+  expect(patched.number.number === number, "PATCH /orders/{id}: the number changed, but the patch did not name it");
+  const etag2 = edited.response.headers.get("ETag");
+  expect(etag2 === '"2"', `PATCH /orders/{id}: ETag ${etag2}, expected "2"`);
+  step("PATCH /orders/{id}", `package ${newPackage}, ETag ${etag2}`);
+
+  // 6. Confirm exactly what was reviewed.
+  const confirmed = await api.POST("/orders/{id}/confirm", {
+    params: {
+      path: { id: draft.id },
+      header: { "If-Match": etag2 ?? "", "Idempotency-Key": crypto.randomUUID() },
+    },
+  });
+  expectStatus("POST /orders/{id}/confirm", confirmed.response, 201, confirmed.error);
+  const confirmation = confirmed.data;
+  if (!confirmation) return;
+  expect(confirmation.order.status === "confirmed", `confirm: order status ${confirmation.order.status}`);
+  const subscription = confirmation.subscription;
+  expect(confirmation.order.subscription_id === subscription.id, "confirm: order.subscription_id is not the subscription's id");
+  expect(subscription.status === "active", `confirm: subscription status ${subscription.status}, expected active`);
+  expect(subscription.number === number, `confirm: subscription number ${subscription.number}, expected ${number}`);
+  expect(confirmation.number_port === null || confirmation.number_port === undefined, "confirm: a number_port for a new number");
+  step("POST /orders/{id}/confirm", `subscription ${subscription.id}`);
+
+  // 7. The subscription, as the list of employees shows it.
+  const read = await api.GET("/subscriptions/{id}", { params: { path: { id: subscription.id } } });
+  expectStatus("GET /subscriptions/{id}", read.response, 200, read.error);
+  const sub = read.data;
+  if (!sub) return;
+  expect(sub.id === subscription.id, "GET /subscriptions/{id}: another id");
+  expect(sub.order_id === draft.id, `GET /subscriptions/{id}: order_id ${sub.order_id}, expected ${draft.id}`);
+  expect(sub.status === "active", `GET /subscriptions/{id}: status ${sub.status}`);
+  expect(sub.number === number, `GET /subscriptions/{id}: number ${sub.number}`);
+  expect(sub.mobile_package.code === newPackage, `GET /subscriptions/{id}: package ${sub.mobile_package.code}`);
+  expect(sub.data_sharing_cards === 2, `GET /subscriptions/{id}: data_sharing_cards ${sub.data_sharing_cards}`);
+  expect(sub.employee.initials === initials, `GET /subscriptions/{id}: initials ${sub.employee.initials}`);
+  expect(sub.uc_account.includes("@"), `GET /subscriptions/{id}: uc_account ${sub.uc_account}`);
+  step("GET /subscriptions/{id}", `${sub.status}, ${sub.number}, sign-in ${sub.uc_account}`);
+}
+
+main().then(
+  () => console.log("journey: ok"),
+  (err: unknown) => {
+    console.error(`journey: FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
