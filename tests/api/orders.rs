@@ -904,3 +904,70 @@ async fn an_idempotency_key_is_forgotten_after_48_hours(
         1
     );
 }
+
+#[rstest]
+#[tokio::test]
+async fn if_match_takes_a_star_or_a_list_and_a_number_of_another_type_replaces_the_old(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let draft = json_of(
+        app.post_json(
+            "/orders",
+            Some(&company.admin),
+            &form("MH", Some("20710001")),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/orders/{}", draft["id"].as_str().unwrap());
+    let edit = |if_match: &'static str, body: Value| {
+        let (app, path, token) = (&app, path.clone(), company.admin.clone());
+        async move { patch(app, &path, &token, Some(if_match), &body).await }
+    };
+    let star = json_of(
+        edit("*", json!({"data_sharing_cards": 2})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(star["version"], 2);
+    let listed = json_of(
+        edit("\"1\", \"2\"", json!({"data_sharing_cards": 3})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["version"], 3);
+    problem(
+        edit("\"9\", \"x\"", json!({"data_sharing_cards": 4})).await,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+
+    // From a new number to a port-in: the port-in's fields alone, the number let go.
+    let ported = json_of(
+        edit(
+            "\"3\"",
+            json!({"number": {"type": "port_in", "number": "21234567", "owner_email": "mette@privat.example", "owner_name": "Mette Hansen"}}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(ported["number"]["type"], "port_in");
+    assert_eq!(ported["number"]["number"], "+4521234567");
+    assert_eq!(available(&app, &company.admin).await, ["+4520710001"]);
+    // And back: no port fields linger, the first free number is taken.
+    let back = json_of(
+        edit("\"4\"", json!({"number": {"type": "new"}})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(back["number"]["type"], "new");
+    assert_eq!(back["number"]["number"], "+4520710001");
+    assert!(available(&app, &company.admin).await.is_empty());
+}

@@ -32,6 +32,27 @@ pub fn configure(cfg: &mut ServiceConfig) {
     subscriptions::configure(cfg);
 }
 
+/// The OpenAPI schema of a domain state enum, as a list filter: its values come from
+/// the domain's `ALL`, so the document names exactly the states the server accepts.
+macro_rules! state_schema {
+    ($(#[$meta:meta])* $name:ident => $state:ty) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(<$state>::ALL.iter().map(|s| s.as_str())))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+pub(crate) use state_schema;
+
 /// One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T: ToSchema> {
@@ -69,6 +90,7 @@ pub const MAX_LIMIT: i64 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::openapi::text::ListCursor>, inline)]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200, example = 50)]

@@ -60,6 +60,7 @@ pub struct OrderForm {
     pub mobile_package: String,
     /// 0 to 5; the plan's free cards cost nothing.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 5)]
     pub data_sharing_cards: i32,
     pub employee: EmployeeForm,
     /// The number: a new one (a given free number, or the first free one when omitted)
@@ -71,12 +72,17 @@ pub struct OrderForm {
 #[serde(deny_unknown_fields)]
 pub struct EmployeeForm {
     /// 1 to 100 characters.
+    #[schema(value_type = crate::openapi::text::Text100)]
     pub name: String,
     /// 2 to 6 letters (A–Z, Æ, Ø, Å), unique in the company; kept upper-case.
+    #[schema(value_type = crate::openapi::text::Initials)]
     pub initials: String,
     /// 1 to 100 characters.
+    #[schema(value_type = crate::openapi::text::Text100)]
     pub title: String,
+    #[schema(value_type = crate::openapi::text::Email)]
     pub email: String,
+    #[schema(value_type = Option<crate::openapi::text::Text50>)]
     pub cost_center: Option<String>,
 }
 
@@ -85,15 +91,19 @@ pub struct EmployeeForm {
 pub enum NumberChoice {
     /// A number from the company's pool or the operator's; `number` omitted picks the first free.
     New {
-        /// 8 digits, `+45…` or `0045…`; spaces allowed.
+        /// 8 digits, `+45…` or `0045…`.
+        #[schema(value_type = Option<crate::openapi::text::DanishNumber>)]
         number: Option<String>,
     },
     /// The employee keeps a Danish mobile number from another operator.
     PortIn {
+        #[schema(value_type = crate::openapi::text::MobileNumber)]
         number: String,
         /// Receives the power of attorney to sign.
+        #[schema(value_type = crate::openapi::text::Email)]
         owner_email: String,
         /// As the donor operator has it.
+        #[schema(value_type = crate::openapi::text::Text100)]
         owner_name: String,
         /// The wished port date; the earliest legal date when omitted.
         requested_date: Option<NaiveDate>,
@@ -448,18 +458,44 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// `If-Match` as a version: `None` when absent; 412 when it is not one of ours.
-pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
+/// What `If-Match` asks for (RFC 9110 §13.1.1): any current version (`*`), or one of
+/// the listed ETags. A tag that is none of ours matches nothing (412).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Versions(Vec<i32>),
+}
+
+impl IfMatch {
+    pub fn matches(&self, version: i32) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(versions) => versions.contains(&version),
+        }
+    }
+}
+
+/// `If-Match`, or `None` when it is absent.
+pub fn if_match(req: &HttpRequest) -> ApiResult<Option<IfMatch>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
     let text = value.to_str().unwrap_or("").trim();
-    let version = text
-        .strip_prefix("W/")
-        .unwrap_or(text)
-        .trim_matches('"')
-        .parse::<i32>();
-    version.map(Some).map_err(|_| stale())
+    if text == "*" {
+        return Ok(Some(IfMatch::Any));
+    }
+    let versions = text
+        .split(',')
+        .filter_map(|tag| {
+            let tag = tag.trim();
+            tag.strip_prefix("W/")
+                .unwrap_or(tag)
+                .trim_matches('"')
+                .parse::<i32>()
+                .ok()
+        })
+        .collect();
+    Ok(Some(IfMatch::Versions(versions)))
 }
 
 pub fn stale() -> ApiError {
@@ -513,7 +549,7 @@ fn find(conn: &mut DbConnection, company: Uuid, id: Uuid) -> ApiResult<OrderReco
     operation_id = "create_order",
     summary = "Create a draft order (review page)",
     security(("oauth2" = []), ("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key and body replay the first answer (kept 48 h, per company)")),
+    params(("Idempotency-Key" = Option<crate::openapi::text::IdempotencyKey>, Header, description = "Retry safely: the same key and body replay the first answer (kept 48 h, per company)")),
     request_body = OrderForm,
     responses(
         (status = 201, description = "The draft: the review page", body = OrderDto,
@@ -652,14 +688,20 @@ async fn get_order(
         .json(order))
 }
 
+super::state_schema!(
+    /// An order's state.
+    OrderStatusSchema => OrderStatus
+);
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrderListQuery {
     /// Only orders in this state: `draft`, `confirmed`, `cancelled` or `expired`.
-    #[param(example = "draft")]
+    #[param(value_type = Option<OrderStatusSchema>, inline, example = "draft")]
     pub status: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::openapi::text::ListCursor>, inline)]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200, example = 50)]
@@ -729,17 +771,80 @@ fn form_of(record: &OrderRecord) -> ApiResult<serde_json::Value> {
 }
 
 /// A merge patch (RFC 7396) of the order form: send only what changes; `null` removes
-/// an optional value.
+/// an optional value (the cost centre, the requested port date, or the whole `number`, which
+/// then picks the first free one). A `number` of another `type` replaces the old one
+/// instead of merging into it.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"mobile_package": "DATA_100", "employee": {"title": "Afdelingsleder"}}))]
 pub struct OrderPatch {
+    /// A plan `code` from `GET /catalog/plans`.
+    #[serde(default)]
+    #[schema(value_type = String)]
     pub plan: Option<String>,
+    /// A package `code` from `GET /catalog/mobile-packages`.
+    #[serde(default)]
+    #[schema(value_type = String)]
     pub mobile_package: Option<String>,
+    /// 0 to 5.
+    #[serde(default)]
+    #[schema(value_type = i32, minimum = 0, maximum = 5)]
     pub data_sharing_cards: Option<i32>,
-    #[schema(value_type = Option<Object>)]
-    pub employee: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
-    pub number: Option<serde_json::Value>,
+    #[serde(default)]
+    #[schema(value_type = EmployeePatch)]
+    pub employee: Option<EmployeePatch>,
+    pub number: Option<NumberPatch>,
+}
+
+/// The employee's fields to change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeePatch {
+    #[serde(default)]
+    #[schema(value_type = crate::openapi::text::Text100)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::openapi::text::Initials)]
+    pub initials: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::openapi::text::Text100)]
+    pub title: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::openapi::text::Email)]
+    pub email: Option<String>,
+    /// `null` removes it.
+    #[schema(value_type = Option<crate::openapi::text::Text50>)]
+    pub cost_center: Option<String>,
+}
+
+/// The number's fields to change; `type` only when switching between a new number and a
+/// port-in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NumberPatch {
+    #[serde(default, rename = "type")]
+    #[schema(value_type = NumberType)]
+    pub kind: Option<String>,
+    /// For a new number, `null` picks the first free one.
+    #[schema(value_type = Option<crate::openapi::text::DanishNumber>)]
+    pub number: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::openapi::text::Email)]
+    pub owner_email: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::openapi::text::Text100)]
+    pub owner_name: Option<String>,
+    /// `null`: the earliest legal date.
+    pub requested_date: Option<NaiveDate>,
+}
+
+/// How the employee gets a number.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum NumberType {
+    New,
+    PortIn,
 }
 
 /// Corrects a draft ("Jeg ønsker at rette i min bestilling"): re-validated, re-priced,
@@ -786,10 +891,15 @@ async fn edit_order(
             status
                 .apply(OrderEvent::Edit)
                 .map_err(|_| not_draft(status))?;
-            if record.version != expected {
+            if !expected.matches(record.version) {
                 return Err(stale());
             }
+            let expected = record.version;
             let mut merged = form_of(&record)?;
+            let new_type = patch.0.pointer("/number/type");
+            if new_type.is_some_and(|t| Some(t) != merged.pointer("/number/type")) {
+                merged["number"] = serde_json::json!({});
+            }
             json_patch::merge(&mut merged, &patch.0);
             let form: OrderForm = crate::body::parse_json(merged.to_string().as_bytes())?;
             let valid = validate(conn, &form)?;
@@ -976,7 +1086,7 @@ pub struct Confirmation {
     params(
         ("id" = Uuid, Path, description = "The order's id"),
         ("If-Match" = Option<String>, Header, description = "The reviewed version's ETag, e.g. `\"1\"`"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key replays the first answer (kept 48 h, per company)"),
+        ("Idempotency-Key" = Option<crate::openapi::text::IdempotencyKey>, Header, description = "Retry safely: the same key replays the first answer (kept 48 h, per company)"),
     ),
     responses(
         (status = 422, description = "The Idempotency-Key was used for another request, or is malformed", body = crate::error::Problem, content_type = "application/problem+json",
@@ -1019,12 +1129,12 @@ fn confirm(
     who: &Principal,
     company: Uuid,
     id: Uuid,
-    expected: Option<i32>,
+    expected: Option<IfMatch>,
     public_url: &str,
 ) -> ApiResult<Confirmation> {
     let now = persistence::now();
     let mut record = find(conn, company, id)?;
-    if expected.is_some_and(|v| v != record.version) {
+    if expected.is_some_and(|m| !m.matches(record.version)) {
         return Err(stale());
     }
     let status = record.status_at(now)?;

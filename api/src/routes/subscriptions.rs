@@ -130,6 +130,11 @@ pub fn to_dto(catalog: &Catalog, s: SubscriptionRecord) -> ApiResult<Subscriptio
     })
 }
 
+super::state_schema!(
+    /// A subscription's state.
+    SubscriptionStatusSchema => SubscriptionStatus
+);
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -138,9 +143,10 @@ pub struct SubscriptionListQuery {
     #[param(example = "Mette")]
     pub q: Option<String>,
     /// Only subscriptions in this state: `pending_port`, `active` or `terminated`.
-    #[param(example = "active")]
+    #[param(value_type = Option<SubscriptionStatusSchema>, inline, example = "active")]
     pub status: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::openapi::text::ListCursor>, inline)]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200, example = 50)]
@@ -273,10 +279,15 @@ struct SubscriptionEmployeeForm {
 #[schema(example = json!({"mobile_package": "DATA_100", "data_sharing_cards": 2, "employee": {"title": "Afdelingsleder"}}))]
 pub struct SubscriptionPatch {
     /// A package `code` from `GET /catalog/mobile-packages`.
+    #[serde(default)]
+    #[schema(value_type = String)]
     pub mobile_package: Option<String>,
     /// 0 to 5; the plan's free cards cost nothing.
-    #[schema(minimum = 0, maximum = 5)]
+    #[serde(default)]
+    #[schema(value_type = i32, minimum = 0, maximum = 5)]
     pub data_sharing_cards: Option<i32>,
+    #[serde(default)]
+    #[schema(value_type = SubscriptionEmployeePatch)]
     pub employee: Option<SubscriptionEmployeePatch>,
 }
 
@@ -284,11 +295,14 @@ pub struct SubscriptionPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionEmployeePatch {
-    /// 1 to 100 characters.
+    #[serde(default)]
+    #[schema(value_type = crate::openapi::text::Text100)]
     pub name: Option<String>,
-    /// 1 to 100 characters.
+    #[serde(default)]
+    #[schema(value_type = crate::openapi::text::Text100)]
     pub title: Option<String>,
     /// `null` removes it.
+    #[schema(value_type = Option<crate::openapi::text::Text50>)]
     pub cost_center: Option<String>,
 }
 
@@ -334,9 +348,10 @@ async fn edit_subscription(
             status
                 .apply(SubscriptionEvent::Change)
                 .map_err(|_| terminated())?;
-            if record.version != expected {
+            if !expected.matches(record.version) {
                 return Err(stale());
             }
+            let expected = record.version;
             let mut details = details_of(&record)?;
             let mut merged = serde_json::json!({
                 "mobile_package": record.mobile_package_code,
@@ -449,7 +464,10 @@ async fn terminate_subscription(
     let subscription = state
         .write(move |conn| {
             let mut record = find(conn, company, id)?;
-            if expected.is_some_and(|v| v != record.version) {
+            if expected
+                .as_ref()
+                .is_some_and(|m| !m.matches(record.version))
+            {
                 return Err(stale());
             }
             let status = status_of(&record)?;
