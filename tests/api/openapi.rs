@@ -200,3 +200,139 @@ async fn every_secured_operation_refuses_a_call_without_a_token() {
     }
     assert!(checked >= 8, "checked {checked} operations");
 }
+
+/// Every link in the document can be followed: it names an operation that exists, each of
+/// its parameters is one the target declares (`header.X` a header, otherwise a path
+/// parameter), it fills every path parameter of the target, and each runtime expression
+/// names something the source response has (a property of its body's schema, or one of
+/// its headers). The links are derived by rule (`openapi::Links`); this checks the rule's
+/// output, whatever routes there are.
+#[test]
+fn every_link_can_be_followed() {
+    let doc: Value = serde_json::from_str(&selvbetjening::openapi::document_json()).unwrap();
+    // operationId -> its parameters, the path item's included, as (in, name)
+    let mut params: std::collections::HashMap<String, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    for (_, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let declared = item["parameters"]
+                .as_array()
+                .into_iter()
+                .chain(op["parameters"].as_array())
+                .flatten()
+                .map(|p| resolve(&doc, p))
+                .map(|p| {
+                    let location = p["in"].as_str().unwrap().to_owned();
+                    (location, p["name"].as_str().unwrap().to_owned())
+                })
+                .collect();
+            params.insert(op["operationId"].as_str().unwrap().to_owned(), declared);
+        }
+    }
+    let mut count = 0;
+    for (method, path, op) in operations(&doc) {
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let response = resolve(&doc, response);
+            let Some(links) = response["links"].as_object() else {
+                continue;
+            };
+            for (name, link) in links {
+                let link = resolve(&doc, link);
+                let at = format!("{} {path} {status} link {name}", method.to_uppercase());
+                assert!(
+                    link["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{at}: a description"
+                );
+                let target = link["operationId"].as_str().unwrap_or_default();
+                let declared = params
+                    .get(target)
+                    .unwrap_or_else(|| panic!("{at}: no operation {target:?}"));
+                let given = link["parameters"].as_object().unwrap();
+                for (param, value) in given {
+                    let (location, param_name) = match param.split_once('.') {
+                        Some((location @ ("path" | "query" | "header" | "cookie"), rest)) => {
+                            (location, rest)
+                        }
+                        _ => ("path", param.as_str()),
+                    };
+                    assert!(
+                        declared.iter().any(|(l, n)| l == location
+                            && (n == param_name
+                                || location == "header" && n.eq_ignore_ascii_case(param_name))),
+                        "{at}: {target} has no {location} parameter {param_name:?}"
+                    );
+                    let expression = value.as_str().unwrap_or_default();
+                    if let Some(pointer) = expression.strip_prefix("$response.body#") {
+                        let schema = &response["content"]["application/json"]["schema"];
+                        assert!(
+                            schema_at(&doc, schema, pointer).is_some(),
+                            "{at}: {expression} is not in the response body's schema"
+                        );
+                    } else if let Some(header) = expression.strip_prefix("$response.header.") {
+                        let headers = response["headers"].as_object();
+                        assert!(
+                            headers
+                                .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case(header))),
+                            "{at}: the response declares no {header} header"
+                        );
+                    }
+                }
+                for (location, param_name) in declared {
+                    if location == "path" {
+                        assert!(
+                            given.contains_key(param_name)
+                                || given.contains_key(&format!("path.{param_name}")),
+                            "{at}: path parameter {param_name:?} of {target} is not given"
+                        );
+                    }
+                }
+                count += 1;
+            }
+        }
+    }
+    assert!(count >= 10, "{count} links");
+
+    let created = &doc["paths"]["/orders"]["post"]["responses"]["201"]["links"];
+    let confirm = created
+        .as_object()
+        .and_then(|links| {
+            links
+                .values()
+                .find(|link| link["operationId"] == "confirm_order")
+        })
+        .expect("create_order's 201 links to confirm_order");
+    assert_eq!(
+        confirm["parameters"]["header.If-Match"], "$response.header.ETag",
+        "the draft's ETag is confirm_order's If-Match"
+    );
+    assert_eq!(confirm["parameters"]["id"], "$response.body#/id");
+}
+
+/// The schema a JSON pointer into an instance of `schema` lands on: object properties,
+/// array items for index segments, through `$ref`s and the branches of
+/// `oneOf`/`anyOf`/`allOf`.
+fn schema_at<'a>(doc: &'a Value, schema: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return pointer.is_empty().then_some(resolve(doc, schema));
+    };
+    let (segment, rest) = match rest.find('/') {
+        Some(end) => (&rest[..end], &rest[end..]),
+        None => (rest, ""),
+    };
+    let segment = segment.replace("~1", "/").replace("~0", "~");
+    let schema = resolve(doc, schema);
+    if let Some(property) = schema["properties"].get(&segment) {
+        return schema_at(doc, property, rest);
+    }
+    if segment.parse::<usize>().is_ok()
+        && let Some(items) = schema.get("items")
+    {
+        return schema_at(doc, items, rest);
+    }
+    ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .filter_map(|key| schema[key].as_array())
+        .flatten()
+        .find_map(|branch| schema_at(doc, branch, &format!("/{segment}{rest}")))
+}

@@ -646,6 +646,11 @@ export interface components {
          */
         CvrNumber: string;
         /**
+         * @description A Danish number: 8 digits (never starting with 0 or 1), optionally after `+45` or `0045`; returned as E.164 `+45XXXXXXXX`.
+         * @example +4520710001
+         */
+        DanishNumber: string;
+        /**
          * @description A domain name: labels of letters, digits and `-`, a top-level label of letters; kept lower-case.
          * @example nordlys.example
          */
@@ -664,13 +669,21 @@ export interface components {
         };
         EmployeeForm: {
             /** @description 1 to 100 characters. */
-            name: string;
+            name: components["schemas"]["Text100"];
             /** @description 2 to 6 letters (A–Z, Æ, Ø, Å), unique in the company; kept upper-case. */
-            initials: string;
+            initials: components["schemas"]["Initials"];
             /** @description 1 to 100 characters. */
-            title: string;
-            email: string;
-            cost_center?: string | null;
+            title: components["schemas"]["Text100"];
+            email: components["schemas"]["Email"];
+            cost_center?: components["schemas"]["Text50"] | null;
+        };
+        /** @description The employee's fields to change. */
+        EmployeePatch: {
+            name?: components["schemas"]["Text100"];
+            initials?: components["schemas"]["Initials"];
+            title?: components["schemas"]["Text100"];
+            email?: components["schemas"]["Email"];
+            cost_center?: components["schemas"]["Text50"] | null;
         };
         /**
          * @example {
@@ -734,6 +747,21 @@ export interface components {
             database?: string | null;
         };
         /**
+         * @description 1 to 255 visible ASCII characters, e.g. a UUID.
+         * @example 7d1c3f0e-5b2a-4c8e-9f61-0a4b2c3d4e5f
+         */
+        IdempotencyKey: string;
+        /**
+         * @description 2 to 6 letters (A–Z, Æ, Ø, Å), in any case; kept upper-case.
+         * @example MH
+         */
+        Initials: string;
+        /**
+         * @description A Danish mobile number: 8 digits in the mobile series (20–31, 40–42, 50–53, 60–61, 71, 81, 91–93), optionally after `+45` or `0045`; returned as E.164 `+45XXXXXXXX`.
+         * @example +4520710001
+         */
+        MobileNumber: string;
+        /**
          * @description A Danish mobile number in E.164: `+45` and 8 digits in the mobile series (20–31, 40–42, 50–53, 60–61, 71, 81, 91–93). The server also accepts 8 digits or `0045…`, with spaces.
          * @example +4520710001
          */
@@ -760,16 +788,15 @@ export interface components {
             message: string;
         };
         NumberChoice: {
-            /** @description 8 digits, `+45…` or `0045…`; spaces allowed. */
-            number?: string | null;
+            number?: components["schemas"]["DanishNumber"] | null;
             /** @enum {string} */
             type: "new";
         } | {
-            number: string;
+            number: components["schemas"]["MobileNumber"];
             /** @description Receives the power of attorney to sign. */
-            owner_email: string;
+            owner_email: components["schemas"]["Email"];
             /** @description As the donor operator has it. */
-            owner_name: string;
+            owner_name: components["schemas"]["Text100"];
             /**
              * Format: date
              * @description The wished port date; the earliest legal date when omitted.
@@ -777,6 +804,21 @@ export interface components {
             requested_date?: string | null;
             /** @enum {string} */
             type: "port_in";
+        };
+        /**
+         * @description The number's fields to change; `type` only when switching between a new number and a
+         *     port-in.
+         */
+        NumberPatch: {
+            type?: components["schemas"]["NumberType"];
+            number?: components["schemas"]["DanishNumber"] | null;
+            owner_email?: components["schemas"]["Email"];
+            owner_name?: components["schemas"]["Text100"];
+            /**
+             * Format: date
+             * @description `null`: the earliest legal date.
+             */
+            requested_date?: string | null;
         };
         /**
          * @example {
@@ -847,6 +889,11 @@ export interface components {
          * @enum {string}
          */
         NumberSource: "company" | "operator";
+        /**
+         * @description How the employee gets a number.
+         * @enum {string}
+         */
+        NumberType: "new" | "port_in";
         /**
          * @example {
          *       "created_at": "2026-11-25T09:30:00Z",
@@ -989,7 +1036,9 @@ export interface components {
         };
         /**
          * @description A merge patch (RFC 7396) of the order form: send only what changes; `null` removes
-         *     an optional value.
+         *     an optional value (the cost centre, the requested port date, or the whole `number`, which
+         *     then picks the first free one). A `number` of another `type` replaces the old one
+         *     instead of merging into it.
          * @example {
          *       "employee": {
          *         "title": "Afdelingsleder"
@@ -998,12 +1047,17 @@ export interface components {
          *     }
          */
         OrderPatch: {
-            plan?: string | null;
-            mobile_package?: string | null;
-            /** Format: int32 */
-            data_sharing_cards?: number | null;
-            employee?: Record<string, never> | null;
-            number?: Record<string, never> | null;
+            /** @description A plan `code` from `GET /catalog/plans`. */
+            plan?: string;
+            /** @description A package `code` from `GET /catalog/mobile-packages`. */
+            mobile_package?: string;
+            /**
+             * Format: int32
+             * @description 0 to 5.
+             */
+            data_sharing_cards?: number;
+            employee?: components["schemas"]["EmployeePatch"];
+            number?: components["schemas"]["NumberPatch"] | null;
         };
         /**
          * @example {
@@ -1727,12 +1781,9 @@ export interface components {
         };
         /** @description The employee's details that may change; initials, email and sign-in address stay. */
         SubscriptionEmployeePatch: {
-            /** @description 1 to 100 characters. */
-            name?: string | null;
-            /** @description 1 to 100 characters. */
-            title?: string | null;
-            /** @description `null` removes it. */
-            cost_center?: string | null;
+            name?: components["schemas"]["Text100"];
+            title?: components["schemas"]["Text100"];
+            cost_center?: components["schemas"]["Text50"] | null;
         };
         /**
          * @description A merge patch (RFC 7396) of what may change on a subscription: send only what
@@ -1747,13 +1798,13 @@ export interface components {
          */
         SubscriptionPatch: {
             /** @description A package `code` from `GET /catalog/mobile-packages`. */
-            mobile_package?: string | null;
+            mobile_package?: string;
             /**
              * Format: int32
              * @description 0 to 5; the plan's free cards cost nothing.
              */
-            data_sharing_cards?: number | null;
-            employee?: components["schemas"]["SubscriptionEmployeePatch"] | null;
+            data_sharing_cards?: number;
+            employee?: components["schemas"]["SubscriptionEmployeePatch"];
         };
         /** @description Money in integer øre; VAT is 25 %. */
         SummaryDto: {
@@ -1790,6 +1841,11 @@ export interface components {
          * @example Mette Hansen
          */
         Text100: string;
+        /**
+         * @description Free text: 1 to 50 characters, not blank, no control characters; kept trimmed.
+         * @example 4100
+         */
+        Text50: string;
         /**
          * @description A token request. `grant_type=password` takes `username` (the email) and `password`;
          *     `grant_type=client_credentials` takes `client_id` and `client_secret` (in the body or as
@@ -2790,7 +2846,7 @@ export interface operations {
                  * @description Only orders in this state: `draft`, `confirmed`, `cancelled` or `expired`.
                  * @example draft
                  */
-                status?: string;
+                status?: "draft" | "confirmed" | "cancelled" | "expired";
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /**
@@ -2826,7 +2882,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry safely: the same key and body replay the first answer (kept 48 h, per company) */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"] | null;
             };
             path?: never;
             cookie?: never;
@@ -3068,7 +3124,7 @@ export interface operations {
                 /** @description The reviewed version's ETag, e.g. `"1"` */
                 "If-Match"?: string | null;
                 /** @description Retry safely: the same key replays the first answer (kept 48 h, per company) */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"] | null;
             };
             path: {
                 /** @description The order's id */
@@ -3165,7 +3221,7 @@ export interface operations {
                  * @description Only subscriptions in this state: `pending_port`, `active` or `terminated`.
                  * @example active
                  */
-                status?: string;
+                status?: "pending_port" | "active" | "terminated";
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /**
