@@ -1,0 +1,219 @@
+//! Measures a running Selvbetjening server over HTTP, as its users load it:
+//!
+//!     selvbetjening-bench BASE_URL SERVER_PID
+//!
+//! Scenarios (each with a fixed number of requests and concurrency, so runs compare):
+//! logins (argon2id), catalog reads, the employee journey (draft + confirm, each a write
+//! transaction), subscription list pages. Prints requests per second and latency
+//! percentiles per scenario, and the server's resident memory (from /proc) before and after.
+
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::{Value, json};
+
+const ADMIN: (&str, &str) = ("admin@nordlys.example", "demo-admin-password");
+const OPERATOR: (&str, &str) = ("operator@selvbetjening.example", "demo-operator-password");
+const JOURNEYS: usize = 600;
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+struct Bench {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Bench {
+    async fn token(&self, (username, password): (&str, &str)) -> Result<String, Failure> {
+        let response = self
+            .client
+            .post(format!("{}/auth/token", self.base))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            return Err(format!("login of {username}: {}", response.status()).into());
+        }
+        let body: Value = response.json().await?;
+        Ok(body["access_token"]
+            .as_str()
+            .ok_or("no access_token")?
+            .to_owned())
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        expected: u16,
+    ) -> Result<Value, Failure> {
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status != expected {
+            return Err(format!("expected {expected}, got {status}: {body}").into());
+        }
+        Ok(body)
+    }
+}
+
+/// Runs `count` tasks `concurrency` at a time and reports their latencies.
+async fn scenario<F, Fut>(
+    name: &str,
+    count: usize,
+    concurrency: usize,
+    task: F,
+) -> Result<(), Failure>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Failure>>,
+{
+    let started = Instant::now();
+    let results: Vec<Result<Duration, Failure>> = stream::iter(0..count)
+        .map(|i| {
+            let run = task(i);
+            async move {
+                let t = Instant::now();
+                run.await.map(|()| t.elapsed())
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    let mut latencies = Vec::with_capacity(count);
+    for result in results {
+        latencies.push(result?);
+    }
+    latencies.sort();
+    let at = |q: f64| {
+        let index = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+        latencies[index].as_secs_f64() * 1000.0
+    };
+    println!(
+        "{name:<34} {count:>6} {concurrency:>5} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+        count as f64 / elapsed.as_secs_f64(),
+        at(0.5),
+        at(0.95),
+        at(0.99),
+        at(1.0),
+    );
+    Ok(())
+}
+
+/// Resident memory of `pid` in MiB: (now, peak).
+fn memory(pid: &str) -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+fn initials(i: usize) -> String {
+    let letter = |n: usize| char::from(b'A' + (n % 26) as u8);
+    format!("B{}{}{}", letter(i / 676), letter(i / 26), letter(i))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Failure> {
+    let mut args = std::env::args().skip(1);
+    let base = args
+        .next()
+        .ok_or("usage: selvbetjening-bench BASE_URL SERVER_PID")?;
+    let pid = args.next().unwrap_or_default();
+    let bench = Bench {
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()?,
+        base,
+    };
+    let b = &bench;
+
+    let admin = b.token(ADMIN).await?;
+    let operator = b.token(OPERATOR).await?;
+    let companies = b
+        .send(
+            b.client
+                .get(format!("{}/operator/companies", b.base))
+                .bearer_auth(&operator),
+            200,
+        )
+        .await?;
+    let company = companies["items"][0]["id"]
+        .as_str()
+        .ok_or("no demo company")?
+        .to_owned();
+    // Free numbers for every journey, in the company's pool.
+    let numbers: Vec<String> = (0..JOURNEYS).map(|i| format!("+4591{i:06}")).collect();
+    b.send(
+        b.client
+            .post(format!("{}/operator/companies/{company}/numbers", b.base))
+            .bearer_auth(&operator)
+            .json(&json!({"numbers": numbers})),
+        201,
+    )
+    .await?;
+
+    if let Some((rss, _)) = memory(&pid) {
+        println!("server memory before: {rss:.1} MiB resident");
+    }
+    println!(
+        "{:<34} {:>6} {:>5} {:>9} {:>8} {:>8} {:>8} {:>8}",
+        "scenario", "n", "conc", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    scenario("POST /auth/token (argon2id)", 40, 2, |_| async {
+        b.token(ADMIN).await.map(|_| ())
+    })
+    .await?;
+    scenario("GET /catalog/plans", 5000, 32, |_| {
+        let request = b
+            .client
+            .get(format!("{}/catalog/plans", b.base))
+            .bearer_auth(&admin);
+        async move { b.send(request, 200).await.map(|_| ()) }
+    })
+    .await?;
+    scenario("journey: POST /orders + confirm", JOURNEYS, 16, |i| {
+        let form = json!({"plan": "ERHVERV_M", "mobile_package": "DATA_50", "data_sharing_cards": 1,
+            "employee": {"name": format!("Medarbejder {i}"), "initials": initials(i), "title": "Konsulent", "email": format!("m{i}@nordlys.example")},
+            "number": {"type": "new", "number": numbers[i]}});
+        let draft = b.client.post(format!("{}/orders", b.base)).bearer_auth(&admin).json(&form);
+        let admin = admin.clone();
+        async move {
+            let order = b.send(draft, 201).await?;
+            let id = order["id"].as_str().ok_or("no order id")?;
+            let confirm = b.client.post(format!("{}/orders/{id}/confirm", b.base)).bearer_auth(&admin);
+            b.send(confirm, 201).await.map(|_| ())
+        }
+    })
+    .await?;
+    scenario("GET /subscriptions?limit=50", 2000, 16, |_| {
+        let request = b
+            .client
+            .get(format!("{}/subscriptions?limit=50", b.base))
+            .bearer_auth(&admin);
+        async move { b.send(request, 200).await.map(|_| ()) }
+    })
+    .await?;
+    scenario("GET /subscriptions?q=medarbejder 59", 2000, 16, |_| {
+        let request = b
+            .client
+            .get(format!(
+                "{}/subscriptions?q=medarbejder%2059&limit=50",
+                b.base
+            ))
+            .bearer_auth(&admin);
+        async move { b.send(request, 200).await.map(|_| ()) }
+    })
+    .await?;
+    if let Some((rss, peak)) = memory(&pid) {
+        println!("server memory after: {rss:.1} MiB resident, {peak:.1} MiB at the peak");
+    }
+    Ok(())
+}
