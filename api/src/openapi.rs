@@ -443,7 +443,8 @@ const NO_DATABASE: &[&str] = &["health_live"];
 
 /// Adds the problem responses every operation of a kind can give, so none is forgotten:
 /// 401/403 where a token is needed, 400/413/415/422 where a body is read, 404 where the
-/// path names an object, 422 for query parameters, 500 and 503 where the database is used.
+/// path names an object, 422 for query parameters, 412 where `If-Match` is read (and 428
+/// where it is required), 500 and 503 where the database is used.
 struct StandardProblems;
 
 impl StandardProblems {
@@ -483,6 +484,20 @@ impl StandardProblems {
                 "not_found",
                 "Not found",
                 "the company was not found",
+            ),
+            (
+                "PreconditionFailed",
+                "412",
+                "precondition_failed",
+                "Precondition failed",
+                "the object changed since you read it (If-Match does not match its ETag); read it again",
+            ),
+            (
+                "PreconditionRequired",
+                "428",
+                "precondition_required",
+                "Precondition required",
+                "send If-Match with the ETag of the version you reviewed",
             ),
             (
                 "PayloadTooLarge",
@@ -598,6 +613,21 @@ impl Modify for StandardProblems {
                 }
                 if in_query {
                     Self::add(operation, "422", "ValidationFailed");
+                }
+                let if_match = params.iter().find_map(|p| match p {
+                    RefOr::T(p)
+                        if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Header)
+                            && p.name.eq_ignore_ascii_case("If-Match") =>
+                    {
+                        Some(matches!(p.required, utoipa::openapi::Required::True))
+                    }
+                    _ => None,
+                });
+                if let Some(required) = if_match {
+                    Self::add(operation, "412", "PreconditionFailed");
+                    if required {
+                        Self::add(operation, "428", "PreconditionRequired");
+                    }
                 }
                 if !NO_DATABASE.contains(&id.as_str()) {
                     Self::add(operation, "500", "InternalError");

@@ -864,10 +864,6 @@ pub enum NumberType {
         (status = 200, description = "The edited draft", body = OrderDto, headers(("ETag" = String, description = "The new version"))),
         (status = 409, description = "Not a draft, or the new number is not free", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:order_expired", "title": "Conflict", "status": 409, "detail": "the draft expired and let its number go; create a new order", "code": "order_expired", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
-        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the object changed since you read it (If-Match does not match its ETag); read it again", "code": "precondition_failed", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
-        (status = 428, description = "`If-Match` is missing", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:precondition_required", "title": "Precondition required", "status": 428, "detail": "send If-Match with the ETag of the version you reviewed", "code": "precondition_required", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]
 #[patch("/orders/{id}")]
@@ -1095,8 +1091,6 @@ pub struct Confirmation {
             headers(("Location" = String, description = "The subscription's URL"))),
         (status = 409, description = "Not a draft, expired, or the number was lost", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:order_not_draft", "title": "Conflict", "status": 409, "detail": "the order is confirmed; only a draft can change", "code": "order_not_draft", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
-        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the object changed since you read it (If-Match does not match its ETag); read it again", "code": "precondition_failed", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]
 #[post("/orders/{id}/confirm")]

@@ -323,10 +323,6 @@ pub struct SubscriptionEmployeePatch {
         (status = 200, description = "The changed subscription, re-priced", body = SubscriptionDto, headers(("ETag" = String, description = "The new version"))),
         (status = 409, description = "The subscription is terminated", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:subscription_terminated", "title": "Conflict", "status": 409, "detail": "the subscription is terminated; it can no longer change", "code": "subscription_terminated", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
-        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the object changed since you read it (If-Match does not match its ETag); read it again", "code": "precondition_failed", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
-        (status = 428, description = "`If-Match` is missing", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:precondition_required", "title": "Precondition required", "status": 428, "detail": "send If-Match with the ETag of the version you reviewed", "code": "precondition_required", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]
 #[patch("/subscriptions/{id}")]
@@ -437,8 +433,6 @@ pub struct Termination {
         (status = 200, description = "Terminated, or scheduled to be (`terminates_on`)", body = SubscriptionDto, headers(("ETag" = String, description = "The new version"))),
         (status = 409, description = "Already terminated, or its number port can no longer be cancelled", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:subscription_terminated", "title": "Conflict", "status": 409, "detail": "the subscription is terminated; it can no longer change", "code": "subscription_terminated", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
-        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the object changed since you read it (If-Match does not match its ETag); read it again", "code": "precondition_failed", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]
 #[post("/subscriptions/{id}/terminate")]

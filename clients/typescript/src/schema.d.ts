@@ -1999,6 +1999,44 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Precondition failed */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": "precondition_failed",
+                 *       "detail": "the object changed since you read it (If-Match does not match its ETag); read it again",
+                 *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                 *       "status": 412,
+                 *       "title": "Precondition failed",
+                 *       "type": "urn:selvbetjening:problem:precondition_failed"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Precondition required */
+        PreconditionRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": "precondition_required",
+                 *       "detail": "send If-Match with the ETag of the version you reviewed",
+                 *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                 *       "status": 428,
+                 *       "title": "Precondition required",
+                 *       "type": "urn:selvbetjening:problem:precondition_required"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The service is unavailable */
         ServiceUnavailable: {
             headers: {
@@ -3072,47 +3110,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `If-Match` is stale */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "code": "precondition_failed",
-                     *       "detail": "the object changed since you read it (If-Match does not match its ETag); read it again",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 412,
-                     *       "title": "Precondition failed",
-                     *       "type": "urn:selvbetjening:problem:precondition_failed"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
-            /** @description `If-Match` is missing */
-            428: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "code": "precondition_required",
-                     *       "detail": "send If-Match with the ETag of the version you reviewed",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 428,
-                     *       "title": "Precondition required",
-                     *       "type": "urn:selvbetjening:problem:precondition_required"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            428: components["responses"]["PreconditionRequired"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3167,25 +3169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `If-Match` is stale */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "code": "precondition_failed",
-                     *       "detail": "the object changed since you read it (If-Match does not match its ETag); read it again",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 412,
-                     *       "title": "Precondition failed",
-                     *       "type": "urn:selvbetjening:problem:precondition_failed"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            412: components["responses"]["PreconditionFailed"];
             /** @description The Idempotency-Key was used for another request, or is malformed */
             422: {
                 headers: {
@@ -3335,47 +3319,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `If-Match` is stale */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "code": "precondition_failed",
-                     *       "detail": "the object changed since you read it (If-Match does not match its ETag); read it again",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 412,
-                     *       "title": "Precondition failed",
-                     *       "type": "urn:selvbetjening:problem:precondition_failed"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
-            /** @description `If-Match` is missing */
-            428: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "code": "precondition_required",
-                     *       "detail": "send If-Match with the ETag of the version you reviewed",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 428,
-                     *       "title": "Precondition required",
-                     *       "type": "urn:selvbetjening:problem:precondition_required"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            428: components["responses"]["PreconditionRequired"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3433,25 +3381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `If-Match` is stale */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "code": "precondition_failed",
-                     *       "detail": "the object changed since you read it (If-Match does not match its ETag); read it again",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 412,
-                     *       "title": "Precondition failed",
-                     *       "type": "urn:selvbetjening:problem:precondition_failed"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
