@@ -184,6 +184,9 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let document = crate::openapi::document();
     let table = web::Data::new(RouteTable::from_document(&document));
     let workers = state.config.workers;
+    let blocking_threads = usize::try_from(state.config.database_pool_size)
+        .unwrap_or(10)
+        .max(2);
     let origins = state.config.cors_origins.clone();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
@@ -216,6 +219,9 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(from_fn(request_id))
     })
     .listen(listener)?
+    // Blocking work is database work: more threads than pooled connections would only
+    // wait for one (and each thread keeps memory of its own).
+    .worker_max_blocking_threads(blocking_threads)
     .shutdown_timeout(10);
     if let Some(workers) = workers {
         server = server.workers(workers);

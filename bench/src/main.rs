@@ -62,6 +62,7 @@ impl Bench {
 
 /// Runs `count` tasks `concurrency` at a time and reports their latencies.
 async fn scenario<F, Fut>(
+    pid: &str,
     name: &str,
     count: usize,
     concurrency: usize,
@@ -93,8 +94,9 @@ where
         let index = ((latencies.len() as f64 - 1.0) * q).round() as usize;
         latencies[index].as_secs_f64() * 1000.0
     };
+    let rss = memory(pid).map_or(0.0, |(rss, _)| rss);
     println!(
-        "{name:<34} {count:>6} {concurrency:>5} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+        "{name:<34} {count:>6} {concurrency:>5} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {rss:>8.1}",
         count as f64 / elapsed.as_secs_f64(),
         at(0.5),
         at(0.95),
@@ -164,14 +166,14 @@ async fn main() -> Result<(), Failure> {
         println!("server memory before: {rss:.1} MiB resident");
     }
     println!(
-        "{:<34} {:>6} {:>5} {:>9} {:>8} {:>8} {:>8} {:>8}",
-        "scenario", "n", "conc", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+        "{:<34} {:>6} {:>5} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "scenario", "n", "conc", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "RSS MiB"
     );
-    scenario("POST /auth/token (argon2id)", 40, 2, |_| async {
+    scenario(&pid, "POST /auth/token (argon2id)", 40, 2, |_| async {
         b.token(ADMIN).await.map(|_| ())
     })
     .await?;
-    scenario("GET /catalog/plans", 5000, 32, |_| {
+    scenario(&pid, "GET /catalog/plans", 5000, 32, |_| {
         let request = b
             .client
             .get(format!("{}/catalog/plans", b.base))
@@ -179,7 +181,7 @@ async fn main() -> Result<(), Failure> {
         async move { b.send(request, 200).await.map(|_| ()) }
     })
     .await?;
-    scenario("journey: POST /orders + confirm", JOURNEYS, 16, |i| {
+    scenario(&pid, "journey: POST /orders + confirm", JOURNEYS, 16, |i| {
         let form = json!({"plan": "ERHVERV_M", "mobile_package": "DATA_50", "data_sharing_cards": 1,
             "employee": {"name": format!("Medarbejder {i}"), "initials": initials(i), "title": "Konsulent", "email": format!("m{i}@nordlys.example")},
             "number": {"type": "new", "number": numbers[i]}});
@@ -193,7 +195,7 @@ async fn main() -> Result<(), Failure> {
         }
     })
     .await?;
-    scenario("GET /subscriptions?limit=50", 2000, 16, |_| {
+    scenario(&pid, "GET /subscriptions?limit=50", 2000, 16, |_| {
         let request = b
             .client
             .get(format!("{}/subscriptions?limit=50", b.base))
@@ -201,16 +203,22 @@ async fn main() -> Result<(), Failure> {
         async move { b.send(request, 200).await.map(|_| ()) }
     })
     .await?;
-    scenario("GET /subscriptions?q=medarbejder 59", 2000, 16, |_| {
-        let request = b
-            .client
-            .get(format!(
-                "{}/subscriptions?q=medarbejder%2059&limit=50",
-                b.base
-            ))
-            .bearer_auth(&admin);
-        async move { b.send(request, 200).await.map(|_| ()) }
-    })
+    scenario(
+        &pid,
+        "GET /subscriptions?q=medarbejder 59",
+        2000,
+        16,
+        |_| {
+            let request = b
+                .client
+                .get(format!(
+                    "{}/subscriptions?q=medarbejder%2059&limit=50",
+                    b.base
+                ))
+                .bearer_auth(&admin);
+            async move { b.send(request, 200).await.map(|_| ()) }
+        },
+    )
     .await?;
     if let Some((rss, peak)) = memory(&pid) {
         println!("server memory after: {rss:.1} MiB resident, {peak:.1} MiB at the peak");
