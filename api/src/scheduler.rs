@@ -1,7 +1,7 @@
 //! Work that falls due by the calendar: subscriptions whose termination date has come,
 //! and idempotency keys past their keeping time. Safe with several processes: each
-//! termination is one transaction that checks the version it read, so a second process
-//! finds the work done and moves on.
+//! termination is one transaction whose write checks the version it read (412 otherwise),
+//! so a second process finds the work done and moves on.
 
 use std::time::Duration;
 
@@ -21,15 +21,9 @@ pub fn terminate_due(store: &Store, today: NaiveDate) -> anyhow::Result<usize> {
         store.read(|conn| persistence::subscriptions::due_for_termination(conn, today, BATCH))?;
     let mut ended = 0;
     for candidate in due {
-        let outcome = store.write(|conn| -> Result<bool, ApiError> {
+        let outcome = store.write(|conn| -> Result<(), ApiError> {
             let company = Uuid::parse_str(&candidate.company_id).map_err(ApiError::internal)?;
-            let id = Uuid::parse_str(&candidate.id).map_err(ApiError::internal)?;
-            let Some(mut record) = persistence::subscriptions::get(conn, company, id)? else {
-                return Ok(false);
-            };
-            if record.version != candidate.version {
-                return Ok(false);
-            }
+            let mut record = candidate.clone();
             crate::routes::subscriptions::end(conn, &mut record, today)?;
             persistence::audit::record(
                 conn,
@@ -43,13 +37,12 @@ pub fn terminate_due(store: &Store, today: NaiveDate) -> anyhow::Result<usize> {
                     details: serde_json::json!({"effective_date": today, "number": record.number}),
                 },
             )?;
-            Ok(true)
+            Ok(())
         });
         match outcome {
-            Ok(true) => ended += 1,
-            Ok(false) => {}
-            // Another process got there first (412), or the port cannot be cancelled
-            // yet (409): it stays due and is tried again next round.
+            Ok(()) => ended += 1,
+            // Another process or an admin changed it since it was read (412), or the port
+            // cannot be cancelled yet (409): it is tried again next round if still due.
             Err(err) if err.status().is_client_error() => {
                 tracing::debug!(subscription = %candidate.id, code = err.code(), "termination not done this round");
             }

@@ -126,13 +126,10 @@ impl Application {
         self.port
     }
 
-    /// Where people reach this server: `PUBLIC_URL`, or the address it listens on.
+    /// Where people reach this server: `PUBLIC_URL`, or (as `build` settles it) the
+    /// address it listens on.
     pub fn base_url(&self) -> String {
-        self.state
-            .config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| base_url(&self.state.config.bind_addr, self.port))
+        self.state.config.public_url.clone().unwrap_or_default()
     }
 
     pub fn state(&self) -> &AppState {
