@@ -16,6 +16,7 @@ pub mod number_ports;
 pub mod numbers;
 pub mod operator;
 pub mod orders;
+pub mod preconditions;
 pub mod subscriptions;
 pub mod token;
 

@@ -24,6 +24,9 @@ use uuid::Uuid;
 
 use super::catalog::{Catalog, MobilePackageDto, PlanDto};
 use super::number_ports::NumberPortDto;
+use super::preconditions::{
+    IfMatch, etag, if_match, merge_patch_object, precondition_required, stale,
+};
 use super::subscriptions::{SubscriptionDetails, SubscriptionDto};
 use super::{Page, audit, list_params, path_id, utc};
 use crate::auth::{CompanyAdmin, CompanyReader, Principal};
@@ -452,59 +455,6 @@ impl Catalog {
             updated_at: utc(record.updated_at),
         })
     }
-}
-
-pub fn etag(version: i32) -> String {
-    format!("\"{version}\"")
-}
-
-/// What `If-Match` asks for (RFC 9110 §13.1.1): any current version (`*`), or one of
-/// the listed ETags. A tag that is none of ours matches nothing (412).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IfMatch {
-    Any,
-    Versions(Vec<i32>),
-}
-
-impl IfMatch {
-    pub fn matches(&self, version: i32) -> bool {
-        match self {
-            IfMatch::Any => true,
-            IfMatch::Versions(versions) => versions.contains(&version),
-        }
-    }
-}
-
-/// `If-Match`, or `None` when it is absent.
-pub fn if_match(req: &HttpRequest) -> ApiResult<Option<IfMatch>> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or("").trim();
-    if text == "*" {
-        return Ok(Some(IfMatch::Any));
-    }
-    let versions = text
-        .split(',')
-        .filter_map(|tag| {
-            let tag = tag.trim();
-            tag.strip_prefix("W/")
-                .unwrap_or(tag)
-                .trim_matches('"')
-                .parse::<i32>()
-                .ok()
-        })
-        .collect();
-    Ok(Some(IfMatch::Versions(versions)))
-}
-
-pub fn stale() -> ApiError {
-    ApiError::new(
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-        "Precondition failed",
-        "the object changed since you read it (If-Match does not match its ETag); read it again",
-    )
 }
 
 fn draft_ttl(state: &AppState) -> Duration {
@@ -976,28 +926,6 @@ async fn edit_order(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(order.version)))
         .json(order))
-}
-
-/// A merge patch (RFC 7396) that changes fields is a JSON object.
-pub fn merge_patch_object(patch: &serde_json::Value) -> ApiResult<()> {
-    if patch.is_object() {
-        Ok(())
-    } else {
-        Err(ApiError::field(
-            "",
-            "invalid_type",
-            "a merge patch is a JSON object",
-        ))
-    }
-}
-
-pub fn precondition_required() -> ApiError {
-    ApiError::new(
-        StatusCode::PRECONDITION_REQUIRED,
-        "precondition_required",
-        "Precondition required",
-        "send If-Match with the ETag of the version you reviewed",
-    )
 }
 
 /// Cancels a draft and frees its number and initials.

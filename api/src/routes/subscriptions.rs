@@ -17,10 +17,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::catalog::{Catalog, MobilePackageDto, PlanDto};
-use super::orders::{
-    SummaryDto, check_cost_center, check_package, etag, if_match, merge_patch_object,
-    precondition_required, stale,
-};
+use super::orders::{SummaryDto, check_cost_center, check_package};
+use super::preconditions::{etag, if_match, merge_patch_object, precondition_required, stale};
 use super::{Page, audit, list_params, path_id, utc};
 use crate::auth::{CompanyAdmin, CompanyReader};
 use crate::body::{Json, Query};

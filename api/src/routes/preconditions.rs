@@ -1,0 +1,82 @@
+//! Conditional writes: ETags are versions, `If-Match` says which version a write is
+//! meant for (RFC 9110 §13.1.1), and a merge patch is a JSON object (RFC 7396).
+
+use actix_web::HttpRequest;
+use actix_web::http::{StatusCode, header};
+
+use crate::error::{ApiError, ApiResult};
+
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// What `If-Match` asks for (RFC 9110 §13.1.1): any current version (`*`), or one of
+/// the listed ETags. A tag that is none of ours matches nothing (412).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Versions(Vec<i32>),
+}
+
+impl IfMatch {
+    pub fn matches(&self, version: i32) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(versions) => versions.contains(&version),
+        }
+    }
+}
+
+/// `If-Match`, or `None` when it is absent.
+pub fn if_match(req: &HttpRequest) -> ApiResult<Option<IfMatch>> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or("").trim();
+    if text == "*" {
+        return Ok(Some(IfMatch::Any));
+    }
+    let versions = text
+        .split(',')
+        .filter_map(|tag| {
+            let tag = tag.trim();
+            tag.strip_prefix("W/")
+                .unwrap_or(tag)
+                .trim_matches('"')
+                .parse::<i32>()
+                .ok()
+        })
+        .collect();
+    Ok(Some(IfMatch::Versions(versions)))
+}
+
+pub fn stale() -> ApiError {
+    ApiError::new(
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+        "Precondition failed",
+        "the object changed since you read it (If-Match does not match its ETag); read it again",
+    )
+}
+
+/// A merge patch (RFC 7396) that changes fields is a JSON object.
+pub fn merge_patch_object(patch: &serde_json::Value) -> ApiResult<()> {
+    if patch.is_object() {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "",
+            "invalid_type",
+            "a merge patch is a JSON object",
+        ))
+    }
+}
+
+pub fn precondition_required() -> ApiError {
+    ApiError::new(
+        StatusCode::PRECONDITION_REQUIRED,
+        "precondition_required",
+        "Precondition required",
+        "send If-Match with the ETag of the version you reviewed",
+    )
+}
