@@ -109,11 +109,11 @@ pub fn history(conn: &mut DbConnection, port: &str) -> Result<Vec<PortEventRecor
 
 /// Whether `number` is on its way to us in a port that has not ended.
 pub fn is_live(conn: &mut DbConnection, number: &str) -> Result<bool> {
-    let ended = [
-        PortStatus::Completed.as_str(),
-        PortStatus::Expired.as_str(),
-        PortStatus::Cancelled.as_str(),
-    ];
+    let ended: Vec<&str> = PortStatus::ALL
+        .iter()
+        .filter(|status| status.is_final())
+        .map(PortStatus::as_str)
+        .collect();
     let count: i64 = number_ports::table
         .filter(number_ports::number.eq(number))
         .filter(number_ports::status.ne_all(ended))
