@@ -11,8 +11,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::app::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 
 pub const ISSUER: &str = "selvbetjening";
 pub const AUDIENCE: &str = "selvbetjening-api";
@@ -117,6 +117,12 @@ pub fn verify_secret(secret: &str, stored: Option<&str>) -> bool {
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2VsdmJldGplbmluZ2R1bW15$2nTbGBqr3DFGqmGxcZ3mCYNq1iwDT1B1HPdvUuR/H/k";
 
 /// A new random secret: 32 bytes as 64 hex characters.
+/// Hashes a new password or secret off the async workers; used by every place that
+/// creates a login.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    web::block(move || hash_secret(&password)).await?
+}
+
 pub fn random_secret() -> ApiResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
@@ -124,19 +130,11 @@ pub fn random_secret() -> ApiResult<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Who is calling, from a valid bearer token.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub subject: String,
-    pub role: Role,
-    pub company: Option<Uuid>,
-}
-
 impl Principal {
     fn from_request(req: &HttpRequest) -> ApiResult<Principal> {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+        let keys = req
+            .app_data::<web::Data<Keys>>()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("token keys missing")))?;
         let header = req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
@@ -155,7 +153,7 @@ impl Principal {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be: Bearer <token>")
             })?;
-        let claims = state.keys.verify(token).map_err(|e| {
+        let claims = keys.verify(token).map_err(|e| {
             tracing::debug!(error = %e, "token refused");
             ApiError::unauthorized("the access token is invalid or expired")
         })?;

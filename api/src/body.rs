@@ -11,7 +11,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 /// The largest request body accepted.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -160,7 +160,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-fn json_error(mut pointer: String, err: &serde_json::Error) -> ApiError {
+fn json_error(pointer: String, err: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match err.classify() {
         Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
@@ -171,23 +171,33 @@ fn json_error(mut pointer: String, err: &serde_json::Error) -> ApiError {
                 format!("the body is not valid JSON: {err}")
             },
         ),
-        Category::Data => {
-            let message = strip_position(&err.to_string());
-            // serde_path_to_error's path already ends at an unknown field, but stops
-            // before a missing one.
-            let code = if message.starts_with("unknown field `") {
-                "unknown_field"
-            } else if let Some(field) = quoted(&message, "missing field `") {
-                pointer = format!("{pointer}/{}", escape(field));
-                "required"
-            } else if message.starts_with("invalid type") {
-                "invalid_type"
-            } else {
-                "invalid_value"
-            };
-            ApiError::field(&pointer, code, message)
-        }
+        Category::Data => ApiError::validation(vec![data_error(pointer, err)]),
     }
+}
+
+/// Reads a JSON value (a merged patch, say) into `T`; a value of the wrong shape is a
+/// field error at its pointer.
+pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|err| data_error(pointer_of(err.path()), err.inner()))
+}
+
+/// A well-formed document of the wrong shape: which value, and why.
+fn data_error(mut pointer: String, err: &serde_json::Error) -> FieldError {
+    let message = strip_position(&err.to_string());
+    // serde_path_to_error's path already ends at an unknown field, but stops before a
+    // missing one.
+    let code = if message.starts_with("unknown field `") {
+        "unknown_field"
+    } else if let Some(field) = quoted(&message, "missing field `") {
+        pointer = format!("{pointer}/{}", escape(field));
+        "required"
+    } else if message.starts_with("invalid type") {
+        "invalid_type"
+    } else {
+        "invalid_value"
+    };
+    FieldError::new(pointer, code, message)
 }
 
 fn bytes_were_empty(err: &serde_json::Error) -> bool {

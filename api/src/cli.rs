@@ -64,15 +64,8 @@ pub fn create_user(
     let store = crate::startup::open_store(config)?;
     let hash =
         crate::auth::hash_secret(password.expose_secret()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let user = store
-        .write(|conn| {
-            if let Some(company) = company
-                && !persistence::companies::exists(conn, company)?
-            {
-                return Err(crate::error::ApiError::not_found("the company"));
-            }
-            crate::routes::operator::create_user(conn, &email, &hash, role, company)
-        })
+    let mut conn = store.conn()?;
+    let user = crate::app::operator::create_user(&mut conn, None, &email, &hash, role, company)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(user.id)
 }

@@ -94,6 +94,10 @@ pub struct Config {
     /// Largest number of database connections in the pool.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10, global = true)]
     pub database_pool_size: u32,
+
+    /// Faults a test injects; never set from flags or the environment.
+    #[arg(skip)]
+    pub faults: crate::app::Faults,
 }
 
 impl Config {
@@ -115,6 +119,7 @@ impl Config {
             outbox_poll_ms: 1000,
             public_url: None,
             database_pool_size: 10,
+            faults: crate::app::Faults::default(),
         }
     }
 

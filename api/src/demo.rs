@@ -10,7 +10,6 @@ use persistence::Store;
 use persistence::companies::NewCompany;
 
 use crate::auth::hash_secret;
-use crate::routes::operator::create_user;
 
 pub const COMPANY_CVR: &str = "31258715";
 pub const COMPANY_NAME: &str = "Nordlys Rådgivning ApS";
@@ -67,12 +66,13 @@ pub fn seed(store: &Store) -> anyhow::Result<()> {
     store
         .write(|conn| {
             let company = persistence::companies::insert(conn, &company)?;
-            create_user(conn, &admin, &admin_hash, Role::Admin, Some(company.id))?;
-            create_user(conn, &viewer, &viewer_hash, Role::Viewer, Some(company.id))?;
-            create_user(conn, &operator, &operator_hash, Role::Operator, None)?;
+            let user = persistence::users::insert;
+            user(conn, &admin, &admin_hash, Role::Admin, Some(company.id))?;
+            user(conn, &viewer, &viewer_hash, Role::Viewer, Some(company.id))?;
+            user(conn, &operator, &operator_hash, Role::Operator, None)?;
             persistence::numbers::add_to_pool(conn, Some(company.id), &company_numbers)?;
             persistence::numbers::add_to_pool(conn, None, &operator_numbers)?;
-            Ok::<_, crate::error::ApiError>(())
+            Ok::<_, persistence::Error>(())
         })
         .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))
 }

@@ -53,6 +53,11 @@ impl Fields {
         self.errors.is_empty()
     }
 
+    /// Every error collected.
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.errors
+    }
+
     /// The 422 with every error collected.
     pub fn into_error(self) -> ApiError {
         ApiError::validation(self.errors)

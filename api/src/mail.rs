@@ -105,7 +105,7 @@ pub fn deliver_due(store: &Store, mailer: &Mailer) -> anyhow::Result<usize> {
     for message in claimed {
         match mailer.deliver(&message) {
             Ok(()) => {
-                store.write(|conn| persistence::outbox::mark_sent(conn, &message.id))?;
+                store.write(|conn| persistence::outbox::mark_sent(conn, message.id))?;
                 sent += 1;
             }
             Err(err) => {

@@ -7,11 +7,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
+use domain::message::MessageStatus;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
-
-use crate::state::AppState;
 
 /// The registry of one application (not process-global, so several apps in one process
 /// keep apart).
@@ -86,7 +85,7 @@ impl Metrics {
         &self,
         pool: (u32, u32),
         max_pool: u32,
-        outbox: Option<Vec<(String, i64)>>,
+        outbox: Option<Vec<(MessageStatus, i64)>>,
     ) -> anyhow::Result<String> {
         let (open, idle) = pool;
         self.pool.with_label_values(&["idle"]).set(i64::from(idle));
@@ -97,12 +96,12 @@ impl Metrics {
             .with_label_values(&["max"])
             .set(i64::from(max_pool));
         if let Some(counts) = outbox {
-            for status in ["pending", "sent", "failed"] {
+            for status in MessageStatus::ALL {
                 let n = counts
                     .iter()
-                    .find(|(s, _)| s == status)
+                    .find(|(s, _)| *s == status)
                     .map_or(0, |(_, n)| *n);
-                self.outbox.with_label_values(&[status]).set(n);
+                self.outbox.with_label_values(&[status.as_str()]).set(n);
             }
         }
         let mut text = Vec::new();
@@ -118,17 +117,17 @@ pub async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().as_str().to_owned();
     let result = next.call(req).await;
-    if let Some(state) = state {
+    if let Some(metrics) = metrics {
         let seconds = started.elapsed().as_secs_f64();
         let (route, status) = match &result {
             Ok(res) => (res.request().match_pattern(), res.status().as_u16()),
             Err(err) => (None, err.as_response_error().status_code().as_u16()),
         };
         let route = route.unwrap_or_else(|| "unmatched".to_owned());
-        state.metrics.observe(&method, &route, status, seconds);
+        metrics.observe(&method, &route, status, seconds);
     }
     result
 }

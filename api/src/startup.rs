@@ -101,10 +101,17 @@ impl Application {
         if config.public_url.is_none() {
             config.public_url = Some(base_url(&config.bind_addr, port));
         }
+        let settings = crate::app::Settings {
+            draft_ttl: chrono::Duration::minutes(i64::from(config.draft_ttl_minutes)),
+            public_url: config.public_url.clone().unwrap_or_default(),
+            idempotency_wait: std::time::Duration::from_secs(10),
+            faults: config.faults.clone(),
+        };
         let state = AppState {
             store,
             keys: Arc::new(keys),
             config: Arc::new(config),
+            settings: Arc::new(settings),
             metrics: Arc::new(crate::metrics::Metrics::new()?),
         };
         let mailer = crate::mail::Mailer::from_config(&state.config)?;
@@ -185,6 +192,10 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
         .unwrap_or(10)
         .max(2);
     let origins = state.config.cors_origins.clone();
+    // The token keys and the metrics are app data of their own, so the extractors and the
+    // middleware that use them need nothing else of the state.
+    let keys = web::Data::from(state.keys.clone());
+    let metrics = web::Data::from(state.metrics.clone());
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
@@ -192,6 +203,8 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .configure(crate::routes::configure)
             .split_for_parts();
         app.app_data(data.clone())
+            .app_data(keys.clone())
+            .app_data(metrics.clone())
             .app_data(table.clone())
             .app_data(
                 web::PathConfig::default()

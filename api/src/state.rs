@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use persistence::{DbConnection, Store};
 
+use crate::app::Settings;
 use crate::auth::Keys;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
@@ -12,10 +13,30 @@ pub struct AppState {
     pub store: Store,
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
+    pub settings: Arc<Settings>,
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
+    /// Runs a use case on a pooled connection on a blocking thread; the use case owns its
+    /// transaction.
+    pub async fn run<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    ) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + From<persistence::Error> + Send + 'static,
+    {
+        let store = self.store.clone();
+        actix_web::web::block(move || {
+            let mut conn = store.conn()?;
+            f(&mut conn)
+        })
+        .await?
+        .map_err(Into::into)
+    }
+
     /// Runs `f` in one write transaction on a blocking thread: the request's one transaction.
     pub async fn write<T: Send + 'static>(
         &self,

@@ -1,7 +1,14 @@
 //! An order: the admin's "create new subscription" form, first a priced draft to
 //! review ("Gå til ordrebekræftelse"), then approved ("Godkend og opret").
 
+use chrono::{NaiveDate, NaiveDateTime};
+use uuid::Uuid;
+
 use crate::TransitionError;
+use crate::email::EmailAddress;
+use crate::employee::EmployeeDetails;
+use crate::number::DanishNumber;
+use crate::text::PersonName;
 
 string_enum! {
     /// Where an order is. Only a draft can change; every other state is final.
@@ -48,6 +55,72 @@ impl OrderStatus {
     /// Whether the order can still change.
     pub fn is_draft(&self) -> bool {
         matches!(self, OrderStatus::Draft)
+    }
+}
+
+/// A port-in's request: who owns the number, as the donor has it, and when it should move.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PortRequest {
+    /// Receives the power of attorney to sign.
+    pub owner_email: EmailAddress,
+    pub owner_name: PersonName,
+    /// The wished port date; the earliest legal date when `None`.
+    pub requested_date: Option<NaiveDate>,
+}
+
+/// The number an order gives the employee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderNumber {
+    /// One of ours, reserved while the order is a draft.
+    New(DanishNumber),
+    /// The employee's existing number, ported in from another operator.
+    PortIn(DanishNumber, PortRequest),
+}
+
+impl OrderNumber {
+    pub fn number(&self) -> &DanishNumber {
+        match self {
+            OrderNumber::New(n) | OrderNumber::PortIn(n, _) => n,
+        }
+    }
+
+    pub fn port(&self) -> Option<&PortRequest> {
+        match self {
+            OrderNumber::New(_) => None,
+            OrderNumber::PortIn(_, port) => Some(port),
+        }
+    }
+}
+
+/// An order: the form the admin filled in, priced by its plan and package codes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    pub id: Uuid,
+    pub company: Uuid,
+    /// As written down; see [`Order::status_at`] for the status at a moment.
+    pub status: OrderStatus,
+    pub version: i32,
+    pub plan: String,
+    pub mobile_package: String,
+    pub data_sharing_cards: i32,
+    pub employee: EmployeeDetails,
+    pub number: OrderNumber,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    /// The subscription a confirmed order created.
+    pub subscription: Option<Uuid>,
+}
+
+impl Order {
+    /// The status as of `now`: a draft past `expires_at` has expired, whether or not
+    /// anything has written that down yet.
+    pub fn status_at(&self, now: NaiveDateTime) -> OrderStatus {
+        if self.status == OrderStatus::Draft && self.expires_at <= now {
+            OrderStatus::Expired
+        } else {
+            self.status
+        }
     }
 }
 

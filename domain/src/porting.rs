@@ -2,10 +2,44 @@
 //! donor operator to us. No number is ported without its owner's explicit consent
 //! (Teleloven §28 a): the owner signs a power of attorney, which goes to the donor.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
+use uuid::Uuid;
 
 use crate::TransitionError;
 use crate::calendar::previous_working_day_before;
+use crate::email::EmailAddress;
+use crate::number::DanishNumber;
+use crate::text::PersonName;
+
+/// A number port: an existing number on its way to us from the donor operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumberPort {
+    pub id: Uuid,
+    pub company: Uuid,
+    pub subscription: Uuid,
+    pub number: DanishNumber,
+    pub status: PortStatus,
+    pub version: i32,
+    pub owner_name: PersonName,
+    pub owner_email: EmailAddress,
+    pub requested_date: Option<NaiveDate>,
+    /// The agreed port date, once the donor accepted.
+    pub port_date: Option<NaiveDate>,
+    pub rejection: Option<Rejection>,
+    /// The SHA-256 of the live signing link's token; `None` once no link is live.
+    pub poa_token_hash: Option<String>,
+    pub poa_expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Why the donor refused, while the port is rejected.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rejection {
+    pub code: RejectionCode,
+    /// The donor's own words, if any.
+    pub text: Option<String>,
+}
 
 string_enum! {
     /// Where a number port is.

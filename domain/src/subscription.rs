@@ -1,10 +1,36 @@
 //! A mobile subscription: an employee's plan, package, number and SIM, and the
 //! Skype for Business sign-in that comes with it.
 
+use chrono::{NaiveDate, NaiveDateTime};
+use uuid::Uuid;
+
 use crate::company::EmailDomain;
 use crate::email::EmailAddress;
-use crate::employee::Initials;
+use crate::employee::{EmployeeDetails, Initials};
+use crate::number::DanishNumber;
+use crate::sim::Iccid;
 use crate::{TransitionError, ValueError};
+
+/// A subscription: what a confirmed order created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    pub id: Uuid,
+    pub company: Uuid,
+    pub order: Uuid,
+    pub status: SubscriptionStatus,
+    pub version: i32,
+    pub plan: String,
+    pub mobile_package: String,
+    pub data_sharing_cards: i32,
+    pub employee: EmployeeDetails,
+    pub uc_account: UcAccount,
+    pub number: DanishNumber,
+    pub iccid: Iccid,
+    /// When it ends (or ended).
+    pub terminates_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
 
 string_enum! {
     /// Where a subscription is.

@@ -67,3 +67,22 @@ impl Error {
 pub(crate) fn uuid(column: &'static str, text: &str) -> Result<uuid::Uuid> {
     uuid::Uuid::parse_str(text).map_err(|_| Error::corrupt(column, text))
 }
+
+/// Parses a stored value with its domain rule; a value that no longer obeys it is corrupt.
+pub(crate) fn parse<T, E>(
+    column: &'static str,
+    text: &str,
+    rule: impl FnOnce(&str) -> std::result::Result<T, E>,
+) -> Result<T> {
+    rule(text).map_err(|_| Error::corrupt(column, text))
+}
+
+/// Reads a stored JSON document into its typed form.
+pub(crate) fn json<T: serde::de::DeserializeOwned>(column: &'static str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|_| Error::corrupt(column, text))
+}
+
+/// Writes a typed document as stored JSON.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::corrupt("document", e.to_string()))
+}

@@ -1,6 +1,7 @@
 //! Idempotency keys: a retried request gets the first answer instead of a second effect.
 
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -10,68 +11,97 @@ use crate::{DbConnection, Result};
 /// What a key says about a request carrying it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// New: the request goes ahead and its answer is kept.
+    /// New: the request goes ahead in this transaction, and its answer is kept in it.
     Fresh,
-    /// The same request was answered: replay this (`status`, JSON document).
-    Replay(u16, String),
+    /// The same request was answered: replay this JSON document.
+    Replay(String),
     /// The key was used for another request.
     Mismatch,
-    /// The first request with this key is still running.
+    /// The first request with this key is still running after `wait`.
     InFlight,
 }
 
-/// Claims `key` for a request with `fingerprint`, in its own short transaction so other
-/// requests see the claim at once. A key older than `forget_before` counts as unused
-/// (the periodic [`forget_older_than`] removes the rest).
+/// Claims `key` for a request with `fingerprint`, inside the transaction of the request's
+/// effect: the claim, the effect and the kept answer commit together or not at all. A
+/// concurrent request with the same key waits (up to `wait`) for the first to finish:
+/// on PostgreSQL the insert waits on the first one's uncommitted row, on SQLite the
+/// write transaction already runs alone. A key older than `forget_before` counts as
+/// unused (the periodic [`forget_older_than`] removes the rest).
 pub fn claim(
     conn: &mut DbConnection,
     company: Uuid,
     key: &str,
     fingerprint: &str,
     forget_before: NaiveDateTime,
+    wait: std::time::Duration,
 ) -> Result<Claim> {
-    let existing: Option<(String, Option<i32>, Option<String>, NaiveDateTime)> =
+    let company = company.to_string();
+    diesel::delete(
         idempotency_keys::table
-            .find((company.to_string(), key))
-            .select((
-                idempotency_keys::fingerprint,
-                idempotency_keys::response_status,
-                idempotency_keys::response,
-                idempotency_keys::created_at,
-            ))
-            .first(conn)
-            .optional()?;
-    let existing = match existing {
-        Some((.., created_at)) if created_at < forget_before => {
-            abandon(conn, company, key)?;
-            None
-        }
-        other => other,
-    };
-    if let Some((stored, status, response, _)) = existing {
-        return Ok(if stored != fingerprint {
-            Claim::Mismatch
-        } else {
-            match (status, response) {
-                (Some(status), Some(response)) => {
-                    Claim::Replay(u16::try_from(status).unwrap_or(500), response)
+            .find((&company, key))
+            .filter(idempotency_keys::created_at.lt(forget_before)),
+    )
+    .execute(conn)?;
+    let now = crate::now();
+    let inserted = match conn {
+        DbConnection::Postgres(pg) => {
+            // The statement waits for a concurrent holder of the key; bounded, so a stuck
+            // first request answers "in flight" instead of holding the client forever.
+            pg.batch_execute(&format!(
+                "SET LOCAL lock_timeout = '{}ms'",
+                wait.as_millis().max(1)
+            ))?;
+            let inserted = diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::company_id.eq(&company),
+                    idempotency_keys::key.eq(key),
+                    idempotency_keys::fingerprint.eq(fingerprint),
+                    idempotency_keys::created_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(pg);
+            match inserted {
+                Err(diesel::result::Error::DatabaseError(_, info))
+                    if info.message().contains("lock timeout") =>
+                {
+                    return Ok(Claim::InFlight);
                 }
-                _ => Claim::InFlight,
+                other => other?,
             }
-        });
+        }
+        DbConnection::Sqlite(lite) => {
+            let exists: i64 = idempotency_keys::table
+                .find((&company, key))
+                .count()
+                .get_result(lite)?;
+            if exists == 0 {
+                diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::company_id.eq(&company),
+                        idempotency_keys::key.eq(key),
+                        idempotency_keys::fingerprint.eq(fingerprint),
+                        idempotency_keys::created_at.eq(now),
+                    ))
+                    .execute(lite)?
+            } else {
+                0
+            }
+        }
+    };
+    if inserted == 1 {
+        return Ok(Claim::Fresh);
     }
-    let inserted = diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::company_id.eq(company.to_string()),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::fingerprint.eq(fingerprint),
-            idempotency_keys::created_at.eq(crate::now()),
-        ))
-        .execute(conn);
-    // Another request may claim it between our read and insert: that is a conflict
-    // (the transaction is spoilt on PostgreSQL, so it must end in an error).
-    inserted.map_err(|e| crate::Error::on_duplicate(e, "idempotency key"))?;
-    Ok(Claim::Fresh)
+    let (stored, response): (String, Option<String>) = idempotency_keys::table
+        .find((&company, key))
+        .select((idempotency_keys::fingerprint, idempotency_keys::response))
+        .first(conn)?;
+    Ok(match response {
+        _ if stored != fingerprint => Claim::Mismatch,
+        Some(response) => Claim::Replay(response),
+        // A row commits only with its answer; one without is from before answers were
+        // kept in the same transaction, and is treated as still running.
+        None => Claim::InFlight,
+    })
 }
 
 /// Keeps the answer to replay.
@@ -88,12 +118,6 @@ pub fn complete(
             idempotency_keys::response.eq(Some(response)),
         ))
         .execute(conn)?;
-    Ok(())
-}
-
-/// Forgets a claim whose request failed, so the client may retry with the same key.
-pub fn abandon(conn: &mut DbConnection, company: Uuid, key: &str) -> Result<()> {
-    diesel::delete(idempotency_keys::table.find((company.to_string(), key))).execute(conn)?;
     Ok(())
 }
 

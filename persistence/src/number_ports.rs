@@ -3,82 +3,146 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use domain::porting::PortStatus;
+use domain::email::EmailAddress;
+use domain::number::DanishNumber;
+use domain::porting::{NumberPort, PortStatus};
+use domain::text::PersonName;
 use uuid::Uuid;
 
+use crate::error::{json, parse, to_json, uuid};
 use crate::schema::{number_port_events, number_ports};
-use crate::{DbConnection, Result};
+use crate::{DbConnection, Error, Result};
 
-/// A number port as stored. `rejection` is `{code, text}` as JSON while rejected.
+/// A number port's row. `rejection` is a JSON [`Rejection`] while rejected.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = number_ports, treat_none_as_null = true)]
-pub struct PortRecord {
-    pub id: String,
-    pub company_id: String,
-    pub subscription_id: String,
-    pub number: String,
-    pub status: String,
-    pub version: i32,
-    pub owner_name: String,
-    pub owner_email: String,
-    pub requested_date: Option<NaiveDate>,
-    pub port_date: Option<NaiveDate>,
-    pub rejection: Option<String>,
-    pub poa_token_hash: Option<String>,
-    pub poa_expires_at: NaiveDateTime,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+struct PortRecord {
+    id: String,
+    company_id: String,
+    subscription_id: String,
+    number: String,
+    status: String,
+    version: i32,
+    owner_name: String,
+    owner_email: String,
+    requested_date: Option<NaiveDate>,
+    port_date: Option<NaiveDate>,
+    rejection: Option<String>,
+    poa_token_hash: Option<String>,
+    poa_expires_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
 }
 
-/// One step of a port's history.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = number_port_events)]
-pub struct PortEventRecord {
-    pub status: String,
-    pub at: NaiveDateTime,
+impl TryFrom<PortRecord> for NumberPort {
+    type Error = Error;
+
+    fn try_from(r: PortRecord) -> Result<NumberPort> {
+        Ok(NumberPort {
+            id: uuid("number_ports.id", &r.id)?,
+            company: uuid("number_ports.company_id", &r.company_id)?,
+            subscription: uuid("number_ports.subscription_id", &r.subscription_id)?,
+            number: parse("number_ports.number", &r.number, DanishNumber::parse)?,
+            status: parse("number_ports.status", &r.status, str::parse)?,
+            version: r.version,
+            owner_name: parse("number_ports.owner_name", &r.owner_name, PersonName::parse)?,
+            owner_email: parse(
+                "number_ports.owner_email",
+                &r.owner_email,
+                EmailAddress::parse,
+            )?,
+            requested_date: r.requested_date,
+            port_date: r.port_date,
+            rejection: r
+                .rejection
+                .as_deref()
+                .map(|text| json("number_ports.rejection", text))
+                .transpose()?,
+            poa_token_hash: r.poa_token_hash,
+            poa_expires_at: r.poa_expires_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+impl TryFrom<&NumberPort> for PortRecord {
+    type Error = Error;
+
+    fn try_from(p: &NumberPort) -> Result<PortRecord> {
+        Ok(PortRecord {
+            id: p.id.to_string(),
+            company_id: p.company.to_string(),
+            subscription_id: p.subscription.to_string(),
+            number: p.number.as_str().to_owned(),
+            status: p.status.as_str().to_owned(),
+            version: p.version,
+            owner_name: p.owner_name.as_str().to_owned(),
+            owner_email: p.owner_email.as_str().to_owned(),
+            requested_date: p.requested_date,
+            port_date: p.port_date,
+            rejection: p.rejection.as_ref().map(to_json).transpose()?,
+            poa_token_hash: p.poa_token_hash.clone(),
+            poa_expires_at: p.poa_expires_at,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        })
+    }
 }
 
 /// Stores a new port and the first step of its history. A live port for the same
 /// number is a [`crate::Error::Conflict`].
-pub fn insert(conn: &mut DbConnection, port: &PortRecord) -> Result<()> {
+pub fn insert(conn: &mut DbConnection, port: &NumberPort) -> Result<()> {
     diesel::insert_into(number_ports::table)
-        .values(port)
+        .values(PortRecord::try_from(port)?)
         .execute(conn)
         .map_err(|e| crate::Error::on_duplicate(e, "number port"))?;
-    record_step(conn, port)
+    record_step(conn, port.id, port.status, port.updated_at)
 }
 
-/// Writes `port` over the stored one if that still has `expected_version`, and notes the
-/// step in its history when its status changed; false when another writer came first.
-pub fn update(conn: &mut DbConnection, port: &PortRecord, expected_version: i32) -> Result<bool> {
-    let before: Option<String> = number_ports::table
-        .find(&port.id)
-        .select(number_ports::status)
-        .first(conn)
-        .optional()?;
+/// Writes `port` over the stored one if that still has `port.version`, as the next
+/// version changed at `now`, and notes the step in its history when its status moved on
+/// from `was`; false when another writer came first. The one place a port's version moves.
+pub fn update(
+    conn: &mut DbConnection,
+    port: &mut NumberPort,
+    was: PortStatus,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    let expected = port.version;
+    let mut record = PortRecord::try_from(&*port)?;
+    record.version = expected + 1;
+    record.updated_at = now;
     let changed = diesel::update(
         number_ports::table
-            .filter(number_ports::id.eq(&port.id))
-            .filter(number_ports::version.eq(expected_version)),
+            .filter(number_ports::id.eq(&record.id))
+            .filter(number_ports::version.eq(expected)),
     )
-    .set(port)
+    .set(&record)
     .execute(conn)?;
     if changed != 1 {
         return Ok(false);
     }
-    if before.as_deref() != Some(port.status.as_str()) {
-        record_step(conn, port)?;
+    port.version = record.version;
+    port.updated_at = now;
+    if was != port.status {
+        record_step(conn, port.id, port.status, now)?;
     }
     Ok(true)
 }
 
-fn record_step(conn: &mut DbConnection, port: &PortRecord) -> Result<()> {
+fn record_step(
+    conn: &mut DbConnection,
+    port: Uuid,
+    status: PortStatus,
+    at: NaiveDateTime,
+) -> Result<()> {
     diesel::insert_into(number_port_events::table)
         .values((
             number_port_events::id.eq(crate::new_id().to_string()),
-            number_port_events::port_id.eq(&port.id),
-            number_port_events::status.eq(&port.status),
-            number_port_events::at.eq(port.updated_at),
+            number_port_events::port_id.eq(port.to_string()),
+            number_port_events::status.eq(status.as_str()),
+            number_port_events::at.eq(at),
         ))
         .execute(conn)?;
     Ok(())
@@ -89,33 +153,38 @@ pub fn of_subscription(
     conn: &mut DbConnection,
     company: Uuid,
     subscription: Uuid,
-) -> Result<Option<PortRecord>> {
-    Ok(number_ports::table
+) -> Result<Option<NumberPort>> {
+    number_ports::table
         .filter(number_ports::subscription_id.eq(subscription.to_string()))
         .filter(number_ports::company_id.eq(company.to_string()))
         .select(PortRecord::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(NumberPort::try_from)
+        .transpose()
 }
 
-/// `port`'s history, oldest first.
-pub fn history(conn: &mut DbConnection, port: &str) -> Result<Vec<PortEventRecord>> {
-    Ok(number_port_events::table
-        .filter(number_port_events::port_id.eq(port))
+/// `port`'s history, oldest first: each status and when it began.
+pub fn history(conn: &mut DbConnection, port: Uuid) -> Result<Vec<(PortStatus, NaiveDateTime)>> {
+    number_port_events::table
+        .filter(number_port_events::port_id.eq(port.to_string()))
         .order(number_port_events::id.asc())
-        .select(PortEventRecord::as_select())
-        .load(conn)?)
+        .select((number_port_events::status, number_port_events::at))
+        .load::<(String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(status, at)| Ok((parse("number_port_events.status", &status, str::parse)?, at)))
+        .collect()
 }
 
 /// Whether `number` is on its way to us in a port that has not ended.
-pub fn is_live(conn: &mut DbConnection, number: &str) -> Result<bool> {
+pub fn is_live(conn: &mut DbConnection, number: &DanishNumber) -> Result<bool> {
     let ended: Vec<&str> = PortStatus::ALL
         .iter()
         .filter(|status| status.is_final())
         .map(PortStatus::as_str)
         .collect();
     let count: i64 = number_ports::table
-        .filter(number_ports::number.eq(number))
+        .filter(number_ports::number.eq(number.as_str()))
         .filter(number_ports::status.ne_all(ended))
         .count()
         .get_result(conn)?;

@@ -2,88 +2,188 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::order::OrderStatus;
+use domain::email::EmailAddress;
+use domain::employee::{EmployeeDetails, Initials};
+use domain::number::DanishNumber;
+use domain::order::{Order, OrderNumber, OrderStatus};
+use domain::text::{CostCenter, PersonName, Title};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::error::{json, parse, to_json, uuid};
 use crate::schema::{initials_claims, orders};
 use crate::{DbConnection, Error, Page, Result};
 
-/// An order as stored. `employee` and `port` are JSON documents the API layer owns.
+/// An order's row. The employee's details (apart from the initials) and a port-in's
+/// request are JSON documents of [`StoredEmployee`] and [`PortRequest`].
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = orders, treat_none_as_null = true)]
-pub struct OrderRecord {
-    pub id: String,
-    pub company_id: String,
-    pub status: String,
-    pub version: i32,
-    pub plan_code: String,
-    pub mobile_package_code: String,
-    pub data_sharing_cards: i32,
-    pub employee: String,
-    pub initials: String,
-    pub number: String,
-    pub port: Option<String>,
-    pub expires_at: NaiveDateTime,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub subscription_id: Option<String>,
+struct OrderRecord {
+    id: String,
+    company_id: String,
+    status: String,
+    version: i32,
+    plan_code: String,
+    mobile_package_code: String,
+    data_sharing_cards: i32,
+    employee: String,
+    initials: String,
+    number: String,
+    port: Option<String>,
+    expires_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    subscription_id: Option<String>,
 }
 
-impl OrderRecord {
-    /// The status as of `now`: a draft past `expires_at` has expired, whether or not
-    /// anything has written that down yet.
-    pub fn status_at(&self, now: NaiveDateTime) -> Result<OrderStatus> {
-        let stored: OrderStatus = self
-            .status
-            .parse()
-            .map_err(|_| Error::corrupt("orders.status", &self.status))?;
-        Ok(if stored == OrderStatus::Draft && self.expires_at <= now {
-            OrderStatus::Expired
-        } else {
-            stored
+/// What a stored order says about its employee, apart from the initials.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredEmployee {
+    name: PersonName,
+    title: Title,
+    email: EmailAddress,
+    cost_center: Option<CostCenter>,
+}
+
+impl TryFrom<OrderRecord> for Order {
+    type Error = Error;
+
+    fn try_from(r: OrderRecord) -> Result<Order> {
+        let employee: StoredEmployee = json("orders.employee", &r.employee)?;
+        let number = parse("orders.number", &r.number, DanishNumber::parse)?;
+        let number = match &r.port {
+            None => OrderNumber::New(number),
+            Some(port) => OrderNumber::PortIn(number, json("orders.port", port)?),
+        };
+        Ok(Order {
+            id: uuid("orders.id", &r.id)?,
+            company: uuid("orders.company_id", &r.company_id)?,
+            status: parse("orders.status", &r.status, str::parse)?,
+            version: r.version,
+            plan: r.plan_code,
+            mobile_package: r.mobile_package_code,
+            data_sharing_cards: r.data_sharing_cards,
+            employee: EmployeeDetails {
+                name: employee.name,
+                initials: parse("orders.initials", &r.initials, Initials::parse)?,
+                title: employee.title,
+                email: employee.email,
+                cost_center: employee.cost_center,
+            },
+            number,
+            expires_at: r.expires_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            subscription: r
+                .subscription_id
+                .as_deref()
+                .map(|s| uuid("orders.subscription_id", s))
+                .transpose()?,
         })
     }
 }
 
-pub fn insert(conn: &mut DbConnection, order: &OrderRecord) -> Result<()> {
+impl TryFrom<&Order> for OrderRecord {
+    type Error = Error;
+
+    fn try_from(o: &Order) -> Result<OrderRecord> {
+        let e = &o.employee;
+        Ok(OrderRecord {
+            id: o.id.to_string(),
+            company_id: o.company.to_string(),
+            status: o.status.as_str().to_owned(),
+            version: o.version,
+            plan_code: o.plan.clone(),
+            mobile_package_code: o.mobile_package.clone(),
+            data_sharing_cards: o.data_sharing_cards,
+            employee: to_json(&StoredEmployee {
+                name: e.name.clone(),
+                title: e.title.clone(),
+                email: e.email.clone(),
+                cost_center: e.cost_center.clone(),
+            })?,
+            initials: e.initials.as_str().to_owned(),
+            number: o.number.number().as_str().to_owned(),
+            port: o.number.port().map(to_json).transpose()?,
+            expires_at: o.expires_at,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            subscription_id: o.subscription.map(|s| s.to_string()),
+        })
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, order: &Order) -> Result<()> {
     diesel::insert_into(orders::table)
-        .values(order)
+        .values(OrderRecord::try_from(order)?)
         .execute(conn)?;
     Ok(())
 }
 
 /// One of `company`'s orders; another company's is not found.
-pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<OrderRecord>> {
-    Ok(orders::table
+pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Order>> {
+    orders::table
         .filter(orders::id.eq(id.to_string()))
         .filter(orders::company_id.eq(company.to_string()))
         .select(OrderRecord::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(Order::try_from)
+        .transpose()
 }
 
-/// Writes `order` over the stored one if that still has `expected_version`; false when
-/// another writer came first.
-pub fn update(conn: &mut DbConnection, order: &OrderRecord, expected_version: i32) -> Result<bool> {
+/// Like [`get`], for a change: on PostgreSQL the row stays locked until the transaction
+/// ends, so a concurrent writer waits and then reads what this one wrote (SQLite's write
+/// transaction already runs alone).
+pub fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Order>> {
+    let query = orders::table
+        .filter(orders::id.eq(id.to_string()))
+        .filter(orders::company_id.eq(company.to_string()));
+    let row = match conn {
+        DbConnection::Postgres(pg) => query
+            .select(OrderRecord::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(lite) => query
+            .select(OrderRecord::as_select())
+            .first(lite)
+            .optional()?,
+    };
+    row.map(Order::try_from).transpose()
+}
+
+/// Writes `order` over the stored one if that still has `order.version`, as the next
+/// version changed at `now`; false when another writer came first. The one place an
+/// order's version moves.
+pub fn update(conn: &mut DbConnection, order: &mut Order, now: NaiveDateTime) -> Result<bool> {
+    let expected = order.version;
+    let mut record = OrderRecord::try_from(&*order)?;
+    record.version = expected + 1;
+    record.updated_at = now;
     let changed = diesel::update(
         orders::table
-            .filter(orders::id.eq(&order.id))
-            .filter(orders::version.eq(expected_version)),
+            .filter(orders::id.eq(&record.id))
+            .filter(orders::version.eq(expected)),
     )
-    .set(order)
+    .set(&record)
     .execute(conn)?;
+    if changed == 1 {
+        order.version = record.version;
+        order.updated_at = now;
+    }
     Ok(changed == 1)
 }
 
 /// `company`'s orders, oldest first. Filtering by `draft` or `expired` follows
-/// [`OrderRecord::status_at`].
+/// [`Order::status_at`].
 pub fn list(
     conn: &mut DbConnection,
     company: Uuid,
     status: Option<OrderStatus>,
     after: Option<Uuid>,
     limit: i64,
-) -> Result<Page<OrderRecord>> {
+) -> Result<Page<Order>> {
     let now = crate::now();
     let mut query = orders::table
         .filter(orders::company_id.eq(company.to_string()))
@@ -109,7 +209,7 @@ pub fn list(
         query = query.filter(orders::id.gt(after.to_string()));
     }
     let rows = query.load(conn)?;
-    Ok(Page::from_overfetch(rows, limit, |o| o.id.clone()))
+    Page::from_overfetch(rows, limit, |o| o.id.clone()).try_map(Order::try_from)
 }
 
 /// Claims `initials` in `company` for `holder` (a draft until `expires_at`, or a

@@ -4,25 +4,77 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use domain::message::MessageStatus;
+
+use crate::error::{parse, uuid};
 use crate::schema::outbox;
 use crate::{DbConnection, Page, Result};
 
+/// A message's row.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
+struct MessageRecord {
+    id: String,
+    company_id: Option<String>,
+    kind: String,
+    recipient: String,
+    subject: String,
+    body: String,
+    status: String,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    claimed_until: Option<NaiveDateTime>,
+    last_error: Option<String>,
+    created_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+}
+
+/// A queued email and how its delivery goes.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message {
-    pub id: String,
-    pub company_id: Option<String>,
+    pub id: Uuid,
+    pub company_id: Option<Uuid>,
     pub kind: String,
     pub recipient: String,
     pub subject: String,
     pub body: String,
-    pub status: String,
+    pub status: MessageStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub claimed_until: Option<NaiveDateTime>,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<MessageRecord> for Message {
+    type Error = crate::Error;
+
+    fn try_from(r: MessageRecord) -> Result<Message> {
+        Ok(Message {
+            id: uuid("outbox.id", &r.id)?,
+            company_id: r
+                .company_id
+                .as_deref()
+                .map(|c| uuid("outbox.company_id", c))
+                .transpose()?,
+            kind: r.kind,
+            recipient: r.recipient,
+            subject: r.subject,
+            body: r.body,
+            status: parse("outbox.status", &r.status, str::parse)?,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            claimed_until: r.claimed_until,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+        })
+    }
+}
+
+fn typed(rows: Vec<MessageRecord>) -> Result<Vec<Message>> {
+    rows.into_iter().map(Message::try_from).collect()
 }
 
 pub struct NewMessage<'a> {
@@ -38,14 +90,14 @@ pub fn enqueue(conn: &mut DbConnection, message: NewMessage<'_>) -> Result<Uuid>
     let id = crate::new_id();
     let now = crate::now();
     diesel::insert_into(outbox::table)
-        .values(Message {
+        .values(MessageRecord {
             id: id.to_string(),
             company_id: message.company_id.map(|c| c.to_string()),
             kind: message.kind.to_owned(),
             recipient: message.recipient.to_owned(),
             subject: message.subject.to_owned(),
             body: message.body.to_owned(),
-            status: "pending".to_owned(),
+            status: MessageStatus::Pending.as_str().to_owned(),
             attempts: 0,
             next_attempt_at: now,
             claimed_until: None,
@@ -60,24 +112,22 @@ pub fn enqueue(conn: &mut DbConnection, message: NewMessage<'_>) -> Result<Uuid>
 /// Messages, oldest first, optionally of one status.
 pub fn list(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<MessageStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<Message>> {
     let mut query = outbox::table
-        .select(Message::as_select())
+        .select(MessageRecord::as_select())
         .order(outbox::id.asc())
         .limit(limit + 1)
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(outbox::status.eq(status.to_owned()));
+        query = query.filter(outbox::status.eq(status.as_str()));
     }
     if let Some(after) = after {
         query = query.filter(outbox::id.gt(after.to_string()));
     }
-    Ok(Page::from_overfetch(query.load(conn)?, limit, |m| {
-        m.id.clone()
-    }))
+    Page::from_overfetch(query.load(conn)?, limit, |m| m.id.clone()).try_map(Message::try_from)
 }
 
 /// Attempts before a message is given up as `failed`.
@@ -90,7 +140,7 @@ pub const MAX_ATTEMPTS: i32 = 10;
 pub fn claim(conn: &mut DbConnection, batch: i64, lease: chrono::Duration) -> Result<Vec<Message>> {
     let now = crate::now();
     let due = outbox::table
-        .filter(outbox::status.eq("pending"))
+        .filter(outbox::status.eq(MessageStatus::Pending.as_str()))
         .filter(outbox::next_attempt_at.le(now))
         .filter(
             outbox::claimed_until
@@ -113,18 +163,20 @@ pub fn claim(conn: &mut DbConnection, batch: i64, lease: chrono::Duration) -> Re
             outbox::attempts.eq(outbox::attempts + 1),
         ))
         .execute(conn)?;
-    Ok(outbox::table
-        .filter(outbox::id.eq_any(&ids))
-        .order(outbox::next_attempt_at.asc())
-        .select(Message::as_select())
-        .load(conn)?)
+    typed(
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .order(outbox::next_attempt_at.asc())
+            .select(MessageRecord::as_select())
+            .load(conn)?,
+    )
 }
 
-pub fn mark_sent(conn: &mut DbConnection, id: &str) -> Result<()> {
+pub fn mark_sent(conn: &mut DbConnection, id: Uuid) -> Result<()> {
     let now = crate::now();
-    diesel::update(outbox::table.find(id))
+    diesel::update(outbox::table.find(id.to_string()))
         .set((
-            outbox::status.eq("sent"),
+            outbox::status.eq(MessageStatus::Sent.as_str()),
             outbox::sent_at.eq(Some(now)),
             outbox::claimed_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(None::<String>),
@@ -140,13 +192,13 @@ pub fn mark_failed(conn: &mut DbConnection, message: &Message, error: &str) -> R
     let attempts = message.attempts;
     let backoff = chrono::Duration::seconds(5_i64.saturating_mul(1 << attempts.clamp(0, 12)));
     let status = if attempts >= MAX_ATTEMPTS {
-        "failed"
+        MessageStatus::Failed
     } else {
-        "pending"
+        MessageStatus::Pending
     };
-    diesel::update(outbox::table.find(&message.id))
+    diesel::update(outbox::table.find(message.id.to_string()))
         .set((
-            outbox::status.eq(status),
+            outbox::status.eq(status.as_str()),
             outbox::next_attempt_at.eq(now + backoff),
             outbox::claimed_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(Some(error.chars().take(500).collect::<String>())),
@@ -158,17 +210,20 @@ pub fn mark_failed(conn: &mut DbConnection, message: &Message, error: &str) -> R
 /// Messages waiting for delivery (the backlog).
 pub fn backlog(conn: &mut DbConnection) -> Result<i64> {
     Ok(outbox::table
-        .filter(outbox::status.eq("pending"))
+        .filter(outbox::status.eq(MessageStatus::Pending.as_str()))
         .count()
         .get_result(conn)?)
 }
 
 /// How many messages are in each status: the backlog (`pending`) and the given-up
 /// (`failed`) included.
-pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>> {
-    Ok(outbox::table
+pub fn counts(conn: &mut DbConnection) -> Result<Vec<(MessageStatus, i64)>> {
+    outbox::table
         .group_by(outbox::status)
         .select((outbox::status, diesel::dsl::count_star()))
         .order(outbox::status.asc())
-        .load(conn)?)
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .map(|(status, n)| Ok((parse("outbox.status", &status, str::parse)?, n)))
+        .collect()
 }

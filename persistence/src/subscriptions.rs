@@ -2,49 +2,154 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use domain::subscription::SubscriptionStatus;
+use domain::email::EmailAddress;
+use domain::employee::{EmployeeDetails, Initials};
+use domain::number::DanishNumber;
+use domain::sim::Iccid;
+use domain::subscription::{Subscription, SubscriptionStatus, UcAccount};
+use domain::text::{CostCenter, PersonName, Title};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::error::{json, parse, to_json, uuid};
 use crate::schema::{sim_serials, subscriptions};
-use crate::{DbConnection, Page, Result};
+use crate::{DbConnection, Error, Page, Result};
 
-/// A subscription as stored. `details` is a JSON document the API layer owns.
+/// A subscription's row. The employee's title, email and cost centre and the sign-in
+/// address are a JSON document of [`StoredDetails`].
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = subscriptions, treat_none_as_null = true)]
-pub struct SubscriptionRecord {
-    pub id: String,
-    pub company_id: String,
-    pub order_id: String,
-    pub status: String,
-    pub version: i32,
-    pub plan_code: String,
-    pub mobile_package_code: String,
-    pub data_sharing_cards: i32,
-    pub employee_name: String,
-    pub initials: String,
-    pub number: String,
-    pub details: String,
-    pub iccid: String,
-    pub terminates_on: Option<NaiveDate>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+struct SubscriptionRecord {
+    id: String,
+    company_id: String,
+    order_id: String,
+    status: String,
+    version: i32,
+    plan_code: String,
+    mobile_package_code: String,
+    data_sharing_cards: i32,
+    employee_name: String,
+    initials: String,
+    number: String,
+    details: String,
+    iccid: String,
+    terminates_on: Option<NaiveDate>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConnection, subscription: &SubscriptionRecord) -> Result<()> {
+/// What a stored subscription says about its employee beyond name and initials.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredDetails {
+    title: Title,
+    email: EmailAddress,
+    cost_center: Option<CostCenter>,
+    uc_account: UcAccount,
+}
+
+impl TryFrom<SubscriptionRecord> for Subscription {
+    type Error = Error;
+
+    fn try_from(r: SubscriptionRecord) -> Result<Subscription> {
+        let details: StoredDetails = json("subscriptions.details", &r.details)?;
+        Ok(Subscription {
+            id: uuid("subscriptions.id", &r.id)?,
+            company: uuid("subscriptions.company_id", &r.company_id)?,
+            order: uuid("subscriptions.order_id", &r.order_id)?,
+            status: parse("subscriptions.status", &r.status, str::parse)?,
+            version: r.version,
+            plan: r.plan_code,
+            mobile_package: r.mobile_package_code,
+            data_sharing_cards: r.data_sharing_cards,
+            employee: EmployeeDetails {
+                name: parse(
+                    "subscriptions.employee_name",
+                    &r.employee_name,
+                    PersonName::parse,
+                )?,
+                initials: parse("subscriptions.initials", &r.initials, Initials::parse)?,
+                title: details.title,
+                email: details.email,
+                cost_center: details.cost_center,
+            },
+            uc_account: details.uc_account,
+            number: parse("subscriptions.number", &r.number, DanishNumber::parse)?,
+            iccid: parse("subscriptions.iccid", &r.iccid, Iccid::parse)?,
+            terminates_on: r.terminates_on,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+impl TryFrom<&Subscription> for SubscriptionRecord {
+    type Error = Error;
+
+    fn try_from(s: &Subscription) -> Result<SubscriptionRecord> {
+        let e = &s.employee;
+        Ok(SubscriptionRecord {
+            id: s.id.to_string(),
+            company_id: s.company.to_string(),
+            order_id: s.order.to_string(),
+            status: s.status.as_str().to_owned(),
+            version: s.version,
+            plan_code: s.plan.clone(),
+            mobile_package_code: s.mobile_package.clone(),
+            data_sharing_cards: s.data_sharing_cards,
+            employee_name: e.name.as_str().to_owned(),
+            initials: e.initials.as_str().to_owned(),
+            number: s.number.as_str().to_owned(),
+            details: to_json(&StoredDetails {
+                title: e.title.clone(),
+                email: e.email.clone(),
+                cost_center: e.cost_center.clone(),
+                uc_account: s.uc_account.clone(),
+            })?,
+            iccid: s.iccid.as_str().to_owned(),
+            terminates_on: s.terminates_on,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        })
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, subscription: &Subscription) -> Result<()> {
     diesel::insert_into(subscriptions::table)
-        .values(subscription)
+        .values(SubscriptionRecord::try_from(subscription)?)
         .execute(conn)
         .map_err(|e| crate::Error::on_duplicate(e, "subscription"))?;
     Ok(())
 }
 
-pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<SubscriptionRecord>> {
-    Ok(subscriptions::table
+pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Subscription>> {
+    subscriptions::table
         .filter(subscriptions::id.eq(id.to_string()))
         .filter(subscriptions::company_id.eq(company.to_string()))
         .select(SubscriptionRecord::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(Subscription::try_from)
+        .transpose()
+}
+
+/// Like [`get`], for a change: on PostgreSQL the row stays locked until the transaction
+/// ends, so a concurrent writer waits and then reads what this one wrote.
+pub fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Subscription>> {
+    let query = subscriptions::table
+        .filter(subscriptions::id.eq(id.to_string()))
+        .filter(subscriptions::company_id.eq(company.to_string()));
+    let row = match conn {
+        DbConnection::Postgres(pg) => query
+            .select(SubscriptionRecord::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(lite) => query
+            .select(SubscriptionRecord::as_select())
+            .first(lite)
+            .optional()?,
+    };
+    row.map(Subscription::try_from).transpose()
 }
 
 /// `company`'s subscriptions, oldest first; `q` matches name, initials or number.
@@ -55,7 +160,7 @@ pub fn list(
     status: Option<SubscriptionStatus>,
     after: Option<Uuid>,
     limit: i64,
-) -> Result<Page<SubscriptionRecord>> {
+) -> Result<Page<Subscription>> {
     let mut query = subscriptions::table
         .filter(subscriptions::company_id.eq(company.to_string()))
         .select(SubscriptionRecord::as_select())
@@ -86,7 +191,7 @@ pub fn list(
         query = query.filter(subscriptions::id.gt(after.to_string()));
     }
     let rows = query.load(conn)?;
-    Ok(Page::from_overfetch(rows, limit, |s| s.id.clone()))
+    Page::from_overfetch(rows, limit, |s| s.id.clone()).try_map(Subscription::try_from)
 }
 
 diesel::define_sql_function! {
@@ -106,20 +211,29 @@ pub fn next_sim_serial(conn: &mut DbConnection, issuer: i32) -> Result<i64> {
     Ok(next - 1)
 }
 
-/// Writes `subscription` over the stored one if that still has `expected_version`; false
-/// when another writer came first.
+/// Writes `subscription` over the stored one if that still has `subscription.version`,
+/// as the next version changed at `now`; false when another writer came first. The one
+/// place a subscription's version moves.
 pub fn update(
     conn: &mut DbConnection,
-    subscription: &SubscriptionRecord,
-    expected_version: i32,
+    subscription: &mut Subscription,
+    now: NaiveDateTime,
 ) -> Result<bool> {
+    let expected = subscription.version;
+    let mut record = SubscriptionRecord::try_from(&*subscription)?;
+    record.version = expected + 1;
+    record.updated_at = now;
     let changed = diesel::update(
         subscriptions::table
-            .filter(subscriptions::id.eq(&subscription.id))
-            .filter(subscriptions::version.eq(expected_version)),
+            .filter(subscriptions::id.eq(&record.id))
+            .filter(subscriptions::version.eq(expected)),
     )
-    .set(subscription)
+    .set(&record)
     .execute(conn)?;
+    if changed == 1 {
+        subscription.version = record.version;
+        subscription.updated_at = now;
+    }
     Ok(changed == 1)
 }
 
@@ -129,12 +243,15 @@ pub fn due_for_termination(
     conn: &mut DbConnection,
     today: NaiveDate,
     limit: i64,
-) -> Result<Vec<SubscriptionRecord>> {
-    Ok(subscriptions::table
+) -> Result<Vec<Subscription>> {
+    subscriptions::table
         .filter(subscriptions::terminates_on.le(today))
         .filter(subscriptions::status.ne(SubscriptionStatus::Terminated.as_str()))
         .order(subscriptions::id.asc())
         .limit(limit)
         .select(SubscriptionRecord::as_select())
-        .load(conn)?)
+        .load(conn)?
+        .into_iter()
+        .map(Subscription::try_from)
+        .collect()
 }

@@ -443,7 +443,7 @@ async fn confirming_a_port_in_starts_the_port_and_asks_the_owner_to_sign(
         .unwrap();
     assert_eq!(
         stored.poa_token_hash.as_deref(),
-        Some(selvbetjening::routes::number_ports::token_hash(&token).as_str())
+        Some(selvbetjening::app::number_ports::token_hash(&token).as_str())
     );
     assert!(
         !emails
@@ -517,7 +517,7 @@ async fn confirming_a_port_in_starts_the_port_and_asks_the_owner_to_sign(
         })
         .unwrap()
         .unwrap();
-    assert_eq!(port.status, "cancelled");
+    assert_eq!(port.status, domain::porting::PortStatus::Cancelled);
     assert_eq!(port.poa_token_hash, None);
     assert_eq!(available(&app, &company.admin).await, ["+4520710001"]);
     // The number may be ported again.

@@ -8,11 +8,11 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::{Page, PageQuery, utc};
 use crate::auth::Authenticated;
 use crate::body::Query;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::wire::{Page, PageQuery, utc};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_audit_events);
@@ -92,7 +92,7 @@ async fn list_audit_events(
     state: web::Data<AppState>,
     query: Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (after, limit) = query.parse()?;
+    let (after, limit) = crate::http::page_params(&query)?;
     // Operators have no company and see all; company users only their own.
     let company = who.0.company;
     let page = state

@@ -13,12 +13,12 @@ use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{Page, utc};
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
-use crate::openapi::text::Email;
 use crate::state::AppState;
+use crate::wire::text::Email;
+use crate::wire::{Page, utc};
 
 /// Feedback a client address may leave per window.
 const FEEDBACK_PER_WINDOW: i64 = 10;
@@ -278,7 +278,7 @@ async fn send_help_feedback(
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .map(str::to_owned);
-    let ip = super::client_ip(&req);
+    let ip = crate::http::client_ip(&req);
     let rating = state
         .write(move |conn| {
             persistence::help::get(conn, &slug)?
@@ -288,7 +288,7 @@ async fn send_help_feedback(
             let (count, oldest) = persistence::help::from_ip_since(conn, &ip, now - window)?;
             if count >= FEEDBACK_PER_WINDOW {
                 return Err(ApiError::too_many_requests(
-                    super::retry_after(oldest, window, now),
+                    crate::http::retry_after(oldest, window, now),
                     format!("at most {FEEDBACK_PER_WINDOW} answers an hour from one address"),
                 ));
             }

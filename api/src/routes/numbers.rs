@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{DEFAULT_LIMIT, MAX_LIMIT, Page};
 use crate::auth::CompanyReader;
 use crate::body::Query;
 use crate::error::ApiResult;
 use crate::fields::Fields;
 use crate::state::AppState;
+use crate::wire::{DEFAULT_LIMIT, MAX_LIMIT, Page};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_available_numbers);
@@ -128,14 +128,14 @@ async fn list_available_numbers(
     let (contains, cursor, limit) = query.parse()?;
     let company = who.company();
     let page = state
-        .read(move |conn| {
-            Ok(persistence::numbers::free(
+        .run(move |conn| {
+            crate::app::numbers::available(
                 conn,
                 company,
                 contains.as_deref(),
                 cursor.as_ref(),
                 limit,
-            )?)
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::<AvailableNumberDto>::from(page)))

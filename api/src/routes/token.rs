@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::{hash_secret, verify_secret};
+use crate::auth::verify_secret;
 use crate::body::{is_json, media_type, parse_json, read_limited, unsupported_media_type};
 use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
@@ -88,7 +88,7 @@ async fn token(
         body.client_id.get_or_insert(id);
         body.client_secret.get_or_insert(secret);
     }
-    let ip = super::client_ip(&req);
+    let ip = crate::http::client_ip(&req);
     let grant = match body.grant_type.as_str() {
         "password" => Grant::password(&body)?,
         "client_credentials" => Grant::client(&body)?,
@@ -248,7 +248,7 @@ async fn authenticate(
                 let (failures, oldest) =
                     persistence::login_failures::since(conn, subject, now - window)?;
                 if failures >= MAX_FAILURES {
-                    let retry = super::retry_after(oldest, window, now);
+                    let retry = crate::http::retry_after(oldest, window, now);
                     return Err(ApiError::too_many_requests(
                         retry,
                         format!("too many failed logins; try again in {retry} seconds"),
@@ -321,9 +321,4 @@ impl Lookup {
             },
         })
     }
-}
-
-/// Hashes a new password; used by every place that creates a login.
-pub async fn hash(password: String) -> ApiResult<String> {
-    blocking(move || hash_secret(&password)).await?
 }

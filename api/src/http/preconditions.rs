@@ -4,30 +4,15 @@
 use actix_web::HttpRequest;
 use actix_web::http::{StatusCode, header};
 
+use crate::app::IfMatch;
 use crate::error::{ApiError, ApiResult};
 
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// What `If-Match` asks for (RFC 9110 §13.1.1): any current version (`*`), or one of
-/// the listed ETags. A tag that is none of ours matches nothing (412).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IfMatch {
-    Any,
-    Versions(Vec<i32>),
-}
-
-impl IfMatch {
-    pub fn matches(&self, version: i32) -> bool {
-        match self {
-            IfMatch::Any => true,
-            IfMatch::Versions(versions) => versions.contains(&version),
-        }
-    }
-}
-
-/// `If-Match`, or `None` when it is absent.
+/// `If-Match`, or `None` when it is absent: any current version (`*`), or one of the
+/// listed ETags. A tag that is none of ours matches nothing (412).
 pub fn if_match(req: &HttpRequest) -> ApiResult<Option<IfMatch>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);

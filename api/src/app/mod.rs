@@ -1,0 +1,122 @@
+//! The use cases: what the service does, one module per group, between the HTTP routes
+//! and storage. A use case takes who acts, its input and a connection, owns its
+//! transaction (the idempotency record included), and returns a typed answer or its own
+//! error enum; `crate::http::problems` turns those errors into problem documents. Routes,
+//! the scheduler and the CLI call use cases; nothing here knows HTTP.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::Duration;
+use domain::user::Role;
+use persistence::DbConnection;
+use uuid::Uuid;
+
+pub mod catalog;
+pub mod idempotency;
+pub mod number_ports;
+pub mod numbers;
+pub mod operator;
+pub mod orders;
+pub mod subscriptions;
+
+/// Who is acting: a person or API client from a valid token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub subject: String,
+    pub role: Role,
+    pub company: Option<Uuid>,
+}
+
+impl Principal {
+    /// The scheduler, acting on dates that have come.
+    pub fn scheduler() -> Principal {
+        Principal {
+            subject: "scheduler".to_owned(),
+            role: Role::Operator,
+            company: None,
+        }
+    }
+
+    fn audit_role(&self) -> &str {
+        if self.subject == "scheduler" {
+            "system"
+        } else {
+            self.role.as_str()
+        }
+    }
+}
+
+/// What a write expects of the object's version (`If-Match`, RFC 9110 §13.1.1): any
+/// current version, or one of the listed ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Versions(Vec<i32>),
+}
+
+impl IfMatch {
+    pub fn matches(&self, version: i32) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(versions) => versions.contains(&version),
+        }
+    }
+}
+
+/// The configuration the use cases read, built once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long an untouched draft keeps its number.
+    pub draft_ttl: Duration,
+    /// The base of links in emails.
+    pub public_url: String,
+    /// How long a request waits for another one with the same Idempotency-Key.
+    pub idempotency_wait: std::time::Duration,
+    pub faults: Faults,
+}
+
+/// Faults a test injects to prove what a crash at that point leaves behind. Nothing sets
+/// them outside tests: they cannot be configured by flag or environment.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    fail_before_answer: Arc<AtomicUsize>,
+}
+
+impl Faults {
+    /// The next `n` keyed requests fail after their effect, before their answer is kept.
+    pub fn fail_before_answer(&self, n: usize) {
+        self.fail_before_answer.store(n, Ordering::SeqCst);
+    }
+
+    fn take_before_answer(&self) -> bool {
+        self.fail_before_answer
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
+
+/// Writes the audit event of a change, in the change's transaction: who did `action` to
+/// which object (`(type, id)`), in which company (`None`: the operator's own).
+pub fn audit(
+    conn: &mut DbConnection,
+    who: &Principal,
+    company: Option<Uuid>,
+    action: &str,
+    object: (&str, impl Into<String>),
+    details: serde_json::Value,
+) -> persistence::Result<()> {
+    persistence::audit::record(
+        conn,
+        persistence::audit::NewAuditEvent {
+            actor_id: &who.subject,
+            actor_role: who.audit_role(),
+            company_id: company,
+            action,
+            object_type: object.0,
+            object_id: object.1.into(),
+            details,
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! The operator's back office: companies, their users and API clients, number pools,
+//! and the outbox.
+
+use domain::email::EmailAddress;
+use domain::message::MessageStatus;
+use domain::number::DanishNumber;
+use domain::user::Role;
+use persistence::clients::ApiClient;
+use persistence::companies::{Company, NewCompany};
+use persistence::numbers::PoolNumber;
+use persistence::outbox::Message;
+use persistence::users::User;
+use persistence::{DbConnection, Page};
+use uuid::Uuid;
+
+use super::{Principal, audit};
+use crate::error::FieldError;
+
+/// Why a back-office use case did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error("no such company")]
+    CompanyNotFound,
+    #[error("a company with CVR {0} exists")]
+    CvrTaken(String),
+    #[error("a user with this email exists")]
+    EmailTaken,
+    /// Numbers already in a pool, each named at its place in the request.
+    #[error("some numbers are already in a pool")]
+    NumbersTaken(Vec<FieldError>),
+    /// A number was added by someone else at the same time.
+    #[error("a number was added meanwhile")]
+    NumberAddedMeanwhile,
+    #[error(transparent)]
+    Storage(#[from] persistence::Error),
+}
+
+/// Registers a company.
+pub fn create_company(
+    conn: &mut DbConnection,
+    who: &Principal,
+    new: &NewCompany,
+) -> Result<Company, OperatorError> {
+    persistence::db::write(conn, |conn| {
+        let company = persistence::companies::insert(conn, new).map_err(|e| match e {
+            persistence::Error::Conflict { .. } => OperatorError::CvrTaken(new.cvr.to_string()),
+            other => other.into(),
+        })?;
+        audit(
+            conn,
+            who,
+            Some(company.id),
+            "company.created",
+            ("company", company.id.to_string()),
+            serde_json::json!({"cvr": company.cvr.as_str()}),
+        )?;
+        Ok(company)
+    })
+}
+
+/// All companies, oldest first.
+pub fn list_companies(
+    conn: &mut DbConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<Company>, OperatorError> {
+    Ok(persistence::db::read(conn, |conn| {
+        persistence::companies::list(conn, after, limit)
+    })?)
+}
+
+/// One company.
+pub fn get_company(conn: &mut DbConnection, id: Uuid) -> Result<Company, OperatorError> {
+    persistence::db::read(conn, |conn| find_company(conn, id))
+}
+
+fn find_company(conn: &mut DbConnection, id: Uuid) -> Result<Company, OperatorError> {
+    persistence::companies::get(conn, id).map_err(|e| match e {
+        persistence::Error::NotFound => OperatorError::CompanyNotFound,
+        other => other.into(),
+    })
+}
+
+/// Creates a login with an argon2id `hash` of its password: a company's admin or viewer
+/// (`company` given) or one of the operator's staff. Used by the API (audited as `who`),
+/// the CLI and the demo.
+pub fn create_user(
+    conn: &mut DbConnection,
+    who: Option<&Principal>,
+    email: &EmailAddress,
+    hash: &str,
+    role: Role,
+    company: Option<Uuid>,
+) -> Result<User, OperatorError> {
+    persistence::db::write(conn, |conn| {
+        if let Some(company) = company {
+            find_company(conn, company)?;
+        }
+        let user =
+            persistence::users::insert(conn, email, hash, role, company).map_err(|e| match e {
+                persistence::Error::Conflict { .. } => OperatorError::EmailTaken,
+                other => other.into(),
+            })?;
+        if let Some(who) = who {
+            audit(
+                conn,
+                who,
+                company,
+                "user.created",
+                ("user", user.id.to_string()),
+                serde_json::json!({"email": user.email.as_str(), "role": role.as_str()}),
+            )?;
+        }
+        Ok(user)
+    })
+}
+
+/// Creates API credentials for a company's integration; only the secret's `hash` is kept.
+pub fn create_client(
+    conn: &mut DbConnection,
+    who: &Principal,
+    company: Uuid,
+    name: &str,
+    role: Role,
+    hash: &str,
+) -> Result<ApiClient, OperatorError> {
+    persistence::db::write(conn, |conn| {
+        find_company(conn, company)?;
+        let client = persistence::clients::insert(conn, company, name, role, hash)?;
+        audit(
+            conn,
+            who,
+            Some(company),
+            "client.created",
+            ("api_client", client.id.to_string()),
+            serde_json::json!({"name": client.name, "role": role.as_str()}),
+        )?;
+        Ok(client)
+    })
+}
+
+/// Adds free numbers to a company's pool (`company` given) or the operator's. Numbers
+/// already in any pool are refused, each named at its index.
+pub fn add_numbers(
+    conn: &mut DbConnection,
+    who: &Principal,
+    company: Option<Uuid>,
+    numbers: &[DanishNumber],
+) -> Result<Vec<PoolNumber>, OperatorError> {
+    persistence::db::write(conn, |conn| {
+        if let Some(company) = company {
+            find_company(conn, company)?;
+        }
+        let taken = persistence::numbers::existing(conn, numbers)?;
+        if !taken.is_empty() {
+            return Err(OperatorError::NumbersTaken(
+                numbers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| taken.iter().any(|t| t == n.as_str()))
+                    .map(|(i, n)| {
+                        FieldError::new(
+                            format!("/numbers/{i}"),
+                            "number_taken",
+                            format!("{n} is already in a pool"),
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+        let added =
+            persistence::numbers::add_to_pool(conn, company, numbers).map_err(|e| match e {
+                persistence::Error::Conflict { .. } => OperatorError::NumberAddedMeanwhile,
+                other => other.into(),
+            })?;
+        let pool = if company.is_some() {
+            "company"
+        } else {
+            "operator"
+        };
+        audit(
+            conn,
+            who,
+            company,
+            "numbers.added",
+            (
+                "number_pool",
+                company.map_or_else(|| "operator".to_owned(), |c| c.to_string()),
+            ),
+            serde_json::json!({"pool": pool, "count": added.len()}),
+        )?;
+        Ok(added)
+    })
+}
+
+/// The emails queued and sent, oldest first.
+pub fn outbox(
+    conn: &mut DbConnection,
+    status: Option<MessageStatus>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<Message>, OperatorError> {
+    Ok(persistence::db::read(conn, |conn| {
+        persistence::outbox::list(conn, status, after, limit)
+    })?)
+}

@@ -1,0 +1,41 @@
+//! Withdrawing a draft: its number and initials are free at once.
+
+use domain::order::OrderEvent;
+use persistence::DbConnection;
+use uuid::Uuid;
+
+use super::{OrderError, lock, view};
+use crate::app::catalog::Catalog;
+use crate::app::{Principal, audit};
+use crate::wire::orders::OrderDto;
+
+/// Cancels the draft `id`.
+pub fn cancel(
+    conn: &mut DbConnection,
+    who: &Principal,
+    company: Uuid,
+    id: Uuid,
+) -> Result<OrderDto, OrderError> {
+    persistence::db::write(conn, |conn| {
+        let mut order = lock(conn, company, id)?;
+        let now = persistence::now();
+        let status = order.status_at(now);
+        order.status = status
+            .apply(OrderEvent::Cancel)
+            .map_err(|_| OrderError::NotDraft(status))?;
+        if !persistence::orders::update(conn, &mut order, now)? {
+            return Err(OrderError::Stale);
+        }
+        persistence::numbers::release(conn, id)?;
+        persistence::orders::release_initials(conn, id)?;
+        audit(
+            conn,
+            who,
+            Some(company),
+            "order.cancelled",
+            ("order", id.to_string()),
+            serde_json::json!({}),
+        )?;
+        Ok(view(&Catalog::load(conn)?, &order)?)
+    })
+}

@@ -1,0 +1,134 @@
+//! Approving a draft ("Godkend og opret"). In one transaction, with the idempotency
+//! record: the order is confirmed, the subscription created with its SIM and sign-in
+//! address, the number assigned (or its port started), the welcome email queued and the
+//! audit event written.
+
+use domain::order::{OrderEvent, OrderNumber};
+use domain::sim::Iccid;
+use domain::subscription::{Subscription, SubscriptionStatus, UcAccount};
+use persistence::DbConnection;
+use persistence::outbox::NewMessage;
+use uuid::Uuid;
+
+use super::{OrderError, lock, view};
+use crate::app::catalog::Catalog;
+use crate::app::idempotency::{Answer, IdempotencyKey, Replayable, once};
+use crate::app::number_ports::{self, NewPort};
+use crate::app::{IfMatch, Principal, Settings, audit, subscriptions};
+use crate::wire::orders::Confirmation;
+
+/// The SIM issuer id in the ICCIDs this operator issues.
+const SIM_ISSUER: u8 = 10;
+
+/// Confirms the draft `id` (if it still has a version `expected` names), at most once
+/// per idempotency key.
+#[allow(clippy::too_many_arguments)]
+pub fn confirm(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    who: &Principal,
+    company: Uuid,
+    id: Uuid,
+    expected: Option<&IfMatch>,
+    key: Option<&IdempotencyKey>,
+    answer: impl FnOnce(&Confirmation) -> anyhow::Result<Answer>,
+) -> Result<Replayable, OrderError> {
+    once(conn, settings, key, answer, |conn| {
+        let now = persistence::now();
+        let mut order = lock(conn, company, id)?;
+        if expected.is_some_and(|m| !m.matches(order.version)) {
+            return Err(OrderError::Stale);
+        }
+        let status = order.status_at(now);
+        order.status = status
+            .apply(OrderEvent::Confirm)
+            .map_err(|_| OrderError::NotDraft(status))?;
+        let subscription_id = persistence::new_id();
+        order.subscription = Some(subscription_id);
+        if !persistence::orders::update(conn, &mut order, now)? {
+            return Err(OrderError::Stale);
+        }
+        let number = match &order.number {
+            OrderNumber::New(held) => persistence::numbers::assign(conn, company, id)?
+                .ok_or_else(|| OrderError::NumberUnavailable(held.clone()))?,
+            OrderNumber::PortIn(number, _) => number.clone(),
+        };
+        let company_row = persistence::companies::get(conn, company)?;
+        let employee = order.employee.clone();
+        let uc_account = UcAccount::for_employee(&employee.initials, &company_row.email_domain);
+        let serial = persistence::subscriptions::next_sim_serial(conn, i32::from(SIM_ISSUER))?;
+        let iccid = Iccid::issue(SIM_ISSUER, u64::try_from(serial).unwrap_or(0))
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let subscription = Subscription {
+            id: subscription_id,
+            company,
+            order: id,
+            status: if order.number.port().is_some() {
+                SubscriptionStatus::PendingPort
+            } else {
+                SubscriptionStatus::Active
+            },
+            version: 1,
+            plan: order.plan.clone(),
+            mobile_package: order.mobile_package.clone(),
+            data_sharing_cards: order.data_sharing_cards,
+            employee: employee.clone(),
+            uc_account: uc_account.clone(),
+            number: number.clone(),
+            iccid,
+            terminates_on: None,
+            created_at: now,
+            updated_at: now,
+        };
+        persistence::subscriptions::insert(conn, &subscription)?;
+        persistence::orders::transfer_initials(conn, id, subscription_id)?;
+        let welcome = crate::emails::welcome(
+            employee.name.as_str(),
+            &number,
+            uc_account.as_str(),
+            company_row.name.as_str(),
+        );
+        persistence::outbox::enqueue(
+            conn,
+            NewMessage {
+                company_id: Some(company),
+                kind: "welcome",
+                recipient: employee.email.as_str(),
+                subject: &welcome.subject,
+                body: &welcome.body,
+            },
+        )?;
+        audit(
+            conn,
+            who,
+            Some(company),
+            "order.confirmed",
+            ("order", id.to_string()),
+            serde_json::json!({"subscription_id": subscription_id, "number": number.as_str()}),
+        )?;
+        let number_port = match order.number.port() {
+            None => None,
+            Some(request) => {
+                let port = number_ports::start(
+                    conn,
+                    settings,
+                    NewPort {
+                        company,
+                        company_name: company_row.name.as_str(),
+                        subscription: subscription_id,
+                        employee_name: employee.name.as_str(),
+                        number: &number,
+                        request,
+                    },
+                )?;
+                Some(number_ports::view(conn, &port)?)
+            }
+        };
+        let catalog = Catalog::load(conn)?;
+        Ok(Confirmation {
+            order: view(&catalog, &order)?,
+            subscription: subscriptions::view(&catalog, &subscription)?,
+            number_port,
+        })
+    })
+}

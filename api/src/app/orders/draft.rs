@@ -1,0 +1,123 @@
+//! A new draft from the complete form: the review page with its priced summary, the
+//! reserved number and when the draft lapses.
+
+use domain::employee::Initials;
+use domain::number::DanishNumber;
+use domain::order::{Order, OrderNumber, OrderStatus};
+use persistence::DbConnection;
+use uuid::Uuid;
+
+use super::form::{Choice, Valid, check};
+use super::{OrderError, view};
+use crate::app::catalog::Catalog;
+use crate::app::idempotency::{Answer, IdempotencyKey, Replayable, once};
+use crate::app::{Principal, Settings, audit};
+use crate::wire::orders::{OrderDto, OrderForm};
+
+/// Creates a draft for `company` from `form`, at most once per idempotency key.
+pub fn create(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    who: &Principal,
+    company: Uuid,
+    form: &OrderForm,
+    key: Option<&IdempotencyKey>,
+    answer: impl FnOnce(&OrderDto) -> anyhow::Result<Answer>,
+) -> Result<Replayable, OrderError> {
+    once(conn, settings, key, answer, |conn| {
+        let catalog = Catalog::load(conn)?;
+        let valid = check(conn, &catalog, form)?;
+        let id = persistence::new_id();
+        let now = persistence::now();
+        let expires_at = now + settings.draft_ttl;
+        hold_initials(conn, company, &valid.employee.initials, id, expires_at)?;
+        let number = match valid.choice {
+            Choice::New(wanted) => {
+                OrderNumber::New(reserve(conn, company, wanted.as_ref(), id, expires_at)?)
+            }
+            Choice::PortIn(number, port) => OrderNumber::PortIn(number, port),
+        };
+        let Valid {
+            plan,
+            package,
+            cards,
+            employee,
+            ..
+        } = valid;
+        let order = Order {
+            id,
+            company,
+            status: OrderStatus::Draft,
+            version: 1,
+            plan: plan.code,
+            mobile_package: package.code,
+            data_sharing_cards: cards,
+            employee,
+            number,
+            expires_at,
+            created_at: now,
+            updated_at: now,
+            subscription: None,
+        };
+        persistence::orders::insert(conn, &order)?;
+        audit(
+            conn,
+            who,
+            Some(company),
+            "order.drafted",
+            ("order", id.to_string()),
+            serde_json::json!({"number": order.number.number().as_str()}),
+        )?;
+        Ok(view(&catalog, &order)?)
+    })
+}
+
+/// Claims the employee's initials in the company for the draft `holder` until
+/// `expires_at`: unique among live drafts and subscriptions.
+pub(super) fn hold_initials(
+    conn: &mut DbConnection,
+    company: Uuid,
+    initials: &Initials,
+    holder: Uuid,
+    expires_at: chrono::NaiveDateTime,
+) -> Result<(), OrderError> {
+    if persistence::orders::claim_initials(
+        conn,
+        company,
+        initials.as_str(),
+        holder,
+        Some(expires_at),
+    )? {
+        Ok(())
+    } else {
+        Err(OrderError::Invalid(vec![crate::error::FieldError::new(
+            "/employee/initials",
+            "initials_taken",
+            format!(
+                "{} already belongs to a colleague or a draft in the company",
+                initials.as_str()
+            ),
+        )]))
+    }
+}
+
+/// Reserves `wanted` (or the first free number) for the draft `order` until `until`.
+pub(super) fn reserve(
+    conn: &mut DbConnection,
+    company: Uuid,
+    wanted: Option<&DanishNumber>,
+    order: Uuid,
+    until: chrono::NaiveDateTime,
+) -> Result<DanishNumber, OrderError> {
+    match wanted {
+        Some(number) => {
+            if persistence::numbers::reserve(conn, company, number, order, until)? {
+                Ok(number.clone())
+            } else {
+                Err(OrderError::NumberUnavailable(number.clone()))
+            }
+        }
+        None => persistence::numbers::reserve_first_free(conn, company, order, until)?
+            .ok_or(OrderError::NoNumbersAvailable),
+    }
+}

@@ -1,0 +1,185 @@
+//! The order form's rules, checked all at once so every wrong field is named in one
+//! answer: the values' own rules (the domain's parsers) and those that need the data
+//! (the catalog, the numbers we have, the ports under way).
+
+use chrono::Utc;
+use domain::catalog::{MobilePackage, Plan, validate_data_sharing_cards};
+use domain::email::EmailAddress;
+use domain::employee::{EmployeeDetails, Initials};
+use domain::number::DanishNumber;
+use domain::order::PortRequest;
+use domain::text::{CostCenter, PersonName, Title};
+use persistence::DbConnection;
+
+use super::OrderError;
+use crate::app::catalog::Catalog;
+use crate::fields::Fields;
+use crate::wire::orders::{NumberChoice, OrderForm};
+
+/// The number the form asks for.
+pub(super) enum Choice {
+    /// A new number: this one, or the first free one.
+    New(Option<DanishNumber>),
+    PortIn(DanishNumber, PortRequest),
+}
+
+/// A form that obeys every rule.
+pub(super) struct Valid {
+    pub plan: Plan,
+    pub package: MobilePackage,
+    pub cards: i32,
+    pub employee: EmployeeDetails,
+    pub choice: Choice,
+}
+
+/// Checks the whole form at once.
+pub(super) fn check(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    form: &OrderForm,
+) -> Result<Valid, OrderError> {
+    let mut f = Fields::new();
+    let plan = catalog.plan(&form.plan).cloned();
+    if plan.is_none() {
+        f.push(
+            "/plan",
+            "unknown_plan",
+            format!("there is no plan {:?}; see GET /catalog/plans", form.plan),
+        );
+    }
+    let package = check_package(&mut f, catalog, &form.mobile_package);
+    let cards = f.check(
+        "/data_sharing_cards",
+        validate_data_sharing_cards(form.data_sharing_cards),
+    );
+    let e = &form.employee;
+    let name = f.check("/employee/name", PersonName::parse(&e.name));
+    let initials = f.check("/employee/initials", Initials::parse(&e.initials));
+    let title = f.check("/employee/title", Title::parse(&e.title));
+    let email = f.check("/employee/email", EmailAddress::parse(&e.email));
+    let cost_center = check_cost_center(&mut f, e.cost_center.as_deref());
+    let choice = match &form.number {
+        None | Some(NumberChoice::New { number: None }) => Some(Choice::New(None)),
+        Some(NumberChoice::New { number: Some(n) }) => f
+            .check("/number/number", DanishNumber::parse(n))
+            .map(|n| Choice::New(Some(n))),
+        Some(NumberChoice::PortIn {
+            number,
+            owner_email,
+            owner_name,
+            requested_date,
+        }) => {
+            let number = f.check("/number/number", DanishNumber::parse_mobile(number));
+            if let Some(n) = &number {
+                check_port_in_number(&mut f, conn, n)?;
+            }
+            let owner_email = f.check("/number/owner_email", EmailAddress::parse(owner_email));
+            let owner_name = f.check("/number/owner_name", PersonName::parse(owner_name));
+            let earliest = domain::calendar::earliest_port_date(Utc::now());
+            if let Some(date) = requested_date
+                && *date < earliest
+            {
+                f.push(
+                    "/number/requested_date",
+                    "too_early",
+                    format!("the earliest possible port date is {earliest}"),
+                );
+            }
+            match (number, owner_email, owner_name) {
+                (Some(number), Some(owner_email), Some(owner_name)) => Some(Choice::PortIn(
+                    number,
+                    PortRequest {
+                        owner_email,
+                        owner_name,
+                        requested_date: *requested_date,
+                    },
+                )),
+                _ => None,
+            }
+        }
+    };
+    match (
+        plan,
+        package,
+        cards,
+        name,
+        initials,
+        title,
+        email,
+        cost_center,
+        choice,
+    ) {
+        (
+            Some(plan),
+            Some(package),
+            Some(cards),
+            Some(name),
+            Some(initials),
+            Some(title),
+            Some(email),
+            Some(cost_center),
+            Some(choice),
+        ) if f.is_empty() => Ok(Valid {
+            plan,
+            package,
+            cards,
+            employee: EmployeeDetails {
+                name,
+                initials,
+                title,
+                email,
+                cost_center,
+            },
+            choice,
+        }),
+        _ => Err(OrderError::Invalid(f.into_errors())),
+    }
+}
+
+/// A port-in number must be neither ours already nor on its way in another port.
+fn check_port_in_number(
+    f: &mut Fields,
+    conn: &mut DbConnection,
+    n: &DanishNumber,
+) -> persistence::Result<()> {
+    if !persistence::numbers::existing(conn, std::slice::from_ref(n))?.is_empty() {
+        f.push(
+            "/number/number",
+            "number_already_ours",
+            format!(
+                "{} is already one of our numbers; choose a new number instead",
+                n.as_str()
+            ),
+        );
+    } else if persistence::number_ports::is_live(conn, n)? {
+        f.push(
+            "/number/number",
+            "number_port_exists",
+            format!("{} is already being ported", n.as_str()),
+        );
+    }
+    Ok(())
+}
+
+/// The mobile package `code` names, or an error at `/mobile_package`.
+pub fn check_package(f: &mut Fields, catalog: &Catalog, code: &str) -> Option<MobilePackage> {
+    let package = catalog.package(code).cloned();
+    if package.is_none() {
+        f.push(
+            "/mobile_package",
+            "unknown_mobile_package",
+            format!("there is no mobile package {code:?}; see GET /catalog/mobile-packages"),
+        );
+    }
+    package
+}
+
+/// An optional cost centre: blank means none; `None` when it is invalid.
+pub fn check_cost_center(f: &mut Fields, given: Option<&str>) -> Option<Option<CostCenter>> {
+    match given.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Some(None),
+        Some(c) => f
+            .check("/employee/cost_center", CostCenter::parse(c))
+            .map(Some),
+    }
+}

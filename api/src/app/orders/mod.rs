@@ -1,0 +1,138 @@
+//! Orders: the "create new subscription" form as a priced draft to review, edit and
+//! confirm ("Gå til ordrebekræftelse", "Godkend og opret").
+
+use domain::number::DanishNumber;
+use domain::order::{Order, OrderStatus};
+use domain::pricing::price;
+use persistence::DbConnection;
+use uuid::Uuid;
+
+use super::catalog::Catalog;
+use super::idempotency::KeyError;
+use crate::error::FieldError;
+use crate::wire::Page;
+use crate::wire::orders::{EmployeeDto, NoticeDto, OrderDto, OrderNumberDto, PortDetails};
+
+mod cancel;
+mod confirm;
+mod draft;
+mod edit;
+pub mod form;
+
+pub use cancel::cancel;
+pub use confirm::confirm;
+pub use draft::create;
+pub use edit::edit;
+
+/// Why an order use case did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("no such order")]
+    NotFound,
+    /// `If-Match` names a version the order no longer has.
+    #[error("the order changed since it was read")]
+    Stale,
+    /// Only a draft can change; the order is in this state.
+    #[error("the order is {0}")]
+    NotDraft(OrderStatus),
+    #[error("{0} is not free")]
+    NumberUnavailable(DanishNumber),
+    #[error("no free number")]
+    NoNumbersAvailable,
+    /// A port for the number started meanwhile.
+    #[error("{0} is already being ported")]
+    PortExists(DanishNumber),
+    /// The form breaks these rules, every one named.
+    #[error("invalid form")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Storage(#[from] persistence::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// One of `company`'s orders, as its review page.
+pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<OrderDto, OrderError> {
+    persistence::db::read(conn, |conn| {
+        let order = persistence::orders::get(conn, company, id)?.ok_or(OrderError::NotFound)?;
+        Ok(view(&Catalog::load(conn)?, &order)?)
+    })
+}
+
+/// `company`'s orders, oldest first.
+pub fn list(
+    conn: &mut DbConnection,
+    company: Uuid,
+    status: Option<OrderStatus>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<OrderDto>, OrderError> {
+    persistence::db::read(conn, |conn| {
+        let catalog = Catalog::load(conn)?;
+        let page = persistence::orders::list(conn, company, status, after, limit)?;
+        let page = page.try_map(|o| view(&catalog, &o))?;
+        Ok(Page {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        })
+    })
+}
+
+/// The order to change, locked until the transaction ends: a concurrent change waits
+/// and then decides on what this one left, as if it had arrived second.
+fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Order, OrderError> {
+    persistence::orders::lock(conn, company, id)?.ok_or(OrderError::NotFound)
+}
+
+/// The review page of `order`, priced by the catalog as it is now.
+fn view(catalog: &Catalog, order: &Order) -> anyhow::Result<OrderDto> {
+    let (plan, package) = catalog.resolve(
+        &order.plan,
+        &order.mobile_package,
+        &format!("order {}", order.id),
+    )?;
+    let status = order.status_at(persistence::now());
+    let port = order.number.port();
+    let mut notices = Vec::new();
+    if port.is_some() {
+        notices.push(NoticeDto {
+            code: "binding_period_may_apply".to_owned(),
+            message: "Nummeret kan have binding hos det nuværende selskab; en eventuel binding betales der.".to_owned(),
+        });
+    }
+    let expires_at = order.expires_at.and_utc();
+    let e = &order.employee;
+    Ok(OrderDto {
+        id: order.id,
+        status: status.as_str().to_owned(),
+        version: order.version,
+        summary: price(plan, package, order.data_sharing_cards).into(),
+        plan: plan.clone().into(),
+        mobile_package: package.clone().into(),
+        data_sharing_cards: order.data_sharing_cards,
+        employee: EmployeeDto {
+            name: e.name.as_str().to_owned(),
+            initials: e.initials.as_str().to_owned(),
+            title: e.title.as_str().to_owned(),
+            email: e.email.as_str().to_owned(),
+            cost_center: e.cost_center.as_ref().map(|c| c.as_str().to_owned()),
+        },
+        number: OrderNumberDto {
+            kind: if port.is_some() { "port_in" } else { "new" }.to_owned(),
+            number: order.number.number().as_str().to_owned(),
+            reserved_until: (port.is_none() && status == OrderStatus::Draft).then_some(expires_at),
+            port: port.map(|p| PortDetails {
+                owner_email: p.owner_email.as_str().to_owned(),
+                owner_name: p.owner_name.as_str().to_owned(),
+                requested_date: p.requested_date,
+            }),
+        },
+        notices,
+        expires_at,
+        subscription_id: order.subscription,
+        created_at: order.created_at.and_utc(),
+        updated_at: order.updated_at.and_utc(),
+    })
+}

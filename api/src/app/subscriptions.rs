@@ -1,0 +1,339 @@
+//! Subscriptions: what confirmed orders created — read, changed, terminated.
+
+use chrono::{NaiveDate, Utc};
+use domain::catalog::validate_data_sharing_cards;
+use domain::porting::{PortEvent, may_cancel};
+use domain::pricing::price;
+use domain::subscription::{Subscription, SubscriptionEvent, SubscriptionStatus};
+use domain::text::{PersonName, Title};
+use persistence::DbConnection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::catalog::Catalog;
+use super::orders::form::{check_cost_center, check_package};
+use super::{IfMatch, Principal, audit};
+use crate::error::FieldError;
+use crate::fields::Fields;
+use crate::wire::Page;
+use crate::wire::subscriptions::{SimDto, SubscriptionDto, SubscriptionEmployeeDto};
+
+/// Why a subscription use case did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SubscriptionError {
+    #[error("no such subscription")]
+    NotFound,
+    /// `If-Match` names a version the subscription no longer has.
+    #[error("the subscription changed since it was read")]
+    Stale,
+    #[error("the subscription is terminated")]
+    Terminated,
+    /// A termination date before `today`.
+    #[error("the date is in the past")]
+    DateInPast { today: NaiveDate },
+    /// A subscription waiting for its ported number ends only at once (`today`).
+    #[error("the number is still being ported")]
+    PendingPort { today: NaiveDate },
+    /// From the working day before the port date the donor is moving the number.
+    #[error("the port can no longer be cancelled")]
+    PortTooLateToCancel,
+    #[error("invalid change")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Storage(#[from] persistence::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The subscription as the API shows it, priced by the catalog as it is now.
+pub fn view(catalog: &Catalog, s: &Subscription) -> anyhow::Result<SubscriptionDto> {
+    let (plan, package) = catalog.resolve(
+        &s.plan,
+        &s.mobile_package,
+        &format!("subscription {}", s.id),
+    )?;
+    let e = &s.employee;
+    Ok(SubscriptionDto {
+        id: s.id,
+        order_id: s.order,
+        status: s.status.as_str().to_owned(),
+        version: s.version,
+        number: s.number.as_str().to_owned(),
+        summary: price(plan, package, s.data_sharing_cards).into(),
+        plan: plan.clone().into(),
+        mobile_package: package.clone().into(),
+        data_sharing_cards: s.data_sharing_cards,
+        employee: SubscriptionEmployeeDto {
+            name: e.name.as_str().to_owned(),
+            initials: e.initials.as_str().to_owned(),
+            title: e.title.as_str().to_owned(),
+            email: e.email.as_str().to_owned(),
+            cost_center: e.cost_center.as_ref().map(|c| c.as_str().to_owned()),
+        },
+        uc_account: s.uc_account.as_str().to_owned(),
+        sim: SimDto {
+            iccid: s.iccid.as_str().to_owned(),
+        },
+        terminates_on: s.terminates_on,
+        created_at: s.created_at.and_utc(),
+        updated_at: s.updated_at.and_utc(),
+    })
+}
+
+/// One of `company`'s subscriptions.
+pub fn get(
+    conn: &mut DbConnection,
+    company: Uuid,
+    id: Uuid,
+) -> Result<SubscriptionDto, SubscriptionError> {
+    persistence::db::read(conn, |conn| {
+        let s = persistence::subscriptions::get(conn, company, id)?
+            .ok_or(SubscriptionError::NotFound)?;
+        Ok(view(&Catalog::load(conn)?, &s)?)
+    })
+}
+
+/// `company`'s subscriptions, oldest first; `q` matches name, initials or number.
+pub fn list(
+    conn: &mut DbConnection,
+    company: Uuid,
+    q: Option<&str>,
+    status: Option<SubscriptionStatus>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<SubscriptionDto>, SubscriptionError> {
+    persistence::db::read(conn, |conn| {
+        let catalog = Catalog::load(conn)?;
+        let page = persistence::subscriptions::list(conn, company, q, status, after, limit)?
+            .try_map(|s| view(&catalog, &s))?;
+        Ok(Page {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        })
+    })
+}
+
+/// The subscription to change, locked until the transaction ends: a concurrent change
+/// waits and then decides on what this one left.
+fn lock(
+    conn: &mut DbConnection,
+    company: Uuid,
+    id: Uuid,
+) -> Result<Subscription, SubscriptionError> {
+    persistence::subscriptions::lock(conn, company, id)?.ok_or(SubscriptionError::NotFound)
+}
+
+/// The changeable part of a subscription, whole: what a merge patch is applied to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Changeable {
+    mobile_package: String,
+    data_sharing_cards: i32,
+    employee: ChangeableEmployee,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeableEmployee {
+    name: String,
+    title: String,
+    cost_center: Option<String>,
+}
+
+/// Applies `patch` (RFC 7396, a JSON object) to the package, cards and the employee's
+/// name, title and cost centre, if the subscription still has a version `expected` names.
+pub fn change(
+    conn: &mut DbConnection,
+    who: &Principal,
+    company: Uuid,
+    id: Uuid,
+    expected: &IfMatch,
+    patch: &serde_json::Value,
+) -> Result<SubscriptionDto, SubscriptionError> {
+    persistence::db::write(conn, |conn| {
+        let mut s = lock(conn, company, id)?;
+        s.status
+            .apply(SubscriptionEvent::Change)
+            .map_err(|_| SubscriptionError::Terminated)?;
+        if !expected.matches(s.version) {
+            return Err(SubscriptionError::Stale);
+        }
+        let mut merged = serde_json::json!({
+            "mobile_package": s.mobile_package,
+            "data_sharing_cards": s.data_sharing_cards,
+            "employee": {
+                "name": s.employee.name.as_str(), "title": s.employee.title.as_str(),
+                "cost_center": s.employee.cost_center.as_ref().map(|c| c.as_str()),
+            },
+        });
+        json_patch::merge(&mut merged, patch);
+        let form: Changeable =
+            crate::body::from_value(&merged).map_err(|e| SubscriptionError::Invalid(vec![e]))?;
+        let catalog = Catalog::load(conn)?;
+        let mut f = Fields::new();
+        let package = check_package(&mut f, &catalog, &form.mobile_package);
+        let cards = f.check(
+            "/data_sharing_cards",
+            validate_data_sharing_cards(form.data_sharing_cards),
+        );
+        let name = f.check("/employee/name", PersonName::parse(&form.employee.name));
+        let title = f.check("/employee/title", Title::parse(&form.employee.title));
+        let cost_center = check_cost_center(&mut f, form.employee.cost_center.as_deref());
+        let (Some(package), Some(cards), Some(name), Some(title), Some(cost_center)) =
+            (package, cards, name, title, cost_center)
+        else {
+            return Err(SubscriptionError::Invalid(f.into_errors()));
+        };
+        s.mobile_package = package.code;
+        s.data_sharing_cards = cards;
+        s.employee.name = name;
+        s.employee.title = title;
+        s.employee.cost_center = cost_center;
+        if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
+            return Err(SubscriptionError::Stale);
+        }
+        audit(
+            conn,
+            who,
+            Some(company),
+            "subscription.changed",
+            ("subscription", id.to_string()),
+            patch.clone(),
+        )?;
+        Ok(view(&catalog, &s)?)
+    })
+}
+
+/// Terminates a subscription on `on`: today (in Denmark) ends it at once, a later date
+/// schedules it (`terminates_on`).
+pub fn terminate(
+    conn: &mut DbConnection,
+    who: &Principal,
+    company: Uuid,
+    id: Uuid,
+    expected: Option<&IfMatch>,
+    on: NaiveDate,
+) -> Result<SubscriptionDto, SubscriptionError> {
+    let today = domain::calendar::date_in_denmark(Utc::now());
+    if on < today {
+        return Err(SubscriptionError::DateInPast { today });
+    }
+    persistence::db::write(conn, |conn| {
+        let mut s = lock(conn, company, id)?;
+        if expected.is_some_and(|m| !m.matches(s.version)) {
+            return Err(SubscriptionError::Stale);
+        }
+        s.status
+            .apply(SubscriptionEvent::Terminate)
+            .map_err(|_| SubscriptionError::Terminated)?;
+        let action = if on == today {
+            end(conn, &mut s, today)?;
+            "subscription.terminated"
+        } else if s.status == SubscriptionStatus::PendingPort {
+            return Err(SubscriptionError::PendingPort { today });
+        } else {
+            s.terminates_on = Some(on);
+            if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
+                return Err(SubscriptionError::Stale);
+            }
+            "subscription.termination_scheduled"
+        };
+        audit(
+            conn,
+            who,
+            Some(company),
+            action,
+            ("subscription", id.to_string()),
+            serde_json::json!({"effective_date": on, "number": s.number.as_str()}),
+        )?;
+        Ok(view(&Catalog::load(conn)?, &s)?)
+    })
+}
+
+/// Ends `s` now, inside the caller's transaction: terminated on `today`, its initials
+/// free, its number back in the company's pool, and — while it waits for a ported
+/// number — its port cancelled (refused once the donor is already moving the number).
+fn end(
+    conn: &mut DbConnection,
+    s: &mut Subscription,
+    today: NaiveDate,
+) -> Result<(), SubscriptionError> {
+    let next = s
+        .status
+        .apply(SubscriptionEvent::Terminate)
+        .map_err(|_| SubscriptionError::Terminated)?;
+    let now = persistence::now();
+    if s.status == SubscriptionStatus::PendingPort {
+        if let Some(mut port) = persistence::number_ports::of_subscription(conn, s.company, s.id)?
+            && !port.status.is_final()
+        {
+            if !may_cancel(today, port.port_date) {
+                return Err(SubscriptionError::PortTooLateToCancel);
+            }
+            let was = port.status;
+            port.status = was
+                .apply(PortEvent::Cancel)
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            port.poa_token_hash = None;
+            if !persistence::number_ports::update(conn, &mut port, was, now)? {
+                return Err(SubscriptionError::Stale);
+            }
+        }
+    } else {
+        persistence::numbers::give_back(conn, s.company, &s.number)?;
+    }
+    persistence::orders::release_initials(conn, s.id)?;
+    s.status = next;
+    s.terminates_on = Some(today);
+    if !persistence::subscriptions::update(conn, s, now)? {
+        return Err(SubscriptionError::Stale);
+    }
+    Ok(())
+}
+
+/// Subscriptions taken per round of [`terminate_due`].
+const BATCH: i64 = 100;
+
+/// Ends every subscription whose termination date is `today` or earlier, each in its own
+/// transaction; returns how many this call ended. Safe with several processes: each
+/// subscription is locked and read again, so a second process finds it ended and moves on.
+pub fn terminate_due(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+) -> Result<usize, SubscriptionError> {
+    let due = persistence::db::read(conn, |conn| {
+        persistence::subscriptions::due_for_termination(conn, today, BATCH)
+    })?;
+    let who = Principal::scheduler();
+    let mut ended = 0;
+    for candidate in due {
+        let outcome = persistence::db::write(conn, |conn| {
+            let mut s = lock(conn, candidate.company, candidate.id)?;
+            let still_due = s.status != SubscriptionStatus::Terminated
+                && s.terminates_on.is_some_and(|on| on <= today);
+            if !still_due {
+                return Ok(false);
+            }
+            end(conn, &mut s, today)?;
+            audit(
+                conn,
+                &who,
+                Some(s.company),
+                "subscription.terminated",
+                ("subscription", s.id.to_string()),
+                serde_json::json!({"effective_date": today, "number": s.number.as_str()}),
+            )?;
+            Ok(true)
+        });
+        match outcome {
+            Ok(true) => ended += 1,
+            Ok(false) => {}
+            // The port cannot be cancelled yet: tried again next round if still due.
+            Err(SubscriptionError::PortTooLateToCancel) => {
+                tracing::debug!(subscription = %candidate.id, "termination waits for the port");
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(ended)
+}

@@ -1,0 +1,136 @@
+//! What only HTTP knows: path ids, list parameters, preconditions, the client's address,
+//! and how each use case's errors become problem documents.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use uuid::Uuid;
+
+use crate::app::idempotency::{IdempotencyKey, Replayable};
+use crate::error::{ApiError, ApiResult};
+use crate::wire::{DEFAULT_LIMIT, MAX_LIMIT, PageQuery};
+
+pub mod preconditions;
+pub mod problems;
+
+/// A list's cursor, limit and optional `status` filter, checked together so every wrong
+/// parameter is named in one answer. `states` lists the valid statuses for the message.
+pub fn list_params<S: std::str::FromStr>(
+    cursor: Option<&str>,
+    limit: Option<i64>,
+    status: Option<&str>,
+    states: &str,
+) -> ApiResult<(Option<Uuid>, i64, Option<S>)> {
+    let mut errors = crate::fields::Fields::new();
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        errors.push(
+            "/query/limit",
+            "out_of_range",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        );
+    }
+    let cursor = match cursor {
+        None | Some("") => None,
+        Some(c) => Uuid::parse_str(c).ok().or_else(|| {
+            errors.push(
+                "/query/cursor",
+                "invalid_cursor",
+                "cursor must be a next_cursor from a previous page",
+            );
+            None
+        }),
+    };
+    let status = status.and_then(|s| {
+        s.parse::<S>().ok().or_else(|| {
+            errors.push(
+                "/query/status",
+                "invalid_value",
+                format!("status is one of {states}"),
+            );
+            None
+        })
+    });
+    if errors.is_empty() {
+        Ok((cursor, limit, status))
+    } else {
+        Err(errors.into_error())
+    }
+}
+
+/// The validated cursor and limit of a plain page.
+pub fn page_params(query: &PageQuery) -> ApiResult<(Option<Uuid>, i64)> {
+    let (cursor, limit, _) = list_params::<String>(query.cursor.as_deref(), query.limit, None, "")?;
+    Ok((cursor, limit))
+}
+
+/// A path id that is not a UUID names nothing: 404, like any unknown id.
+pub fn path_id(raw: &str, what: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(what))
+}
+
+/// The client's address, as rate limits count it.
+pub fn client_ip(req: &actix_web::HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Seconds until the oldest attempt counted in a sliding `window` leaves it (at least 1).
+pub fn retry_after(
+    oldest: Option<chrono::NaiveDateTime>,
+    window: chrono::Duration,
+    now: chrono::NaiveDateTime,
+) -> u64 {
+    let wait = oldest.map_or(window, |o| o + window - now);
+    u64::try_from(wait.num_seconds().max(1)).unwrap_or(1)
+}
+
+/// The request's `Idempotency-Key` (1 to 255 visible ASCII characters), or none, with
+/// what identifies the request in `company`.
+pub fn idempotency_key(
+    req: &actix_web::HttpRequest,
+    company: Uuid,
+    fingerprint: String,
+) -> ApiResult<Option<IdempotencyKey>> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(text)
+            if (1..=255).contains(&text.len()) && text.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            Ok(Some(IdempotencyKey {
+                company,
+                key: text.to_owned(),
+                fingerprint,
+            }))
+        }
+        _ => Err(ApiError::field(
+            "/header/Idempotency-Key",
+            "invalid_value",
+            "Idempotency-Key is 1 to 255 visible ASCII characters, e.g. a UUID",
+        )),
+    }
+}
+
+/// The answer of a keyed write; a replayed one says so in `Idempotent-Replayed`.
+pub fn replayable(outcome: Replayable) -> HttpResponse {
+    let (answer, replayed) = match outcome {
+        Replayable::Fresh(answer) => (answer, false),
+        Replayable::Replayed(answer) => (answer, true),
+    };
+    let mut response =
+        HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK));
+    response.content_type(ContentType::json());
+    if let Some(location) = answer.location {
+        response.insert_header((header::LOCATION, location));
+    }
+    if let Some(etag) = answer.etag {
+        response.insert_header((header::ETAG, etag));
+    }
+    if replayed {
+        response.insert_header(("idempotent-replayed", "true"));
+    }
+    response.body(answer.body)
+}

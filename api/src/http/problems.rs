@@ -1,0 +1,134 @@
+//! Each use case's errors as problem documents: the one place that decides the status
+//! and `code` of every situation (docs/decisions.md, "One answer per situation").
+
+use actix_web::http::{StatusCode, header};
+use domain::order::OrderStatus;
+
+use super::preconditions::stale;
+use crate::app::idempotency::KeyError;
+use crate::app::operator::OperatorError;
+use crate::app::orders::OrderError;
+use crate::app::subscriptions::SubscriptionError;
+use crate::error::{ApiError, FieldError};
+
+impl From<KeyError> for ApiError {
+    fn from(err: KeyError) -> Self {
+        match err {
+            KeyError::Reused => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency key reused",
+                "this Idempotency-Key was used for a different request; use a new key",
+            ),
+            KeyError::InFlight => ApiError::conflict(
+                "idempotency_key_in_flight",
+                "a request with this Idempotency-Key is still running; retry shortly",
+            )
+            .with_header(header::RETRY_AFTER, "1"),
+            KeyError::InjectedFault => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<OrderError> for ApiError {
+    fn from(err: OrderError) -> Self {
+        match err {
+            OrderError::NotFound => ApiError::not_found("the order"),
+            OrderError::Stale => stale(),
+            OrderError::NotDraft(OrderStatus::Expired) => ApiError::conflict(
+                "order_expired",
+                "the draft expired and let its number go; create a new order",
+            ),
+            OrderError::NotDraft(status) => ApiError::conflict(
+                "order_not_draft",
+                format!("the order is {}; only a draft can change", status.as_str()),
+            ),
+            OrderError::NumberUnavailable(number) => ApiError::conflict(
+                "number_unavailable",
+                format!("{number} is not free; pick another from GET /numbers/available"),
+            )
+            .with_errors(vec![FieldError::new(
+                "/number/number",
+                "number_unavailable",
+                format!("{number} is not free"),
+            )]),
+            OrderError::NoNumbersAvailable => ApiError::conflict(
+                "no_numbers_available",
+                "neither the company's pool nor the operator's has a free number",
+            ),
+            OrderError::PortExists(number) => ApiError::conflict(
+                "number_port_exists",
+                format!("{number} is already on its way to us in another port"),
+            )
+            .with_errors(vec![FieldError::new(
+                "/number/number",
+                "number_port_exists",
+                format!("{number} is already being ported"),
+            )]),
+            OrderError::Invalid(errors) => ApiError::validation(errors),
+            OrderError::Key(err) => err.into(),
+            OrderError::Storage(err) => err.into(),
+            OrderError::Internal(err) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<SubscriptionError> for ApiError {
+    fn from(err: SubscriptionError) -> Self {
+        match err {
+            SubscriptionError::NotFound => ApiError::not_found("the subscription"),
+            SubscriptionError::Stale => stale(),
+            SubscriptionError::Terminated => ApiError::conflict(
+                "subscription_terminated",
+                "the subscription is terminated; it can no longer change",
+            ),
+            SubscriptionError::DateInPast { today } => ApiError::field(
+                "/effective_date",
+                "date_in_past",
+                format!("a subscription ends today ({today}) at the earliest"),
+            ),
+            SubscriptionError::PendingPort { today } => ApiError::conflict(
+                "subscription_pending_port",
+                "a subscription waiting for its ported number ends at once, by cancelling \
+                 the port: terminate it with today's date",
+            )
+            .with_errors(vec![FieldError::new(
+                "/effective_date",
+                "subscription_pending_port",
+                format!("only today ({today}) is possible while the number is being ported"),
+            )]),
+            SubscriptionError::PortTooLateToCancel => ApiError::conflict(
+                "port_too_late_to_cancel",
+                "the donor is already moving the number (from the working day before the \
+                 port date on); terminate the subscription after the port completes",
+            ),
+            SubscriptionError::Invalid(errors) => ApiError::validation(errors),
+            SubscriptionError::Storage(err) => err.into(),
+            SubscriptionError::Internal(err) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<OperatorError> for ApiError {
+    fn from(err: OperatorError) -> Self {
+        match err {
+            OperatorError::CompanyNotFound => ApiError::not_found("the company"),
+            OperatorError::CvrTaken(cvr) => ApiError::conflict(
+                "cvr_taken",
+                format!("a company with CVR {cvr} is already registered"),
+            ),
+            OperatorError::EmailTaken => {
+                ApiError::conflict("email_taken", "a user with this email exists")
+            }
+            OperatorError::NumbersTaken(errors) => {
+                ApiError::conflict("number_taken", "some numbers are already in a pool")
+                    .with_errors(errors)
+            }
+            OperatorError::NumberAddedMeanwhile => ApiError::conflict(
+                "number_taken",
+                "a number was added by someone else at the same time",
+            ),
+            OperatorError::Storage(err) => err.into(),
+        }
+    }
+}

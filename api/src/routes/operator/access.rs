@@ -1,0 +1,193 @@
+//! The operator gives companies access: their admins and viewers, and API clients for
+//! their integrations.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use domain::email::EmailAddress;
+use domain::user::{Password, Role};
+use garde::Validate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::{OperatorStaff, hash_password, random_secret};
+use crate::body::Json;
+use crate::error::ApiResult;
+use crate::fields::Fields;
+use crate::http::path_id;
+use crate::state::AppState;
+use crate::wire::utc;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_company_user)
+        .service(create_company_client);
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CompanyRole {
+    Admin,
+    Viewer,
+}
+
+impl From<CompanyRole> for Role {
+    fn from(r: CompanyRole) -> Self {
+        match r {
+            CompanyRole::Admin => Role::Admin,
+            CompanyRole::Viewer => Role::Viewer,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "mette@nordlys.example", "role": "admin", "password": "en-lang-adgangskode"}))]
+pub struct CreateUser {
+    #[schema(value_type = crate::wire::text::Email)]
+    pub email: String,
+    pub role: CompanyRole,
+    /// 12 to 128 characters.
+    #[schema(value_type = crate::wire::text::Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b", "email": "mette@nordlys.example", "role": "admin", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "created_at": "2026-11-25T09:31:00Z"}))]
+pub struct UserDto {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub company_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<persistence::users::User> for UserDto {
+    fn from(u: persistence::users::User) -> Self {
+        UserDto {
+            id: u.id,
+            email: u.email.as_str().to_owned(),
+            role: u.role.as_str().to_owned(),
+            company_id: u.company_id,
+            created_at: utc(u.created_at),
+        }
+    }
+}
+
+/// Create a company's admin or viewer.
+#[utoipa::path(
+    tag = "operator",
+    operation_id = "create_company_user",
+    summary = "Create a company user (admin or viewer)",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The company's id")),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "The user", body = UserDto),
+        (status = 409, description = "The email is in use (`email_taken`)", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:email_taken", "title": "The request conflicts with the current state", "status": 409, "detail": "a user with this email exists", "code": "email_taken", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))
+    )
+)]
+#[post("/operator/companies/{id}/users")]
+async fn create_company_user(
+    who: OperatorStaff,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<CreateUser>,
+) -> ApiResult<HttpResponse> {
+    let company_id = path_id(&id, "the company")?;
+    let body = body.0;
+    let mut fields = Fields::new();
+    let email = fields.check("/email", EmailAddress::parse(&body.email));
+    let password = fields.check("/password", Password::parse(&body.password));
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(fields.into_error());
+    };
+    let role = Role::from(body.role);
+    let hash = hash_password(password.expose_secret().to_owned()).await?;
+    let user = state
+        .run(move |conn| {
+            crate::app::operator::create_user(
+                conn,
+                Some(&who.0),
+                &email,
+                &hash,
+                role,
+                Some(company_id),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(UserDto::from(user)))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "HR-system", "role": "admin"}))]
+pub struct CreateClient {
+    /// What the integration is, for people reading the audit log.
+    #[garde(length(chars, min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// Default `admin`.
+    #[garde(skip)]
+    pub role: Option<CompanyRole>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"client_id": "01937a4e-a1b2-7c3d-8e4f-5a6b7c8d9e0f", "client_secret": "3f9c1e…64 hex characters…", "name": "HR-system", "role": "admin", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "created_at": "2026-11-25T09:32:00Z"}))]
+pub struct ClientCredentials {
+    pub client_id: Uuid,
+    /// Shown this once; only its hash is kept.
+    pub client_secret: String,
+    pub name: String,
+    pub role: String,
+    pub company_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Create API credentials for a company's partner integration.
+#[utoipa::path(
+    tag = "operator",
+    operation_id = "create_company_client",
+    summary = "Create API client credentials for a company",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The company's id")),
+    request_body = CreateClient,
+    responses((status = 201, description = "The credentials; the secret is shown only now", body = ClientCredentials))
+)]
+#[post("/operator/companies/{id}/clients")]
+async fn create_company_client(
+    who: OperatorStaff,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<CreateClient>,
+) -> ApiResult<HttpResponse> {
+    let company_id = path_id(&id, "the company")?;
+    let body = body.0;
+    let mut fields = Fields::new();
+    fields.garde(body.validate());
+    if !fields.is_empty() {
+        return Err(fields.into_error());
+    }
+    let name = body.name.trim().to_owned();
+    let role = Role::from(body.role.unwrap_or(CompanyRole::Admin));
+    let secret = random_secret()?;
+    let hash = hash_password(secret.clone()).await?;
+    let client = state
+        .run(move |conn| {
+            crate::app::operator::create_client(conn, &who.0, company_id, &name, role, &hash)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ClientCredentials {
+            client_id: client.id,
+            client_secret: secret,
+            name: client.name,
+            role: client.role.as_str().to_owned(),
+            company_id: client.company_id,
+            created_at: utc(client.created_at),
+        }))
+}

@@ -1,0 +1,263 @@
+//! Orders on the wire: the form, the review page, the merge patch and the confirmation.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::order::OrderStatus;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::catalog::{MobilePackageDto, PlanDto};
+use super::number_ports::NumberPortDto;
+use super::pricing::SummaryDto;
+use super::subscriptions::SubscriptionDto;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "plan": "ERHVERV_M", "mobile_package": "DATA_50", "data_sharing_cards": 1,
+    "employee": {"name": "Mette Hansen", "initials": "MH", "title": "Projektleder", "email": "mette@nordlys.example", "cost_center": "4100"},
+    "number": {"type": "new", "number": "+4520710001"}
+}))]
+pub struct OrderForm {
+    /// A plan `code` from `GET /catalog/plans`.
+    pub plan: String,
+    /// A package `code` from `GET /catalog/mobile-packages`.
+    pub mobile_package: String,
+    /// 0 to 5; the plan's free cards cost nothing.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 5)]
+    pub data_sharing_cards: i32,
+    pub employee: EmployeeForm,
+    /// The number: a new one (a given free number, or the first free one when omitted)
+    /// or the employee's existing number, ported in.
+    pub number: Option<NumberChoice>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeeForm {
+    /// 1 to 100 characters.
+    #[schema(value_type = crate::wire::text::Text100)]
+    pub name: String,
+    /// 2 to 6 letters (A–Z, Æ, Ø, Å), unique in the company; kept upper-case.
+    #[schema(value_type = crate::wire::text::Initials)]
+    pub initials: String,
+    /// 1 to 100 characters.
+    #[schema(value_type = crate::wire::text::Text100)]
+    pub title: String,
+    #[schema(value_type = crate::wire::text::Email)]
+    pub email: String,
+    #[schema(value_type = Option<crate::wire::text::Text50>)]
+    pub cost_center: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NumberChoice {
+    /// A number from the company's pool or the operator's; `number` omitted picks the first free.
+    New {
+        /// 8 digits, `+45…` or `0045…`.
+        #[schema(value_type = Option<crate::wire::text::DanishNumber>)]
+        number: Option<String>,
+    },
+    /// The employee keeps a Danish mobile number from another operator.
+    PortIn {
+        #[schema(value_type = crate::wire::text::MobileNumber)]
+        number: String,
+        /// Receives the power of attorney to sign.
+        #[schema(value_type = crate::wire::text::Email)]
+        owner_email: String,
+        /// As the donor operator has it.
+        #[schema(value_type = crate::wire::text::Text100)]
+        owner_name: String,
+        /// The wished port date; the earliest legal date when omitted.
+        requested_date: Option<NaiveDate>,
+    },
+}
+
+/// A port-in's details, as stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PortDetails {
+    pub owner_email: String,
+    pub owner_name: String,
+    pub requested_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmployeeDto {
+    pub name: String,
+    pub initials: String,
+    pub title: String,
+    pub email: String,
+    pub cost_center: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderNumberDto {
+    /// `new` or `port_in`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// E.164.
+    pub number: String,
+    /// Until when a draft holds a new number.
+    pub reserved_until: Option<DateTime<Utc>>,
+    /// For a port-in: who owns the number and when it should move.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<PortDetails>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeDto {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "status": "draft", "version": 1,
+    "plan": {"code": "ERHVERV_M", "name": "Erhverv M", "monthly_price_ore": 14900, "included_data_gb": 30, "free_data_sharing_cards": 0, "data_sharing_card_price_ore": 2900, "setup_fee_ore": 9900},
+    "mobile_package": {"code": "DATA_50", "name": "Mobilpakke 50 GB", "data_gb": 50, "monthly_price_ore": 9900},
+    "data_sharing_cards": 1,
+    "employee": {"name": "Mette Hansen", "initials": "MH", "title": "Projektleder", "email": "mette@nordlys.example", "cost_center": "4100"},
+    "number": {"type": "new", "number": "+4520710001", "reserved_until": "2026-11-25T10:00:00Z"},
+    "summary": {"lines": [
+        {"description": "Abonnement: Erhverv M", "monthly_ore": 14900, "one_time_ore": 9900},
+        {"description": "Mobilpakke: Mobilpakke 50 GB", "monthly_ore": 9900, "one_time_ore": 0},
+        {"description": "Datadelingskort: 1 × 29,00 kr.", "monthly_ore": 2900, "one_time_ore": 0}],
+        "monthly_ex_vat_ore": 27700, "monthly_vat_ore": 6925, "monthly_incl_vat_ore": 34625,
+        "one_time_ex_vat_ore": 9900, "one_time_vat_ore": 2475, "one_time_incl_vat_ore": 12375},
+    "notices": [],
+    "expires_at": "2026-11-25T10:00:00Z",
+    "subscription_id": null,
+    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z"
+}))]
+pub struct OrderDto {
+    pub id: Uuid,
+    pub status: String,
+    /// Send it back as `If-Match: "<version>"` to change exactly what you reviewed.
+    pub version: i32,
+    pub plan: PlanDto,
+    pub mobile_package: MobilePackageDto,
+    pub data_sharing_cards: i32,
+    pub employee: EmployeeDto,
+    pub number: OrderNumberDto,
+    pub summary: SummaryDto,
+    pub notices: Vec<NoticeDto>,
+    /// When an unconfirmed draft lapses and lets its number go.
+    pub expires_at: DateTime<Utc>,
+    /// The subscription a confirmed order created.
+    pub subscription_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+super::state_schema!(
+    /// An order's state.
+    OrderStatusSchema => OrderStatus
+);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrderListQuery {
+    /// Only orders in this state: `draft`, `confirmed`, `cancelled` or `expired`.
+    #[param(value_type = Option<OrderStatusSchema>, inline, example = "draft")]
+    pub status: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::wire::text::ListCursor>, inline)]
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<i64>,
+}
+
+/// A merge patch (RFC 7396) of the order form: send only what changes; `null` removes
+/// an optional value (the cost centre, the requested port date, or the whole `number`, which
+/// then picks the first free one). A `number` of another `type` replaces the old one
+/// instead of merging into it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"mobile_package": "DATA_100", "employee": {"title": "Afdelingsleder"}}))]
+pub struct OrderPatch {
+    /// A plan `code` from `GET /catalog/plans`.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub plan: Option<String>,
+    /// A package `code` from `GET /catalog/mobile-packages`.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub mobile_package: Option<String>,
+    /// 0 to 5.
+    #[serde(default)]
+    #[schema(value_type = i32, minimum = 0, maximum = 5)]
+    pub data_sharing_cards: Option<i32>,
+    #[serde(default)]
+    #[schema(value_type = EmployeePatch)]
+    pub employee: Option<EmployeePatch>,
+    pub number: Option<NumberPatch>,
+}
+
+/// The employee's fields to change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeePatch {
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::Text100)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::Initials)]
+    pub initials: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::Text100)]
+    pub title: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::Email)]
+    pub email: Option<String>,
+    /// `null` removes it.
+    #[schema(value_type = Option<crate::wire::text::Text50>)]
+    pub cost_center: Option<String>,
+}
+
+/// The number's fields to change; `type` only when switching between a new number and a
+/// port-in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NumberPatch {
+    #[serde(default, rename = "type")]
+    #[schema(value_type = NumberType)]
+    pub kind: Option<String>,
+    /// For a new number, `null` picks the first free one.
+    #[schema(value_type = Option<crate::wire::text::DanishNumber>)]
+    pub number: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::Email)]
+    pub owner_email: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::Text100)]
+    pub owner_name: Option<String>,
+    /// `null`: the earliest legal date.
+    pub requested_date: Option<NaiveDate>,
+}
+
+/// How the employee gets a number.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum NumberType {
+    New,
+    PortIn,
+}
+
+/// The answer to a confirmation: the order, the subscription it created, and the
+/// number port for a port-in (`null` for a new number).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "order": {"id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "status": "confirmed", "version": 2, "subscription_id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47"},
+    "subscription": {"id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47", "status": "active", "number": "+4520710001", "uc_account": "mh@nordlys.example", "sim": {"iccid": "8945100000000000018"}},
+    "number_port": null
+}))]
+pub struct Confirmation {
+    pub order: OrderDto,
+    pub subscription: SubscriptionDto,
+    pub number_port: Option<NumberPortDto>,
+}
