@@ -1,10 +1,8 @@
-//! Access tokens (JWT, HS256), password hashes (argon2id) and the extractors that
+//! Access tokens (JWT, HS256) and the extractors that
 //! enforce roles: a handler states who may call it in its signature, so it cannot forget.
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Argon2, PasswordHash};
 use domain::user::Role;
 use futures_util::future::{Ready, ready};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -90,44 +88,6 @@ impl Keys {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
     }
-}
-
-/// Hashes a password (or client secret) with argon2id and a fresh salt.
-pub fn hash_secret(secret: &str) -> ApiResult<String> {
-    Argon2::default()
-        .hash_password(secret.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing failed: {e}")))
-}
-
-/// Checks a secret against a stored hash. `None` (unknown user) still spends the time of
-/// one verification, so response times do not tell which emails exist.
-pub fn verify_secret(secret: &str, stored: Option<&str>) -> bool {
-    let stored = stored.unwrap_or(DUMMY_HASH);
-    let Ok(hash) = PasswordHash::new(stored) else {
-        return false;
-    };
-    let ok = Argon2::default()
-        .verify_password(secret.as_bytes(), &hash)
-        .is_ok();
-    ok && stored != DUMMY_HASH
-}
-
-/// An argon2id hash of a random string nobody knows (default parameters).
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2VsdmJldGplbmluZ2R1bW15$2nTbGBqr3DFGqmGxcZ3mCYNq1iwDT1B1HPdvUuR/H/k";
-
-/// A new random secret: 32 bytes as 64 hex characters.
-/// Hashes a new password or secret off the async workers; used by every place that
-/// creates a login.
-pub async fn hash_password(password: String) -> ApiResult<String> {
-    web::block(move || hash_secret(&password)).await?
-}
-
-pub fn random_secret() -> ApiResult<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("no randomness: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 impl Principal {
@@ -239,20 +199,6 @@ impl CompanyAdmin {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_dummy_hash_is_a_valid_argon2id_hash() {
-        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
-        assert!(!verify_secret("anything", None));
-    }
-
-    #[test]
-    fn a_hashed_secret_verifies_and_a_wrong_one_does_not() {
-        let hash = hash_secret("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_secret("correct horse battery", Some(&hash)));
-        assert!(!verify_secret("wrong horse battery", Some(&hash)));
-    }
 
     #[test]
     fn a_short_secret_is_refused() {

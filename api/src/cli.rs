@@ -62,8 +62,8 @@ pub fn create_user(
         _ => {}
     }
     let store = crate::startup::open_store(config)?;
-    let hash =
-        crate::auth::hash_secret(password.expose_secret()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = crate::secrets::hash_secret(password.expose_secret())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut conn = store.conn()?;
     let user = crate::app::operator::create_user(&mut conn, None, &email, &hash, role, company)
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -9,7 +9,7 @@ use domain::user::Role;
 use persistence::Store;
 use persistence::companies::NewCompany;
 
-use crate::auth::hash_secret;
+use crate::secrets::hash_secret;
 
 pub const COMPANY_CVR: &str = "31258715";
 pub const COMPANY_NAME: &str = "Nordlys Rådgivning ApS";

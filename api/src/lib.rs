@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod scheduler;
+pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

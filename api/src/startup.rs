@@ -69,7 +69,7 @@ fn jwt_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
     }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    let secret = crate::auth::random_secret().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let secret = crate::secrets::random_secret().map_err(|e| anyhow::anyhow!("{e}"))?;
     write_private(&path, &secret)?;
     tracing::info!(path = %path.display(), "generated a JWT secret");
     Ok(secret.into_bytes())

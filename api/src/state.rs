@@ -1,3 +1,5 @@
+//! What every handler can reach, and the one way a handler runs a use case.
+
 use std::sync::Arc;
 
 use persistence::{DbConnection, Store};
@@ -36,27 +38,4 @@ impl AppState {
         .await?
         .map_err(Into::into)
     }
-
-    /// Runs `f` in one write transaction on a blocking thread: the request's one transaction.
-    pub async fn write<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
-    ) -> ApiResult<T> {
-        let store = self.store.clone();
-        actix_web::web::block(move || store.write(f)).await?
-    }
-
-    /// Runs `f` in one read transaction on a blocking thread.
-    pub async fn read<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
-    ) -> ApiResult<T> {
-        let store = self.store.clone();
-        actix_web::web::block(move || store.read(f)).await?
-    }
-}
-
-/// Runs CPU-heavy work (password hashing) off the async workers.
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-    actix_web::web::block(f).await.map_err(ApiError::from)
 }

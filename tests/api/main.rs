@@ -10,6 +10,7 @@ mod catalog;
 mod errors;
 mod health;
 mod help;
+mod idempotency;
 mod metrics;
 mod migrations;
 mod numbers;

@@ -700,213 +700,6 @@ async fn a_draft_is_edited_after_review_with_if_match(#[values(Db::Sqlite, Db::P
 
 #[rstest]
 #[tokio::test]
-async fn an_idempotency_key_replays_the_first_answer_and_refuses_another_body(
-    #[values(Db::Sqlite, Db::Postgres)] db: Db,
-) {
-    let Some(app) = spawn_app(db).await else {
-        return;
-    };
-    let company = with_numbers(&app, &["20710001", "20710002"], &[]).await;
-    let send = |body: Value, key: &'static str| {
-        app.client
-            .post(app.url("/orders"))
-            .bearer_auth(&company.admin)
-            .header("idempotency-key", key)
-            .json(&body)
-            .send()
-    };
-    let first = send(form("MH", None), "k-1").await.unwrap();
-    assert!(first.headers().get("idempotent-replayed").is_none());
-    let first = json_of(first, StatusCode::CREATED).await;
-    let again = send(form("MH", None), "k-1").await.unwrap();
-    assert_eq!(again.headers()["idempotent-replayed"], "true");
-    assert_eq!(json_of(again, StatusCode::CREATED).await["id"], first["id"]);
-    problem(
-        send(form("XY", None), "k-1").await.unwrap(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
-    )
-    .await;
-    let all = json_of(
-        app.get("/orders", Some(&company.admin)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        all["items"].as_array().unwrap().len(),
-        1,
-        "one draft, not two"
-    );
-
-    // A failed request leaves the key free for a corrected retry.
-    problem(
-        send(json!({"plan": "NOPE"}), "k-2").await.unwrap(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    )
-    .await;
-    let bad_key = app
-        .client
-        .post(app.url("/orders"))
-        .bearer_auth(&company.admin)
-        .header("idempotency-key", "")
-        .json(&form("ZZ", None))
-        .send()
-        .await
-        .unwrap();
-    problem(
-        bad_key,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    )
-    .await;
-
-    // Keys are per company: the same key elsewhere is a new request.
-    let operator = app.operator_token().await;
-    let other = app.company_with_cvr(&operator, "10150817").await;
-    let r = app
-        .post_json(
-            &format!("/operator/companies/{}/numbers", other.id),
-            Some(&operator),
-            &json!({"numbers": ["20720001"]}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let theirs = app
-        .client
-        .post(app.url("/orders"))
-        .bearer_auth(&other.admin)
-        .header("idempotency-key", "k-1")
-        .json(&form("MH", None))
-        .send()
-        .await
-        .unwrap();
-    assert_ne!(
-        json_of(theirs, StatusCode::CREATED).await["id"],
-        first["id"]
-    );
-}
-
-#[rstest]
-#[tokio::test]
-async fn twenty_parallel_confirms_with_one_key_make_one_subscription(
-    #[values(Db::Sqlite, Db::Postgres)] db: Db,
-) {
-    let Some(app) = spawn_app(db).await else {
-        return;
-    };
-    let company = with_numbers(&app, &["20710001"], &[]).await;
-    let draft = json_of(
-        app.post_json("/orders", Some(&company.admin), &form("MH", None))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let path = format!("/orders/{}/confirm", draft["id"].as_str().unwrap());
-    let requests = (0..20).map(|_| {
-        let request = app
-            .client
-            .post(app.url(&path))
-            .bearer_auth(&company.admin)
-            .header("idempotency-key", "confirm-once");
-        async move { request.send().await.unwrap() }
-    });
-    let mut subscriptions = std::collections::BTreeSet::new();
-    for response in futures_util::future::join_all(requests).await {
-        match response.status() {
-            StatusCode::CREATED => {
-                let body: Value = response.json().await.unwrap();
-                subscriptions.insert(body["subscription"]["id"].as_str().unwrap().to_owned());
-            }
-            _ => {
-                problem(response, StatusCode::CONFLICT, "idempotency_key_in_flight").await;
-            }
-        }
-    }
-    assert_eq!(
-        subscriptions.len(),
-        1,
-        "every success names the same subscription"
-    );
-    // After the race, the key replays the answer.
-    let replay = app
-        .client
-        .post(app.url(&path))
-        .bearer_auth(&company.admin)
-        .header("idempotency-key", "confirm-once")
-        .send()
-        .await
-        .unwrap();
-    let replay = json_of(replay, StatusCode::CREATED).await;
-    assert!(subscriptions.contains(replay["subscription"]["id"].as_str().unwrap()));
-    let subs = json_of(
-        app.get("/subscriptions", Some(&company.admin)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(subs["items"].as_array().unwrap().len(), 1);
-    assert_eq!(outbox(&app).await.len(), 1);
-}
-
-#[rstest]
-#[tokio::test]
-async fn an_idempotency_key_is_forgotten_after_48_hours(
-    #[values(Db::Sqlite, Db::Postgres)] db: Db,
-) {
-    use diesel::{ExpressionMethods, RunQueryDsl};
-    use persistence::schema::idempotency_keys;
-
-    let Some(app) = spawn_app(db).await else {
-        return;
-    };
-    let company = with_numbers(&app, &["20710001", "20710002"], &[]).await;
-    let send = |body: Value| {
-        app.client
-            .post(app.url("/orders"))
-            .bearer_auth(&company.admin)
-            .header("idempotency-key", "k-old")
-            .json(&body)
-            .send()
-    };
-    let age = |hours: i64| {
-        app.store
-            .write(|conn| {
-                diesel::update(idempotency_keys::table)
-                    .set(
-                        idempotency_keys::created_at
-                            .eq(persistence::now() - chrono::Duration::hours(hours)),
-                    )
-                    .execute(conn)
-                    .map_err(persistence::Error::from)
-            })
-            .unwrap()
-    };
-    json_of(send(form("AA", None)).await.unwrap(), StatusCode::CREATED).await;
-    // Within 48 hours the key still refuses another body.
-    age(47);
-    problem(
-        send(form("BB", None)).await.unwrap(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
-    )
-    .await;
-    assert_eq!(
-        selvbetjening::scheduler::forget_idempotency_keys(&app.store).unwrap(),
-        0
-    );
-    // After that it is unused: another request may take it.
-    age(49);
-    let second = json_of(send(form("BB", None)).await.unwrap(), StatusCode::CREATED).await;
-    assert_eq!(second["employee"]["initials"], "BB");
-    age(49);
-    assert_eq!(
-        selvbetjening::scheduler::forget_idempotency_keys(&app.store).unwrap(),
-        1
-    );
-}
-
-#[rstest]
-#[tokio::test]
 async fn if_match_takes_a_star_or_a_list_and_a_number_of_another_type_replaces_the_old(
     #[values(Db::Sqlite, Db::Postgres)] db: Db,
 ) {
@@ -970,4 +763,58 @@ async fn if_match_takes_a_star_or_a_list_and_a_number_of_another_type_replaces_t
     assert_eq!(back["number"]["type"], "new");
     assert_eq!(back["number"]["number"], "+4520710001");
     assert!(available(&app, &company.admin).await.is_empty());
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_cancel_racing_a_confirm_answers_as_if_it_had_arrived_second(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let numbers: Vec<String> = (1..=8).map(|i| format!("207100{i:02}")).collect();
+    let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    let company = with_numbers(&app, &numbers, &[]).await;
+    let initials = ["AA", "BB", "CC", "DD", "EE", "FF", "GG", "HH"];
+    let mut races = Vec::new();
+    for (number, initials) in numbers.iter().zip(initials) {
+        let draft = json_of(
+            app.post_json(
+                "/orders",
+                Some(&company.admin),
+                &form(initials, Some(number)),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let path = format!("/orders/{}", draft["id"].as_str().unwrap());
+        let confirm = app
+            .client
+            .post(app.url(&format!("{path}/confirm")))
+            .bearer_auth(&company.admin)
+            .send();
+        let cancel = app
+            .client
+            .delete(app.url(&path))
+            .bearer_auth(&company.admin)
+            .send();
+        races.push(async move { tokio::join!(confirm, cancel) });
+    }
+    for (confirm, cancel) in futures_util::future::join_all(races).await {
+        let (confirm, cancel) = (confirm.unwrap(), cancel.unwrap());
+        // Exactly one wins; the other finds the order no longer a draft.
+        match (confirm.status(), cancel.status()) {
+            (StatusCode::CREATED, _) => {
+                let p = problem(cancel, StatusCode::CONFLICT, "order_not_draft").await;
+                assert!(p["detail"].as_str().unwrap().contains("confirmed"));
+            }
+            (_, StatusCode::OK) => {
+                let p = problem(confirm, StatusCode::CONFLICT, "order_not_draft").await;
+                assert!(p["detail"].as_str().unwrap().contains("cancelled"));
+            }
+            other => panic!("neither won: {other:?}"),
+        }
+    }
 }

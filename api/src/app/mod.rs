@@ -12,8 +12,11 @@ use domain::user::Role;
 use persistence::DbConnection;
 use uuid::Uuid;
 
+pub mod audit;
 pub mod catalog;
+pub mod help;
 pub mod idempotency;
+pub mod login;
 pub mod number_ports;
 pub mod numbers;
 pub mod operator;
@@ -119,4 +122,15 @@ pub fn audit(
         },
     )?;
     Ok(())
+}
+
+/// Seconds until the oldest attempt counted in a sliding `window` leaves it (at least 1):
+/// when a limited client may try again.
+pub fn retry_after(
+    oldest: Option<chrono::NaiveDateTime>,
+    window: Duration,
+    now: chrono::NaiveDateTime,
+) -> u64 {
+    let wait = oldest.map_or(window, |o| o + window - now);
+    u64::try_from(wait.num_seconds().max(1)).unwrap_or(1)
 }

@@ -76,16 +76,6 @@ pub fn client_ip(req: &actix_web::HttpRequest) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Seconds until the oldest attempt counted in a sliding `window` leaves it (at least 1).
-pub fn retry_after(
-    oldest: Option<chrono::NaiveDateTime>,
-    window: chrono::Duration,
-    now: chrono::NaiveDateTime,
-) -> u64 {
-    let wait = oldest.map_or(window, |o| o + window - now);
-    u64::try_from(wait.num_seconds().max(1)).unwrap_or(1)
-}
-
 /// The request's `Idempotency-Key` (1 to 255 visible ASCII characters), or none, with
 /// what identifies the request in `company`.
 pub fn idempotency_key(

@@ -5,7 +5,9 @@ use actix_web::http::{StatusCode, header};
 use domain::order::OrderStatus;
 
 use super::preconditions::stale;
+use crate::app::help::{FEEDBACK_PER_WINDOW, HelpError};
 use crate::app::idempotency::KeyError;
+use crate::app::login::LoginError;
 use crate::app::operator::OperatorError;
 use crate::app::orders::OrderError;
 use crate::app::subscriptions::SubscriptionError;
@@ -129,6 +131,46 @@ impl From<OperatorError> for ApiError {
                 "a number was added by someone else at the same time",
             ),
             OperatorError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(err: LoginError) -> Self {
+        match err {
+            LoginError::TooManyFailures { retry_after } => ApiError::too_many_requests(
+                retry_after,
+                format!("too many failed logins; try again in {retry_after} seconds"),
+            ),
+            // RFC 6749 §5.2: a wrong password is the grant's fault, wrong client
+            // credentials the client's.
+            LoginError::Refused { client: false } => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "The credentials were not accepted",
+                "wrong username or password",
+            ),
+            LoginError::Refused { client: true } => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "The client credentials were not accepted",
+                "wrong client id or secret",
+            )
+            .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"selvbetjening\""),
+            LoginError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<HelpError> for ApiError {
+    fn from(err: HelpError) -> Self {
+        match err {
+            HelpError::NotFound => ApiError::not_found("the article"),
+            HelpError::TooMuchFeedback { retry_after } => ApiError::too_many_requests(
+                retry_after,
+                format!("at most {FEEDBACK_PER_WINDOW} answers an hour from one address"),
+            ),
+            HelpError::Storage(err) => err.into(),
         }
     }
 }

@@ -96,7 +96,7 @@ async fn list_audit_events(
     // Operators have no company and see all; company users only their own.
     let company = who.0.company;
     let page = state
-        .read(move |conn| Ok(persistence::audit::list(conn, company, after, limit)?))
+        .run(move |conn| crate::app::audit::list(conn, company, after, limit))
         .await?;
     Ok(HttpResponse::Ok().json(Page::<AuditEventDto>::from(page)))
 }

@@ -1,9 +1,9 @@
 //! Help articles, public, and readers' feedback on them.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use domain::email::EmailAddress;
-use persistence::help::{Article, NewFeedback, Rating};
+use persistence::help::{Article, Rating};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::openapi::schema::{
@@ -13,16 +13,15 @@ use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::app::help::Feedback;
 use crate::body::Json;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::fields::Fields;
 use crate::state::AppState;
 use crate::wire::text::Email;
 use crate::wire::{Page, utc};
 
 /// Feedback a client address may leave per window.
-const FEEDBACK_PER_WINDOW: i64 = 10;
-const FEEDBACK_WINDOW_MINUTES: i64 = 60;
 const MAX_COMMENT: usize = 2000;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -179,9 +178,7 @@ pub struct FeedbackReceipt {
 )]
 #[get("/help/articles")]
 async fn list_help_articles(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let articles = state
-        .read(|conn| Ok(persistence::help::list(conn)?))
-        .await?;
+    let articles = state.run(crate::app::help::list).await?;
     Ok(HttpResponse::Ok().json(Page::all(
         articles.into_iter().map(ArticleSummaryDto::from).collect(),
     )))
@@ -203,12 +200,7 @@ async fn get_help_article(
 ) -> ApiResult<HttpResponse> {
     let slug = slug.into_inner();
     let (article, rating) = state
-        .read(move |conn| {
-            let article = persistence::help::get(conn, &slug)?
-                .ok_or_else(|| ApiError::not_found("the article"))?;
-            let rating = persistence::help::rating(conn, &slug)?;
-            Ok((article, rating))
-        })
+        .run(move |conn| crate::app::help::get(conn, &slug))
         .await?;
     Ok(HttpResponse::Ok().json(ArticleDto {
         slug: article.slug,
@@ -246,7 +238,6 @@ async fn send_help_feedback(
     let slug = slug.into_inner();
     let body = body.0;
     let mut fields = Fields::new();
-    // The limit counts the comment as sent; a blank one is kept as none.
     if body
         .comment
         .as_ref()
@@ -272,38 +263,20 @@ async fn send_help_feedback(
     if !fields.is_empty() {
         return Err(fields.into_error());
     }
-    let comment = body
-        .comment
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned);
+    let feedback = Feedback {
+        helpful: body.helpful,
+        // The limit counts the comment as sent; a blank one is kept as none.
+        comment: body
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
+        email,
+    };
     let ip = crate::http::client_ip(&req);
     let rating = state
-        .write(move |conn| {
-            persistence::help::get(conn, &slug)?
-                .ok_or_else(|| ApiError::not_found("the article"))?;
-            let window = Duration::minutes(FEEDBACK_WINDOW_MINUTES);
-            let now = persistence::now();
-            let (count, oldest) = persistence::help::from_ip_since(conn, &ip, now - window)?;
-            if count >= FEEDBACK_PER_WINDOW {
-                return Err(ApiError::too_many_requests(
-                    crate::http::retry_after(oldest, window, now),
-                    format!("at most {FEEDBACK_PER_WINDOW} answers an hour from one address"),
-                ));
-            }
-            persistence::help::record(
-                conn,
-                NewFeedback {
-                    slug: &slug,
-                    helpful: body.helpful,
-                    comment: comment.as_deref(),
-                    email: email.as_ref().map(EmailAddress::as_str),
-                    client_ip: &ip,
-                },
-            )?;
-            Ok(persistence::help::rating(conn, &slug)?)
-        })
+        .run(move |conn| crate::app::help::send(conn, &slug, &feedback, &ip))
         .await?;
     Ok(HttpResponse::Created().json(FeedbackReceipt {
         rating: rating.into(),

@@ -5,25 +5,20 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chrono::TimeDelta;
-use domain::user::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
 
-use crate::auth::verify_secret;
+use crate::app::login::Credentials;
 use crate::body::{is_json, media_type, parse_json, read_limited, unsupported_media_type};
 use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
-use crate::state::{AppState, blocking};
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(token);
 }
 
-pub const MAX_FAILURES: i64 = 5;
-pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A token request. `grant_type=password` takes `username` (the email) and `password`;
@@ -88,21 +83,12 @@ async fn token(
         body.client_id.get_or_insert(id);
         body.client_secret.get_or_insert(secret);
     }
+    let credentials = credentials(&body)?;
     let ip = crate::http::client_ip(&req);
-    let grant = match body.grant_type.as_str() {
-        "password" => Grant::password(&body)?,
-        "client_credentials" => Grant::client(&body)?,
-        other => {
-            return Err(ApiError::bad_request(
-                "unsupported_grant_type",
-                format!(
-                    "grant_type {other:?} is not supported; use password or client_credentials"
-                ),
-            ));
-        }
-    };
-    let (subject, role, company) = authenticate(&state, grant, &ip).await?;
-    let access_token = state.keys.issue(subject, role, company)?;
+    let who = state
+        .run(move |conn| crate::app::login::log_in(conn, &credentials, &ip))
+        .await?;
+    let access_token = state.keys.issue(who.id, who.role, who.company)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(TokenResponse {
@@ -154,63 +140,38 @@ fn base64_decode(input: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(input).ok()
 }
 
-enum Grant {
-    Password { email: String, password: String },
-    Client { id: String, secret: String },
-}
-
-impl Grant {
-    fn password(body: &TokenRequest) -> ApiResult<Grant> {
-        let mut fields = Fields::new();
-        let email = required(&mut fields, "/username", body.username.as_deref());
-        let password = required(&mut fields, "/password", body.password.as_deref());
-        match (email, password) {
-            (Some(email), Some(password)) => Ok(Grant::Password {
-                email: email.trim().to_lowercase(),
-                password,
-            }),
-            _ => Err(fields.into_error()),
+/// The grant's credentials, each required field named when missing.
+fn credentials(body: &TokenRequest) -> ApiResult<Credentials> {
+    let mut fields = Fields::new();
+    let credentials = match body.grant_type.as_str() {
+        "password" => {
+            let email = required(&mut fields, "/username", body.username.as_deref());
+            let password = required(&mut fields, "/password", body.password.as_deref());
+            email
+                .zip(password)
+                .map(|(email, password)| Credentials::Password {
+                    email: email.trim().to_lowercase(),
+                    password,
+                })
         }
-    }
-
-    fn client(body: &TokenRequest) -> ApiResult<Grant> {
-        let mut fields = Fields::new();
-        let id = required(&mut fields, "/client_id", body.client_id.as_deref());
-        let secret = required(&mut fields, "/client_secret", body.client_secret.as_deref());
-        match (id, secret) {
-            (Some(id), Some(secret)) => Ok(Grant::Client {
+        "client_credentials" => {
+            let id = required(&mut fields, "/client_id", body.client_id.as_deref());
+            let secret = required(&mut fields, "/client_secret", body.client_secret.as_deref());
+            id.zip(secret).map(|(id, secret)| Credentials::Client {
                 id: id.trim().to_owned(),
                 secret,
-            }),
-            _ => Err(fields.into_error()),
+            })
         }
-    }
-
-    fn subject(&self) -> String {
-        match self {
-            Grant::Password { email, .. } => format!("user:{email}"),
-            Grant::Client { id, .. } => format!("client:{id}"),
+        other => {
+            return Err(ApiError::bad_request(
+                "unsupported_grant_type",
+                format!(
+                    "grant_type {other:?} is not supported; use password or client_credentials"
+                ),
+            ));
         }
-    }
-
-    fn refusal(&self) -> ApiError {
-        use actix_web::http::StatusCode;
-        match self {
-            Grant::Password { .. } => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "The credentials were not accepted",
-                "wrong username or password",
-            ),
-            Grant::Client { .. } => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "The client credentials were not accepted",
-                "wrong client id or secret",
-            )
-            .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"selvbetjening\""),
-        }
-    }
+    };
+    credentials.ok_or_else(|| fields.into_error())
 }
 
 fn required(fields: &mut Fields, pointer: &str, value: Option<&str>) -> Option<String> {
@@ -224,101 +185,5 @@ fn required(fields: &mut Fields, pointer: &str, value: Option<&str>) -> Option<S
             );
             None
         }
-    }
-}
-
-/// The credentials' owner, or a refusal that is counted.
-async fn authenticate(
-    state: &AppState,
-    grant: Grant,
-    ip: &str,
-) -> ApiResult<(Uuid, Role, Option<Uuid>)> {
-    let subjects = [grant.subject(), format!("ip:{ip}")];
-    let now = persistence::now();
-    let window = TimeDelta::minutes(FAILURE_WINDOW_MINUTES);
-
-    let checked = subjects.clone();
-    let lookup = match &grant {
-        Grant::Password { email, .. } => Lookup::User(email.clone()),
-        Grant::Client { id, .. } => Lookup::Client(id.clone()),
-    };
-    let found = state
-        .read(move |conn| {
-            for subject in &checked {
-                let (failures, oldest) =
-                    persistence::login_failures::since(conn, subject, now - window)?;
-                if failures >= MAX_FAILURES {
-                    let retry = crate::http::retry_after(oldest, window, now);
-                    return Err(ApiError::too_many_requests(
-                        retry,
-                        format!("too many failed logins; try again in {retry} seconds"),
-                    ));
-                }
-            }
-            lookup.find(conn)
-        })
-        .await?;
-
-    let secret = match &grant {
-        Grant::Password { password, .. } => password.clone(),
-        Grant::Client { secret, .. } => secret.clone(),
-    };
-    let stored = found.as_ref().map(|f| f.hash.clone());
-    let accepted = blocking(move || verify_secret(&secret, stored.as_deref())).await?;
-
-    match found.filter(|_| accepted) {
-        Some(owner) => {
-            let subject = subjects[0].clone();
-            state
-                .write(move |conn| Ok(persistence::login_failures::clear(conn, &subject)?))
-                .await?;
-            Ok((owner.id, owner.role, owner.company))
-        }
-        None => {
-            state
-                .write(move |conn| {
-                    let refs: Vec<&str> = subjects.iter().map(String::as_str).collect();
-                    persistence::login_failures::prune(conn, now - window)?;
-                    Ok(persistence::login_failures::record(conn, &refs, now)?)
-                })
-                .await?;
-            Err(grant.refusal())
-        }
-    }
-}
-
-enum Lookup {
-    User(String),
-    Client(String),
-}
-
-struct Owner {
-    id: Uuid,
-    role: Role,
-    company: Option<Uuid>,
-    hash: String,
-}
-
-impl Lookup {
-    fn find(self, conn: &mut persistence::DbConnection) -> ApiResult<Option<Owner>> {
-        Ok(match self {
-            Lookup::User(email) => {
-                persistence::users::find_by_email(conn, &email)?.map(|(user, hash)| Owner {
-                    id: user.id,
-                    role: user.role,
-                    company: user.company_id,
-                    hash,
-                })
-            }
-            Lookup::Client(id) => match Uuid::parse_str(&id) {
-                Ok(id) => persistence::clients::find(conn, id)?.map(|(client, hash)| Owner {
-                    id: client.id,
-                    role: client.role,
-                    company: Some(client.company_id),
-                    hash,
-                }),
-                Err(_) => None,
-            },
-        })
     }
 }

@@ -3,10 +3,13 @@
 //! address, the number assigned (or its port started), the welcome email queued and the
 //! audit event written.
 
-use domain::order::{OrderEvent, OrderNumber};
+use chrono::NaiveDateTime;
+use domain::number::DanishNumber;
+use domain::order::{Order, OrderEvent, OrderNumber};
 use domain::sim::Iccid;
 use domain::subscription::{Subscription, SubscriptionStatus, UcAccount};
 use persistence::DbConnection;
+use persistence::companies::Company;
 use persistence::outbox::NewMessage;
 use uuid::Uuid;
 
@@ -54,57 +57,15 @@ pub fn confirm(
             OrderNumber::PortIn(number, _) => number.clone(),
         };
         let company_row = persistence::companies::get(conn, company)?;
-        let employee = order.employee.clone();
-        let uc_account = UcAccount::for_employee(&employee.initials, &company_row.email_domain);
-        let serial = persistence::subscriptions::next_sim_serial(conn, i32::from(SIM_ISSUER))?;
-        let iccid = Iccid::issue(SIM_ISSUER, u64::try_from(serial).unwrap_or(0))
-            .map_err(|e| anyhow::anyhow!(e.message))?;
-        let subscription = Subscription {
-            id: subscription_id,
-            company,
-            order: id,
-            status: if order.number.port().is_some() {
-                SubscriptionStatus::PendingPort
-            } else {
-                SubscriptionStatus::Active
-            },
-            version: 1,
-            plan: order.plan.clone(),
-            mobile_package: order.mobile_package.clone(),
-            data_sharing_cards: order.data_sharing_cards,
-            employee: employee.clone(),
-            uc_account: uc_account.clone(),
-            number: number.clone(),
-            iccid,
-            terminates_on: None,
-            created_at: now,
-            updated_at: now,
-        };
-        persistence::subscriptions::insert(conn, &subscription)?;
-        persistence::orders::transfer_initials(conn, id, subscription_id)?;
-        let welcome = crate::emails::welcome(
-            employee.name.as_str(),
-            &number,
-            uc_account.as_str(),
-            company_row.name.as_str(),
-        );
-        persistence::outbox::enqueue(
-            conn,
-            NewMessage {
-                company_id: Some(company),
-                kind: "welcome",
-                recipient: employee.email.as_str(),
-                subject: &welcome.subject,
-                body: &welcome.body,
-            },
-        )?;
+        let subscription =
+            open_subscription(conn, subscription_id, &order, &number, &company_row, now)?;
         audit(
             conn,
             who,
             Some(company),
             "order.confirmed",
             ("order", id.to_string()),
-            serde_json::json!({"subscription_id": subscription_id, "number": number.as_str()}),
+            serde_json::json!({"subscription_id": subscription.id, "number": number.as_str()}),
         )?;
         let number_port = match order.number.port() {
             None => None,
@@ -115,8 +76,8 @@ pub fn confirm(
                     NewPort {
                         company,
                         company_name: company_row.name.as_str(),
-                        subscription: subscription_id,
-                        employee_name: employee.name.as_str(),
+                        subscription: subscription.id,
+                        employee_name: order.employee.name.as_str(),
                         number: &number,
                         request,
                     },
@@ -131,4 +92,61 @@ pub fn confirm(
             number_port,
         })
     })
+}
+
+/// The subscription a confirmed `order` creates, with its SIM and sign-in address, the
+/// order's initials passed on to it and the employee's welcome email queued.
+fn open_subscription(
+    conn: &mut DbConnection,
+    id: Uuid,
+    order: &Order,
+    number: &DanishNumber,
+    company: &Company,
+    now: NaiveDateTime,
+) -> Result<Subscription, OrderError> {
+    let employee = &order.employee;
+    let uc_account = UcAccount::for_employee(&employee.initials, &company.email_domain);
+    let serial = persistence::subscriptions::next_sim_serial(conn, i32::from(SIM_ISSUER))?;
+    let iccid = Iccid::issue(SIM_ISSUER, u64::try_from(serial).unwrap_or(0))
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let subscription = Subscription {
+        id,
+        company: order.company,
+        order: order.id,
+        status: if order.number.port().is_some() {
+            SubscriptionStatus::PendingPort
+        } else {
+            SubscriptionStatus::Active
+        },
+        version: 1,
+        plan: order.plan.clone(),
+        mobile_package: order.mobile_package.clone(),
+        data_sharing_cards: order.data_sharing_cards,
+        employee: employee.clone(),
+        uc_account,
+        number: number.clone(),
+        iccid,
+        terminates_on: None,
+        created_at: now,
+        updated_at: now,
+    };
+    persistence::subscriptions::insert(conn, &subscription)?;
+    persistence::orders::transfer_initials(conn, order.id, subscription.id)?;
+    let welcome = crate::emails::welcome(
+        employee.name.as_str(),
+        number,
+        subscription.uc_account.as_str(),
+        company.name.as_str(),
+    );
+    persistence::outbox::enqueue(
+        conn,
+        NewMessage {
+            company_id: Some(order.company),
+            kind: "welcome",
+            recipient: employee.email.as_str(),
+            subject: &welcome.subject,
+            body: &welcome.body,
+        },
+    )?;
+    Ok(subscription)
 }

@@ -58,46 +58,7 @@ pub(super) fn check(
     let title = f.check("/employee/title", Title::parse(&e.title));
     let email = f.check("/employee/email", EmailAddress::parse(&e.email));
     let cost_center = check_cost_center(&mut f, e.cost_center.as_deref());
-    let choice = match &form.number {
-        None | Some(NumberChoice::New { number: None }) => Some(Choice::New(None)),
-        Some(NumberChoice::New { number: Some(n) }) => f
-            .check("/number/number", DanishNumber::parse(n))
-            .map(|n| Choice::New(Some(n))),
-        Some(NumberChoice::PortIn {
-            number,
-            owner_email,
-            owner_name,
-            requested_date,
-        }) => {
-            let number = f.check("/number/number", DanishNumber::parse_mobile(number));
-            if let Some(n) = &number {
-                check_port_in_number(&mut f, conn, n)?;
-            }
-            let owner_email = f.check("/number/owner_email", EmailAddress::parse(owner_email));
-            let owner_name = f.check("/number/owner_name", PersonName::parse(owner_name));
-            let earliest = domain::calendar::earliest_port_date(Utc::now());
-            if let Some(date) = requested_date
-                && *date < earliest
-            {
-                f.push(
-                    "/number/requested_date",
-                    "too_early",
-                    format!("the earliest possible port date is {earliest}"),
-                );
-            }
-            match (number, owner_email, owner_name) {
-                (Some(number), Some(owner_email), Some(owner_name)) => Some(Choice::PortIn(
-                    number,
-                    PortRequest {
-                        owner_email,
-                        owner_name,
-                        requested_date: *requested_date,
-                    },
-                )),
-                _ => None,
-            }
-        }
-    };
+    let choice = check_number(&mut f, conn, form.number.as_ref())?;
     match (
         plan,
         package,
@@ -134,6 +95,55 @@ pub(super) fn check(
         }),
         _ => Err(OrderError::Invalid(f.into_errors())),
     }
+}
+
+/// The number the form asks for: a new one (given or the first free), or a port-in whose
+/// number must be a mobile number that is neither ours nor on its way already.
+fn check_number(
+    f: &mut Fields,
+    conn: &mut DbConnection,
+    number: Option<&NumberChoice>,
+) -> persistence::Result<Option<Choice>> {
+    Ok(match number {
+        None | Some(NumberChoice::New { number: None }) => Some(Choice::New(None)),
+        Some(NumberChoice::New { number: Some(n) }) => f
+            .check("/number/number", DanishNumber::parse(n))
+            .map(|n| Choice::New(Some(n))),
+        Some(NumberChoice::PortIn {
+            number,
+            owner_email,
+            owner_name,
+            requested_date,
+        }) => {
+            let number = f.check("/number/number", DanishNumber::parse_mobile(number));
+            if let Some(n) = &number {
+                check_port_in_number(f, conn, n)?;
+            }
+            let owner_email = f.check("/number/owner_email", EmailAddress::parse(owner_email));
+            let owner_name = f.check("/number/owner_name", PersonName::parse(owner_name));
+            let earliest = domain::calendar::earliest_port_date(Utc::now());
+            if let Some(date) = requested_date
+                && *date < earliest
+            {
+                f.push(
+                    "/number/requested_date",
+                    "too_early",
+                    format!("the earliest possible port date is {earliest}"),
+                );
+            }
+            match (number, owner_email, owner_name) {
+                (Some(number), Some(owner_email), Some(owner_name)) => Some(Choice::PortIn(
+                    number,
+                    PortRequest {
+                        owner_email,
+                        owner_name,
+                        requested_date: *requested_date,
+                    },
+                )),
+                _ => None,
+            }
+        }
+    })
 }
 
 /// A port-in number must be neither ours already nor on its way in another port.

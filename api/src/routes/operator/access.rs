@@ -12,11 +12,12 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::{OperatorStaff, hash_password, random_secret};
+use crate::auth::OperatorStaff;
 use crate::body::Json;
 use crate::error::ApiResult;
 use crate::fields::Fields;
 use crate::http::path_id;
+use crate::secrets::{hash_password, random_secret};
 use crate::state::AppState;
 use crate::wire::utc;
 

@@ -1,0 +1,126 @@
+//! Logging in: a person's email and password, or an API client's id and secret, checked
+//! against their argon2id hash. Failed attempts are counted in the database per username
+//! or client and per client address: 5 in 15 minutes, then refused for a while.
+
+use chrono::TimeDelta;
+use domain::user::Role;
+use persistence::DbConnection;
+use uuid::Uuid;
+
+use crate::secrets::verify_secret;
+
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+/// What the caller presents.
+pub enum Credentials {
+    Password { email: String, password: String },
+    Client { id: String, secret: String },
+}
+
+impl Credentials {
+    /// Whose failures count against these credentials.
+    fn subject(&self) -> String {
+        match self {
+            Credentials::Password { email, .. } => format!("user:{email}"),
+            Credentials::Client { id, .. } => format!("client:{id}"),
+        }
+    }
+}
+
+/// Who logged in.
+#[derive(Debug, Clone, Copy)]
+pub struct LoggedIn {
+    pub id: Uuid,
+    pub role: Role,
+    pub company: Option<Uuid>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Too many failures for the username or the address; retry in `retry_after` seconds.
+    #[error("too many failed logins")]
+    TooManyFailures { retry_after: u64 },
+    /// Wrong username or password (`client: false`) or client id or secret.
+    #[error("the credentials were not accepted")]
+    Refused { client: bool },
+    #[error(transparent)]
+    Storage(#[from] persistence::Error),
+}
+
+/// Checks `credentials` from `client_ip`. An unknown user takes the same path as a known
+/// one: a dummy hash is verified.
+pub fn log_in(
+    conn: &mut DbConnection,
+    credentials: &Credentials,
+    client_ip: &str,
+) -> Result<LoggedIn, LoginError> {
+    let subjects = [credentials.subject(), format!("ip:{client_ip}")];
+    let now = persistence::now();
+    let window = TimeDelta::minutes(FAILURE_WINDOW_MINUTES);
+    let found = persistence::db::read(conn, |conn| {
+        for subject in &subjects {
+            let (failures, oldest) =
+                persistence::login_failures::since(conn, subject, now - window)?;
+            if failures >= MAX_FAILURES {
+                return Err(LoginError::TooManyFailures {
+                    retry_after: super::retry_after(oldest, window, now),
+                });
+            }
+        }
+        Ok(owner(conn, credentials)?)
+    })?;
+    let secret = match credentials {
+        Credentials::Password { password, .. } => password,
+        Credentials::Client { secret, .. } => secret,
+    };
+    let accepted = verify_secret(secret, found.as_ref().map(|(_, hash)| hash.as_str()));
+    match found.filter(|_| accepted) {
+        Some((owner, _)) => {
+            persistence::db::write(conn, |conn| {
+                persistence::login_failures::clear(conn, &subjects[0])
+            })?;
+            Ok(owner)
+        }
+        None => {
+            persistence::db::write(conn, |conn| {
+                let refs: Vec<&str> = subjects.iter().map(String::as_str).collect();
+                persistence::login_failures::prune(conn, now - window)?;
+                persistence::login_failures::record(conn, &refs, now)
+            })?;
+            Err(LoginError::Refused {
+                client: matches!(credentials, Credentials::Client { .. }),
+            })
+        }
+    }
+}
+
+/// The credentials' owner and its stored hash, if there is one.
+fn owner(
+    conn: &mut DbConnection,
+    credentials: &Credentials,
+) -> persistence::Result<Option<(LoggedIn, String)>> {
+    Ok(match credentials {
+        Credentials::Password { email, .. } => {
+            persistence::users::find_by_email(conn, email)?.map(|(user, hash)| {
+                let who = LoggedIn {
+                    id: user.id,
+                    role: user.role,
+                    company: user.company_id,
+                };
+                (who, hash)
+            })
+        }
+        Credentials::Client { id, .. } => match Uuid::parse_str(id) {
+            Ok(id) => persistence::clients::find(conn, id)?.map(|(client, hash)| {
+                let who = LoggedIn {
+                    id: client.id,
+                    role: client.role,
+                    company: Some(client.company_id),
+                };
+                (who, hash)
+            }),
+            Err(_) => None,
+        },
+    })
+}
