@@ -204,3 +204,8 @@ pub fn outbox(
         persistence::outbox::list(conn, status, after, limit)
     })?)
 }
+
+/// How many messages are in each delivery state (the backlog is `pending`).
+pub fn outbox_counts(conn: &mut DbConnection) -> persistence::Result<Vec<(MessageStatus, i64)>> {
+    persistence::db::read(conn, persistence::outbox::counts)
+}

@@ -22,12 +22,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[get("/metrics")]
 async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let store = state.store.clone();
     // The outbox is read on each scrape; a database that does not answer leaves the
     // last values, and the scrape still succeeds with the request metrics.
-    let outbox = web::block(move || store.read(persistence::outbox::counts))
-        .await?
-        .ok();
+    let outbox = state.run(crate::app::operator::outbox_counts).await.ok();
     let text = state
         .metrics
         .render(
