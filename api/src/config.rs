@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+pub use crate::app::porting::donor::DonorGatewayKind;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -95,9 +97,19 @@ pub struct Config {
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10, global = true)]
     pub database_pool_size: u32,
 
+    /// Who answers signed port requests: `simulated` (answers by itself within seconds,
+    /// so the whole journey completes locally) or `manual` (operators record the donor's
+    /// answers). Default: simulated on the embedded database, manual on PostgreSQL.
+    #[arg(long, env = "DONOR_GATEWAY", value_enum, global = true)]
+    pub donor_gateway: Option<DonorGatewayKind>,
+
     /// Faults a test injects; never set from flags or the environment.
     #[arg(skip)]
     pub faults: crate::app::Faults,
+
+    /// The clock of number porting; tests set and move it, nothing else does.
+    #[arg(skip)]
+    pub clock: crate::app::Clock,
 }
 
 impl Config {
@@ -119,12 +131,24 @@ impl Config {
             outbox_poll_ms: 1000,
             public_url: None,
             database_pool_size: 10,
+            donor_gateway: None,
             faults: crate::app::Faults::default(),
+            clock: crate::app::Clock::default(),
         }
     }
 
     pub fn is_embedded(&self) -> bool {
         persistence::Backend::of_url(&self.database_url) == persistence::Backend::Sqlite
+    }
+
+    /// The simulated donor by default on the embedded database, so a new user can follow
+    /// a port to its end; manual on PostgreSQL, where a real operator runs.
+    pub fn donor_gateway(&self) -> DonorGatewayKind {
+        self.donor_gateway.unwrap_or(if self.is_embedded() {
+            DonorGatewayKind::Simulated
+        } else {
+            DonorGatewayKind::Manual
+        })
     }
 
     /// The demo company is seeded by default only on the embedded database.

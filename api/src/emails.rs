@@ -1,7 +1,8 @@
 //! The texts of the emails the service sends, in Danish, in one place.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::number::DanishNumber;
+use domain::porting::{Rejection, RejectionCode};
 
 /// An email's subject and plain-text body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,5 +64,136 @@ pub fn power_of_attorney(poa: &PowerOfAttorney<'_>) -> Email {
             link = poa.link,
             expires = denmark.format("%d.%m.%Y kl. %H:%M"),
         ),
+    }
+}
+
+/// The reminder to an owner who has not signed: a fresh link (the first one no longer
+/// works).
+pub fn power_of_attorney_reminder(poa: &PowerOfAttorney<'_>) -> Email {
+    let first = power_of_attorney(poa);
+    Email {
+        subject: format!("Påmindelse: {}", first.subject),
+        body: format!(
+            "Vi har endnu ikke modtaget din underskrift. Her er et nyt link; \
+             det første virker ikke længere.\n\n{}",
+            first.body
+        ),
+    }
+}
+
+/// To the admins: the donor agreed to a port date.
+pub fn port_accepted(number: &DanishNumber, company: &str, port_date: NaiveDate) -> Email {
+    Email {
+        subject: format!("Nummerflytning af {} er godkendt", number.as_str()),
+        body: format!(
+            "Det afgivende selskab har godkendt flytningen af {number} til {company}.\n\n\
+             Nummeret flyttes den {date} kl. 02:00. Medarbejderen får besked, når nummeret er flyttet.\n\n\
+             Venlig hilsen\nSelvbetjening\n",
+            number = number.as_str(),
+            date = port_date.format("%d.%m.%Y"),
+        ),
+    }
+}
+
+/// To the admins: the donor refused, and why; how to correct it.
+pub fn port_rejected(number: &DanishNumber, rejection: &Rejection) -> Email {
+    let reason = match rejection.code {
+        RejectionCode::OwnerMismatch => {
+            "navnet på fuldmagten svarer ikke til ejeren hos det nuværende selskab"
+        }
+        RejectionCode::NumberUnknown => "nummeret findes ikke hos det nuværende selskab",
+        RejectionCode::NumberInactive => "nummeret er ikke aktivt hos det nuværende selskab",
+        RejectionCode::Other => "en anden grund",
+    };
+    Email {
+        subject: format!("Nummerflytning af {} er afvist", number.as_str()),
+        body: format!(
+            "Det afgivende selskab har afvist flytningen af {number}: {reason}.{text}\n\n\
+             Ret ejerens navn, e-mail eller nummeret i Selvbetjening. Ændres navnet eller \
+             nummeret, skal ejeren underskrive en ny fuldmagt.\n\n\
+             Venlig hilsen\nSelvbetjening\n",
+            number = number.as_str(),
+            text = rejection
+                .text
+                .as_deref()
+                .map(|t| format!("\n\nBegrundelse: {t}"))
+                .unwrap_or_default(),
+        ),
+    }
+}
+
+/// To the admins: the owner never signed, so the port and its waiting subscription ended.
+pub fn port_expired(number: &DanishNumber, owner: &str) -> Email {
+    Email {
+        subject: format!("Fuldmagten til {} er udløbet", number.as_str()),
+        body: format!(
+            "{owner} har ikke underskrevet fuldmagten til flytning af {number} inden for \
+             fristen. Flytningen og det ventende abonnement er derfor afsluttet.\n\n\
+             Opret en ny bestilling, hvis nummeret stadig skal flyttes.\n\n\
+             Venlig hilsen\nSelvbetjening\n",
+            number = number.as_str(),
+        ),
+    }
+}
+
+/// To the admins: the number is ours and the subscription active.
+pub fn port_completed(number: &DanishNumber, employee: &str) -> Email {
+    Email {
+        subject: format!("{} er flyttet", number.as_str()),
+        body: format!(
+            "Nummeret {number} er flyttet, og {employee}s abonnement er nu aktivt.\n\n\
+             Venlig hilsen\nSelvbetjening\n",
+            number = number.as_str(),
+        ),
+    }
+}
+
+/// To the employee: the number they kept now works on the new subscription.
+pub fn number_moved(name: &str, number: &DanishNumber) -> Email {
+    Email {
+        subject: "Dit nummer er flyttet".to_owned(),
+        body: format!(
+            "Hej {name}\n\n\
+             Dit nummer {number} er nu flyttet til dit nye erhvervsabonnement. Sæt det nye \
+             SIM-kort i, så virker nummeret.\n\n\
+             Venlig hilsen\nSelvbetjening\n",
+            number = number.as_str(),
+        ),
+    }
+}
+
+/// An email's text as it may be kept after delivery: a signing link's token is a secret
+/// that signs for the owner, so `/poa/<token>` becomes `/poa/{sendt}`.
+pub fn without_link_tokens(body: &str) -> Option<String> {
+    if !body.contains("/poa/") {
+        return None;
+    }
+    let mut kept = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(i) = rest.find("/poa/") {
+        kept.push_str(&rest[..i + 5]);
+        rest = &rest[i + 5..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len());
+        kept.push_str("{sendt}");
+        rest = &rest[end..];
+    }
+    kept.push_str(rest);
+    Some(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivered_link_keeps_no_token() {
+        let body = "Læs her:\n\nhttp://x/poa/AbC-12_z9\n\nHilsen";
+        assert_eq!(
+            without_link_tokens(body).as_deref(),
+            Some("Læs her:\n\nhttp://x/poa/{sendt}\n\nHilsen")
+        );
+        assert_eq!(without_link_tokens("no link"), None);
     }
 }

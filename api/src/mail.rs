@@ -105,7 +105,10 @@ pub fn deliver_due(store: &Store, mailer: &Mailer) -> anyhow::Result<usize> {
     for message in claimed {
         match mailer.deliver(&message) {
             Ok(()) => {
-                store.write(|conn| persistence::outbox::mark_sent(conn, message.id))?;
+                let kept = crate::emails::without_link_tokens(&message.body);
+                store.write(|conn| {
+                    persistence::outbox::mark_sent(conn, message.id, kept.as_deref())
+                })?;
                 sent += 1;
             }
             Err(err) => {

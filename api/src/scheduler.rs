@@ -1,5 +1,6 @@
 //! Work that falls due by the calendar: subscriptions whose termination date has come,
-//! and idempotency keys past their keeping time. The work itself is the use cases'; this
+//! idempotency keys past their keeping time, and number ports (reminders, expiries, the
+//! donor's answers, the move at 02:00). The work itself is the use cases'; this
 //! runs them every minute in every process, which is safe: each termination locks its
 //! subscription and reads it again, so a second process finds the work done.
 
@@ -41,6 +42,48 @@ pub fn spawn(store: Store, every: Duration) {
                 Ok(Ok(_)) => {}
                 Ok(Err(err)) => tracing::warn!(error = %err, "scheduler round failed"),
                 Err(err) => tracing::error!(error = %err, "scheduler panicked"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
+/// One round of the porting worker: reminders, expiries, the donor's answers, and the
+/// numbers whose port date has come.
+pub fn porting_round(
+    store: &Store,
+    settings: &crate::app::Settings,
+) -> anyhow::Result<crate::app::porting::Round> {
+    let mut conn = store.conn()?;
+    crate::app::porting::worker::round(&mut conn, settings)
+        .map_err(|e| anyhow::anyhow!("porting round: {e}"))
+}
+
+/// Runs the porting worker every `every` until the process ends.
+pub fn spawn_porting(
+    store: Store,
+    settings: std::sync::Arc<crate::app::Settings>,
+    every: Duration,
+) {
+    tokio::spawn(async move {
+        loop {
+            let store_ = store.clone();
+            let settings_ = settings.clone();
+            let round =
+                tokio::task::spawn_blocking(move || porting_round(&store_, &settings_)).await;
+            match round {
+                Ok(Ok(done)) if !done.is_empty() => {
+                    tracing::info!(
+                        reminded = done.reminded,
+                        expired = done.expired,
+                        answered = done.answered,
+                        completed = done.completed,
+                        "porting work done"
+                    );
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::warn!(error = %err, "porting round failed"),
+                Err(err) => tracing::error!(error = %err, "porting worker panicked"),
             }
             tokio::time::sleep(every).await;
         }

@@ -106,6 +106,8 @@ impl Application {
             public_url: config.public_url.clone().unwrap_or_default(),
             idempotency_wait: std::time::Duration::from_secs(10),
             faults: config.faults.clone(),
+            clock: config.clock.clone(),
+            donor: config.donor_gateway().gateway(),
         };
         let state = AppState {
             store,
@@ -121,6 +123,11 @@ impl Application {
             std::time::Duration::from_millis(state.config.outbox_poll_ms),
         );
         crate::scheduler::spawn(state.store.clone(), std::time::Duration::from_secs(60));
+        crate::scheduler::spawn_porting(
+            state.store.clone(),
+            state.settings.clone(),
+            std::time::Duration::from_millis(state.config.outbox_poll_ms),
+        );
         let server = server(state.clone(), listener)?;
         Ok(Application {
             port,

@@ -85,7 +85,7 @@ impl RootSpanBuilder for RequestSpan {
             "request",
             method = %request.method(),
             route = %route,
-            path = %request.path(),
+            path = %redacted(request.path()),
             request_id = %id,
             status = tracing::field::Empty,
         )
@@ -98,5 +98,29 @@ impl RootSpanBuilder for RequestSpan {
             span.record("status", status);
             span.in_scope(|| tracing::info!(status, "request finished"));
         }
+    }
+}
+
+/// The path as logs may show it: a power-of-attorney link's token is a secret that signs
+/// for the owner, so `/poa/<token>` becomes `/poa/{redacted}`.
+pub fn redacted(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/poa/") {
+        Some(rest) => {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            std::borrow::Cow::Owned(format!("/poa/{{redacted}}{tail}"))
+        }
+        None => std::borrow::Cow::Borrowed(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_signing_links_token_never_reaches_the_log() {
+        assert_eq!(redacted("/poa/abcDEF-123_x"), "/poa/{redacted}");
+        assert_eq!(redacted("/poa/abcDEF-123_x/sign"), "/poa/{redacted}/sign");
+        assert_eq!(redacted("/orders/1"), "/orders/1");
     }
 }

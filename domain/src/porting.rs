@@ -2,11 +2,11 @@
 //! donor operator to us. No number is ported without its owner's explicit consent
 //! (Teleloven §28 a): the owner signs a power of attorney, which goes to the donor.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
 use crate::TransitionError;
-use crate::calendar::previous_working_day_before;
+use crate::calendar::{is_working_day, port_date, previous_working_day_before};
 use crate::email::EmailAddress;
 use crate::number::DanishNumber;
 use crate::text::PersonName;
@@ -29,6 +29,8 @@ pub struct NumberPort {
     /// The SHA-256 of the live signing link's token; `None` once no link is live.
     pub poa_token_hash: Option<String>,
     pub poa_expires_at: NaiveDateTime,
+    /// When the request last went to the donor.
+    pub submitted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -70,8 +72,12 @@ string_enum! {
         Submit = "submit",
         Accept = "accept",
         Reject = "reject",
-        /// The admin corrected the owner or number after a rejection.
+        /// The admin corrected what the owner signed (the number or the owner's name)
+        /// after a rejection: the owner must sign again.
         Correct = "correct",
+        /// The admin corrected something else (the owner's email) after a rejection: the
+        /// request goes to the donor again under the signature already given.
+        Resubmit = "resubmit",
         Complete = "complete",
         Expire = "expire",
         Cancel = "cancel",
@@ -113,6 +119,7 @@ impl PortStatus {
             // A corrected request is a different request: the owner's consent
             // (Teleloven §28 a) must cover it, so it needs a fresh signature.
             (S::Rejected, E::Correct) => Ok(S::AwaitingSignature),
+            (S::Rejected, E::Resubmit) => Ok(S::Submitted),
             (S::Accepted, E::Complete) => Ok(S::Completed),
             // Whether the port date still allows it is `may_cancel`'s question.
             (
@@ -121,11 +128,26 @@ impl PortStatus {
             ) => Ok(S::Cancelled),
             (
                 S::AwaitingSignature,
-                E::Submit | E::Accept | E::Reject | E::Correct | E::Complete,
+                E::Submit | E::Accept | E::Reject | E::Correct | E::Resubmit | E::Complete,
             )
-            | (S::Signed, E::Sign | E::Accept | E::Reject | E::Correct | E::Complete | E::Expire)
-            | (S::Submitted, E::Sign | E::Submit | E::Correct | E::Complete | E::Expire)
-            | (S::Accepted, E::Sign | E::Submit | E::Accept | E::Reject | E::Correct | E::Expire)
+            | (
+                S::Signed,
+                E::Sign
+                | E::Accept
+                | E::Reject
+                | E::Correct
+                | E::Resubmit
+                | E::Complete
+                | E::Expire,
+            )
+            | (
+                S::Submitted,
+                E::Sign | E::Submit | E::Correct | E::Resubmit | E::Complete | E::Expire,
+            )
+            | (
+                S::Accepted,
+                E::Sign | E::Submit | E::Accept | E::Reject | E::Correct | E::Resubmit | E::Expire,
+            )
             | (
                 S::Rejected,
                 E::Sign | E::Submit | E::Accept | E::Reject | E::Complete | E::Expire,
@@ -141,6 +163,33 @@ impl PortStatus {
             PortStatus::Completed | PortStatus::Expired | PortStatus::Cancelled
         )
     }
+}
+
+/// Why a donor's port date is not legal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PortDateError {
+    #[error("{0} is not a Danish working day")]
+    NotAWorkingDay(NaiveDate),
+    #[error("the earliest legal port date is {earliest}")]
+    TooEarly { earliest: NaiveDate },
+}
+
+/// Whether `given` may be the port date of a request the donor received at `submitted`
+/// for `requested`: a Danish working day, no earlier than the earliest legal date
+/// (`calendar::port_date`), so a donor can neither rush nor ignore the owner's wish.
+pub fn check_port_date(
+    given: NaiveDate,
+    submitted: DateTime<Utc>,
+    requested: Option<NaiveDate>,
+) -> Result<NaiveDate, PortDateError> {
+    if !is_working_day(given) {
+        return Err(PortDateError::NotAWorkingDay(given));
+    }
+    let earliest = port_date(submitted, requested);
+    if given < earliest {
+        return Err(PortDateError::TooEarly { earliest });
+    }
+    Ok(given)
 }
 
 /// Whether the admin may still cancel a port today (a Danish calendar date). From
@@ -162,12 +211,13 @@ mod tests {
     use PortEvent as E;
     use PortStatus as S;
 
-    const ALLOWED: [(PortStatus, PortEvent, PortStatus); 12] = [
+    const ALLOWED: [(PortStatus, PortEvent, PortStatus); 13] = [
         (S::AwaitingSignature, E::Sign, S::Signed),
         (S::Signed, E::Submit, S::Submitted),
         (S::Submitted, E::Accept, S::Accepted),
         (S::Submitted, E::Reject, S::Rejected),
         (S::Rejected, E::Correct, S::AwaitingSignature),
+        (S::Rejected, E::Resubmit, S::Submitted),
         (S::AwaitingSignature, E::Expire, S::Expired),
         (S::Accepted, E::Complete, S::Completed),
         (S::AwaitingSignature, E::Cancel, S::Cancelled),
@@ -186,6 +236,11 @@ mod tests {
         S::Rejected,
         E::Correct,
         S::AwaitingSignature
+    )]
+    #[case::a_correction_the_owner_did_not_sign_goes_to_the_donor_again(
+        S::Rejected,
+        E::Resubmit,
+        S::Submitted
     )]
     #[case::an_unsigned_request_expires(S::AwaitingSignature, E::Expire, S::Expired)]
     #[case::an_accepted_port_completes(S::Accepted, E::Complete, S::Completed)]
@@ -328,5 +383,50 @@ mod tests {
         // is Wednesday 1 April (Maundy Thursday to Easter Monday are holidays).
         assert!(may_cancel(date(2026, 3, 31), Some(date(2026, 4, 7))));
         assert!(!may_cancel(date(2026, 4, 1), Some(date(2026, 4, 7))));
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        day(y, m, d).and_hms_opt(h, 0, 0).unwrap().and_utc()
+    }
+
+    #[rstest]
+    #[case::christmas_day(day(2026, 12, 25))]
+    #[case::easter_monday(day(2027, 3, 29))]
+    #[case::whit_monday(day(2027, 5, 17))]
+    #[case::a_sunday(day(2026, 12, 27))]
+    fn a_port_date_on_a_holiday_or_weekend_is_refused(#[case] given: NaiveDate) {
+        assert_eq!(
+            check_port_date(given, at(2026, 12, 1, 9), None),
+            Err(PortDateError::NotAWorkingDay(given))
+        );
+    }
+
+    #[test]
+    fn a_port_date_before_the_next_working_day_after_receipt_is_refused() {
+        // Received on the Wednesday before Christmas: 24, 25 and 26 are holidays, 27 a Sunday.
+        assert_eq!(
+            check_port_date(day(2026, 12, 23), at(2026, 12, 23, 9), None),
+            Err(PortDateError::TooEarly {
+                earliest: day(2026, 12, 28)
+            })
+        );
+        assert_eq!(
+            check_port_date(day(2026, 12, 28), at(2026, 12, 23, 9), None),
+            Ok(day(2026, 12, 28))
+        );
+    }
+
+    #[test]
+    fn a_port_date_before_the_owners_requested_date_is_refused() {
+        assert_eq!(
+            check_port_date(day(2027, 1, 4), at(2026, 12, 1, 9), Some(day(2027, 1, 15))),
+            Err(PortDateError::TooEarly {
+                earliest: day(2027, 1, 15)
+            })
+        );
     }
 }

@@ -81,6 +81,13 @@ free_text!(
     max = 50
 );
 
+free_text!(
+    /// A donor operator's reason for refusing a port, in its own words.
+    DonorReason,
+    what = "reason",
+    max = 500
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,8 @@ use domain::text::PersonName;
 use uuid::Uuid;
 
 use crate::error::{json, parse, to_json, uuid};
-use crate::schema::{number_port_events, number_ports};
-use crate::{DbConnection, Error, Result};
+use crate::schema::{number_port_events, number_ports, poa_links, poa_signatures};
+use crate::{DbConnection, Error, Page, Result};
 
 /// A number port's row. `rejection` is a JSON [`Rejection`] while rejected.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -32,6 +32,7 @@ struct PortRecord {
     poa_expires_at: NaiveDateTime,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    submitted_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<PortRecord> for NumberPort {
@@ -62,6 +63,7 @@ impl TryFrom<PortRecord> for NumberPort {
             poa_expires_at: r.poa_expires_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            submitted_at: r.submitted_at,
         })
     }
 }
@@ -86,6 +88,7 @@ impl TryFrom<&NumberPort> for PortRecord {
             poa_expires_at: p.poa_expires_at,
             created_at: p.created_at,
             updated_at: p.updated_at,
+            submitted_at: p.submitted_at,
         })
     }
 }
@@ -189,4 +192,207 @@ pub fn is_live(conn: &mut DbConnection, number: &DanishNumber) -> Result<bool> {
         .count()
         .get_result(conn)?;
     Ok(count > 0)
+}
+
+/// One port; with `company`, only that company's (another's is not found).
+pub fn get(conn: &mut DbConnection, company: Option<Uuid>, id: Uuid) -> Result<Option<NumberPort>> {
+    let mut query = number_ports::table
+        .filter(number_ports::id.eq(id.to_string()))
+        .select(PortRecord::as_select())
+        .into_boxed();
+    if let Some(company) = company {
+        query = query.filter(number_ports::company_id.eq(company.to_string()));
+    }
+    query
+        .first(conn)
+        .optional()?
+        .map(NumberPort::try_from)
+        .transpose()
+}
+
+/// Like [`get`], for a change: on PostgreSQL the row stays locked until the transaction
+/// ends, so a concurrent writer (another process's worker included) waits and then reads
+/// what this one wrote.
+pub fn lock(
+    conn: &mut DbConnection,
+    company: Option<Uuid>,
+    id: Uuid,
+) -> Result<Option<NumberPort>> {
+    if let DbConnection::Postgres(pg) = conn {
+        number_ports::table
+            .filter(number_ports::id.eq(id.to_string()))
+            .select(number_ports::id)
+            .for_update()
+            .first::<String>(pg)
+            .optional()?;
+    }
+    get(conn, company, id)
+}
+
+/// The port whose live signing link has the token hash `hash`, locked for the change.
+pub fn lock_by_link(conn: &mut DbConnection, hash: &str) -> Result<Option<NumberPort>> {
+    let id: Option<String> = number_ports::table
+        .filter(number_ports::poa_token_hash.eq(hash))
+        .select(number_ports::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => lock(conn, None, uuid("number_ports.id", &id)?),
+        None => Ok(None),
+    }
+}
+
+/// `company`'s ports, oldest first, optionally in one state.
+pub fn list(
+    conn: &mut DbConnection,
+    company: Uuid,
+    status: Option<PortStatus>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<NumberPort>> {
+    let mut query = number_ports::table
+        .filter(number_ports::company_id.eq(company.to_string()))
+        .select(PortRecord::as_select())
+        .order(number_ports::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(number_ports::status.eq(status.as_str()));
+    }
+    if let Some(after) = after {
+        query = query.filter(number_ports::id.gt(after.to_string()));
+    }
+    let rows = query.load(conn)?;
+    Page::from_overfetch(rows, limit, |p| p.id.clone()).try_map(NumberPort::try_from)
+}
+
+/// Notes a signing link sent to the owner of `port` (only its token's hash).
+pub fn record_link(
+    conn: &mut DbConnection,
+    port: Uuid,
+    token_hash: &str,
+    sent_at: NaiveDateTime,
+    reminder: bool,
+) -> Result<()> {
+    diesel::insert_into(poa_links::table)
+        .values((
+            poa_links::token_hash.eq(token_hash),
+            poa_links::port_id.eq(port.to_string()),
+            poa_links::sent_at.eq(sent_at),
+            poa_links::reminder.eq(reminder),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What makes a port due for the porting worker.
+#[derive(Debug, Clone, Copy)]
+pub enum Due {
+    /// Awaiting a signature past its signing deadline.
+    Unsigned(NaiveDateTime),
+    /// With the donor since this time or earlier.
+    SubmittedBy(NaiveDateTime),
+    /// Accepted with a port date on or before this date.
+    PortDateBy(NaiveDate),
+}
+
+/// Up to `limit` ports that are `due`, oldest first.
+pub fn due(conn: &mut DbConnection, due: Due, limit: i64) -> Result<Vec<NumberPort>> {
+    let query = number_ports::table
+        .order(number_ports::id.asc())
+        .limit(limit)
+        .select(PortRecord::as_select())
+        .into_boxed();
+    let query = match due {
+        Due::Unsigned(now) => query
+            .filter(number_ports::status.eq(PortStatus::AwaitingSignature.as_str()))
+            .filter(number_ports::poa_expires_at.le(now)),
+        Due::SubmittedBy(at) => query
+            .filter(number_ports::status.eq(PortStatus::Submitted.as_str()))
+            .filter(number_ports::submitted_at.le(at)),
+        Due::PortDateBy(date) => query
+            .filter(number_ports::status.eq(PortStatus::Accepted.as_str()))
+            .filter(number_ports::port_date.le(date)),
+    };
+    query
+        .load(conn)?
+        .into_iter()
+        .map(NumberPort::try_from)
+        .collect()
+}
+
+/// Ports awaiting a signature whose live link went out at or before `sent_before` and
+/// was not itself a reminder: due for one.
+pub fn due_for_reminder(
+    conn: &mut DbConnection,
+    sent_before: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<Uuid>> {
+    number_ports::table
+        .inner_join(
+            poa_links::table.on(poa_links::token_hash
+                .nullable()
+                .eq(number_ports::poa_token_hash)),
+        )
+        .filter(number_ports::status.eq(PortStatus::AwaitingSignature.as_str()))
+        .filter(poa_links::reminder.eq(false))
+        .filter(poa_links::sent_at.le(sent_before))
+        .order(number_ports::id.asc())
+        .limit(limit)
+        .select(number_ports::id)
+        .load::<String>(conn)?
+        .iter()
+        .map(|id| uuid("number_ports.id", id))
+        .collect()
+}
+
+/// When the link with `token_hash` was sent, and whether it was a reminder.
+pub fn live_link(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<(NaiveDateTime, bool)>> {
+    Ok(poa_links::table
+        .find(token_hash)
+        .select((poa_links::sent_at, poa_links::reminder))
+        .first(conn)
+        .optional()?)
+}
+
+/// How often the donor has refused `port`.
+pub fn rejections(conn: &mut DbConnection, port: Uuid) -> Result<i64> {
+    Ok(number_port_events::table
+        .filter(number_port_events::port_id.eq(port.to_string()))
+        .filter(number_port_events::status.eq(PortStatus::Rejected.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The evidence of one signature of a power of attorney.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = poa_signatures)]
+pub struct Signature {
+    pub id: String,
+    pub port_id: String,
+    pub signer_name: String,
+    pub signed_at: NaiveDateTime,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub document_sha256: String,
+}
+
+pub fn record_signature(conn: &mut DbConnection, signature: &Signature) -> Result<()> {
+    diesel::insert_into(poa_signatures::table)
+        .values(signature)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The latest signature given for `port`, if any.
+pub fn latest_signature(conn: &mut DbConnection, port: Uuid) -> Result<Option<Signature>> {
+    Ok(poa_signatures::table
+        .filter(poa_signatures::port_id.eq(port.to_string()))
+        .order(poa_signatures::id.desc())
+        .select(Signature::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -376,3 +376,35 @@ pub fn give_back(conn: &mut DbConnection, company: Uuid, number: &DanishNumber) 
     }
     Ok(())
 }
+
+/// A ported-in number becomes ours: in `company`'s pool, assigned to the subscription
+/// that waited for it.
+pub fn add_ported(conn: &mut DbConnection, company: Uuid, number: &DanishNumber) -> Result<()> {
+    let now = crate::now();
+    let changed = diesel::update(numbers::table.filter(numbers::number.eq(number.as_str())))
+        .set((
+            numbers::state.eq(NumberState::Assigned.as_str()),
+            numbers::company_id.eq(Some(company.to_string())),
+            numbers::reserved_until.eq(None::<NaiveDateTime>),
+            numbers::reserved_by.eq(None::<String>),
+            numbers::version.eq(numbers::version + 1),
+            numbers::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(numbers::table)
+            .values(NumberRow {
+                id: crate::new_id().to_string(),
+                number: number.as_str().to_owned(),
+                company_id: Some(company.to_string()),
+                state: NumberState::Assigned.as_str().to_owned(),
+                reserved_until: None,
+                reserved_by: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -172,16 +172,21 @@ pub fn claim(conn: &mut DbConnection, batch: i64, lease: chrono::Duration) -> Re
     )
 }
 
-pub fn mark_sent(conn: &mut DbConnection, id: Uuid) -> Result<()> {
+/// Records a delivery. `kept_body`, when given, replaces the stored text: what may be
+/// kept of a message once it is delivered (no secret link).
+pub fn mark_sent(conn: &mut DbConnection, id: Uuid, kept_body: Option<&str>) -> Result<()> {
     let now = crate::now();
-    diesel::update(outbox::table.find(id.to_string()))
-        .set((
-            outbox::status.eq(MessageStatus::Sent.as_str()),
-            outbox::sent_at.eq(Some(now)),
-            outbox::claimed_until.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)?;
+    let sent = diesel::update(outbox::table.find(id.to_string()));
+    let values = (
+        outbox::status.eq(MessageStatus::Sent.as_str()),
+        outbox::sent_at.eq(Some(now)),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    );
+    match kept_body {
+        Some(body) => sent.set((values, outbox::body.eq(body))).execute(conn)?,
+        None => sent.set(values).execute(conn)?,
+    };
     Ok(())
 }
 

@@ -96,6 +96,7 @@ diesel::joinable!(users -> companies (company_id));
 diesel::joinable!(api_clients -> companies (company_id));
 diesel::joinable!(numbers -> companies (company_id));
 diesel::joinable!(help_feedback -> help_articles (article_slug));
+diesel::joinable!(poa_links -> number_ports (port_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
@@ -116,6 +117,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     number_ports,
     number_port_events,
+    poa_links,
+    poa_signatures,
 );
 
 diesel::table! {
@@ -243,6 +246,28 @@ diesel::table! {
         poa_expires_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    poa_links (token_hash) {
+        token_hash -> Text,
+        port_id -> Text,
+        sent_at -> Timestamp,
+        reminder -> Bool,
+    }
+}
+
+diesel::table! {
+    poa_signatures (id) {
+        id -> Text,
+        port_id -> Text,
+        signer_name -> Text,
+        signed_at -> Timestamp,
+        client_ip -> Text,
+        user_agent -> Text,
+        document_sha256 -> Text,
     }
 }
 

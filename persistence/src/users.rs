@@ -95,3 +95,16 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<User> {
 pub fn count(conn: &mut DbConnection) -> Result<i64> {
     Ok(users::table.count().get_result(conn)?)
 }
+
+/// The email addresses of `company`'s admins, who are told what happens to its ports.
+pub fn admin_emails(conn: &mut DbConnection, company: Uuid) -> Result<Vec<EmailAddress>> {
+    users::table
+        .filter(users::company_id.eq(Some(company.to_string())))
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .order(users::id.asc())
+        .select(users::email)
+        .load::<String>(conn)?
+        .into_iter()
+        .map(|e| crate::error::parse("users.email", &e, EmailAddress::parse))
+        .collect()
+}

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: persistence::Store,
     pub config: Config,
+    /// The settings the app's use cases read (for running scheduler work directly).
+    pub settings: std::sync::Arc<selvbetjening::app::Settings>,
     _dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
 }
@@ -102,6 +104,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Config)) -> Option<
         .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();
+    let settings = app.state().settings.clone();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -112,6 +115,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Config)) -> Option<
         client,
         store,
         config,
+        settings,
         _dir: dir,
         postgres,
     })
@@ -233,6 +237,19 @@ impl TestApp {
 
     pub async fn company(&self, operator: &str) -> Company {
         self.company_with_cvr(operator, "31258715").await
+    }
+
+    /// One round of the porting worker (reminders, expiry, the simulated donor's answers,
+    /// completions), as the background worker runs it; returns what this call did.
+    pub async fn porting_round(&self) -> selvbetjening::app::porting::Round {
+        let store = self.store.clone();
+        let settings = self.settings.clone();
+        tokio::task::spawn_blocking(move || {
+            selvbetjening::scheduler::porting_round(&store, &settings)
+        })
+        .await
+        .expect("the porting round ran")
+        .expect("the porting round succeeded")
     }
 }
 
@@ -411,4 +428,47 @@ pub async fn confirmed(app: &TestApp, token: &str, body: &Value) -> Value {
         StatusCode::CREATED,
     )
     .await
+}
+
+/// Waits (up to 10 s) until the mailbox folder holds at least `nth` emails to
+/// `owner_email` with a signing link, and returns the token of the most recently
+/// written one.
+pub async fn poa_token(app: &TestApp, owner_email: &str, nth: usize) -> String {
+    let link = format!("{}/poa/", app.address);
+    let to = format!("To: {owner_email}");
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = std::fs::read_dir(&app.config.mailbox_dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+                    .filter_map(|p| {
+                        let written = std::fs::metadata(&p).and_then(|m| m.modified()).ok()?;
+                        let text = std::fs::read_to_string(&p).ok()?;
+                        Some((written, text.replace("=\r\n", "").replace("=\n", "")))
+                    })
+                    .filter(|(_, text)| text.contains(&to) && text.contains(&link))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        if found.len() >= nth {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        found.len() >= nth,
+        "expected {nth} signing links to {owner_email}, found {}",
+        found.len()
+    );
+    found.sort_by_key(|(written, _)| *written);
+    let (_, email) = found.last().expect("a signing link");
+    let start = email.rfind(&link).expect("the link") + link.len();
+    let token: String = email[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert_eq!(token.len(), 43, "a 43-character token in {email}");
+    token
 }

@@ -18,4 +18,5 @@ mod openapi;
 mod operator;
 mod orders;
 mod outbox;
+mod porting;
 mod subscriptions;

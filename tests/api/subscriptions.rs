@@ -443,7 +443,7 @@ async fn confirming_a_port_in_starts_the_port_and_asks_the_owner_to_sign(
         .unwrap();
     assert_eq!(
         stored.poa_token_hash.as_deref(),
-        Some(selvbetjening::app::number_ports::token_hash(&token).as_str())
+        Some(selvbetjening::app::porting::token_hash(&token).as_str())
     );
     assert!(
         !emails

@@ -17,10 +17,10 @@ pub mod catalog;
 pub mod help;
 pub mod idempotency;
 pub mod login;
-pub mod number_ports;
 pub mod numbers;
 pub mod operator;
 pub mod orders;
+pub mod porting;
 pub mod subscriptions;
 
 /// Who is acting: a person or API client from a valid token.
@@ -68,7 +68,7 @@ impl IfMatch {
 }
 
 /// The configuration the use cases read, built once at start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// How long an untouched draft keeps its number.
     pub draft_ttl: Duration,
@@ -77,6 +77,47 @@ pub struct Settings {
     /// How long a request waits for another one with the same Idempotency-Key.
     pub idempotency_wait: std::time::Duration,
     pub faults: Faults,
+    /// What time it is for number porting (links, the donor's dates, the move at 02:00).
+    pub clock: Clock,
+    /// Where signed port requests go.
+    pub donor: Arc<dyn porting::donor::DonorGateway>,
+}
+
+/// The time, from the system or, in tests, set and moved by hand so that nothing waits
+/// for days to pass.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    fixed: Arc<std::sync::RwLock<Option<chrono::DateTime<chrono::Utc>>>>,
+}
+
+impl Clock {
+    /// Now: the set time, or the system's.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let fixed = self.fixed.read().map(|f| *f).unwrap_or(None);
+        fixed.unwrap_or_else(chrono::Utc::now)
+    }
+
+    /// Now as stored: UTC, to the microsecond.
+    pub fn stamp(&self) -> chrono::NaiveDateTime {
+        let now = self.now().naive_utc();
+        chrono::DurationRound::duration_trunc(now, Duration::microseconds(1)).unwrap_or(now)
+    }
+
+    /// Fixes the time at `at`.
+    pub fn set(&self, at: chrono::DateTime<chrono::Utc>) {
+        if let Ok(mut fixed) = self.fixed.write() {
+            *fixed = Some(at);
+        }
+    }
+
+    /// Moves a set time on by `by` (a system clock moves by itself).
+    pub fn advance(&self, by: Duration) {
+        if let Ok(mut fixed) = self.fixed.write()
+            && let Some(at) = fixed.as_mut()
+        {
+            *at += by;
+        }
+    }
 }
 
 /// Faults a test injects to prove what a crash at that point leaves behind. Nothing sets
@@ -109,11 +150,31 @@ pub fn audit(
     object: (&str, impl Into<String>),
     details: serde_json::Value,
 ) -> persistence::Result<()> {
+    audit_as(
+        conn,
+        (&who.subject, who.audit_role()),
+        company,
+        action,
+        object,
+        details,
+    )
+}
+
+/// [`audit`] for an actor without a login, e.g. a number's owner signing by link:
+/// `actor` is its (id, role).
+pub fn audit_as(
+    conn: &mut DbConnection,
+    actor: (&str, &str),
+    company: Option<Uuid>,
+    action: &str,
+    object: (&str, impl Into<String>),
+    details: serde_json::Value,
+) -> persistence::Result<()> {
     persistence::audit::record(
         conn,
         persistence::audit::NewAuditEvent {
-            actor_id: &who.subject,
-            actor_role: who.audit_role(),
+            actor_id: actor.0,
+            actor_role: actor.1,
             company_id: company,
             action,
             object_type: object.0,

@@ -10,6 +10,7 @@ use crate::app::idempotency::KeyError;
 use crate::app::login::LoginError;
 use crate::app::operator::OperatorError;
 use crate::app::orders::OrderError;
+use crate::app::porting::PortError;
 use crate::app::subscriptions::SubscriptionError;
 use crate::error::{ApiError, FieldError};
 
@@ -171,6 +172,64 @@ impl From<HelpError> for ApiError {
                 format!("at most {FEEDBACK_PER_WINDOW} answers an hour from one address"),
             ),
             HelpError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<PortError> for ApiError {
+    fn from(err: PortError) -> Self {
+        match err {
+            PortError::NotFound => ApiError::not_found("the number port"),
+            PortError::LinkGone => ApiError::new(
+                StatusCode::GONE,
+                "link_gone",
+                "Gone",
+                "this link no longer works; ask the company for a new one",
+            ),
+            PortError::Stale => stale(),
+            PortError::NotAwaitingSignature(status) => ApiError::conflict(
+                "port_not_awaiting_signature",
+                format!(
+                    "the port is {}; the link goes out only while it awaits a signature",
+                    status.as_str()
+                ),
+            ),
+            PortError::NotCorrectable(status) => ApiError::conflict(
+                "port_not_correctable",
+                format!(
+                    "the port is {}; only a port awaiting its signature or rejected can be corrected",
+                    status.as_str()
+                ),
+            ),
+            PortError::TooLateToCancel => ApiError::conflict(
+                "port_too_late_to_cancel",
+                "the donor is already moving the number (from the working day before the \
+                 port date on), or it has moved",
+            ),
+            PortError::Ended(status) => ApiError::conflict(
+                "port_ended",
+                format!(
+                    "the port is {}; nothing more can happen to it",
+                    status.as_str()
+                ),
+            ),
+            PortError::NotSubmitted(status) => ApiError::conflict(
+                "port_not_submitted",
+                format!(
+                    "the port is {}; the donor answers a submitted request",
+                    status.as_str()
+                ),
+            ),
+            PortError::NotAccepted(status) => ApiError::conflict(
+                "port_not_accepted",
+                format!(
+                    "the port is {}; only an accepted port completes",
+                    status.as_str()
+                ),
+            ),
+            PortError::Invalid(errors) => ApiError::validation(errors),
+            PortError::Storage(err) => err.into(),
+            PortError::Internal(err) => ApiError::internal(err),
         }
     }
 }

@@ -38,6 +38,7 @@ use problems::StandardProblems;
         (name = "operator", description = "The operator's back office: companies, users, API clients, number pools"),
         (name = "orders", description = "Create a subscription: a priced draft to review, edit and confirm"),
         (name = "subscriptions", description = "Employees' subscriptions"),
+        (name = "porting", description = "Number porting: the owner's power of attorney, the donor's answer, the move"),
         (name = "numbers", description = "Free numbers for new employees"),
         (name = "audit", description = "Who did what, and when"),
         (name = "help", description = "Help articles and readers' feedback (public)"),

@@ -9,9 +9,11 @@ pub mod catalog;
 pub mod health;
 pub mod help;
 pub mod metrics;
+pub mod number_ports;
 pub mod numbers;
 pub mod operator;
 pub mod orders;
+pub mod poa;
 pub mod subscriptions;
 pub mod token;
 
@@ -26,4 +28,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     help::configure(cfg);
     orders::configure(cfg);
     subscriptions::configure(cfg);
+    number_ports::configure(cfg);
+    poa::configure(cfg);
 }

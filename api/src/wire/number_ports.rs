@@ -1,8 +1,9 @@
 //! Number ports on the wire.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::porting::{PortStatus, RejectionCode};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Why the donor refused, while the port is rejected.
@@ -26,7 +27,7 @@ pub struct PortStepDto {
     "number": "+4522334455", "status": "awaiting_signature", "version": 1,
     "owner_email": "jens@privat.example", "owner_name": "Jens Hansen",
     "requested_date": null, "port_date": null, "rejection": null,
-    "poa_expires_at": "2026-12-09T09:35:00Z",
+    "poa_expires_at": "2026-12-09T09:35:00Z", "signature": null,
     "history": [{"status": "awaiting_signature", "at": "2026-11-25T09:35:00Z"}],
     "created_at": "2026-11-25T09:35:00Z", "updated_at": "2026-11-25T09:35:00Z"
 }))]
@@ -50,8 +51,140 @@ pub struct NumberPortDto {
     pub rejection: Option<RejectionDto>,
     /// Until when the owner may sign.
     pub poa_expires_at: DateTime<Utc>,
+    /// The latest signature of the power of attorney, once given.
+    pub signature: Option<SignatureDto>,
     /// Every state the port has been in, oldest first.
     pub history: Vec<PortStepDto>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// What the owner signed: the evidence, without where it was signed from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignatureDto {
+    /// The name the owner signed with.
+    pub signer_name: String,
+    pub signed_at: DateTime<Utc>,
+    /// SHA-256 (hex) of the power of attorney's text as it was shown.
+    pub document_sha256: String,
+}
+
+super::state_schema!(
+    /// A number port's state.
+    PortStatusSchema => PortStatus
+);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PortListQuery {
+    /// Only ports in this state.
+    #[param(value_type = Option<PortStatusSchema>, inline, example = "submitted")]
+    pub status: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::wire::text::ListCursor>, inline)]
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<i64>,
+}
+
+/// A merge patch (RFC 7396) correcting a port: send only what changes. Changing the
+/// number or the owner's name needs the owner's signature again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"owner_name": "Jens Peter Hansen"}))]
+pub struct PortPatch {
+    /// Where the power of attorney goes.
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::Email)]
+    pub owner_email: Option<String>,
+    /// As the donor operator has it.
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::Text100)]
+    pub owner_name: Option<String>,
+    /// The number to port, a Danish mobile number.
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::MobileNumber)]
+    pub number: Option<String>,
+}
+
+/// What the owner is asked to sign, for a frontend to render.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "number": "+4522334455", "owner_name": "Jens Hansen", "company_name": "Nordlys Rådgivning ApS",
+    "donor": null,
+    "binding_period_note": "Har du en bindingsperiode hos dit nuværende teleselskab, gælder den stadig; en eventuel binding betales dér. Du kan bede om en senere dato, fx når bindingen udløber.",
+    "requested_date": null, "earliest_port_date": "2026-11-26", "expires_at": "2026-12-09T09:35:00Z",
+    "document": "Fuldmagt til nummerflytning\n\nJeg, Jens Hansen, ejer af mobilnummeret +4522334455, giver hermed Nordlys Rådgivning ApS fuldmagt til …",
+    "document_sha256": "9f2c1e0b7a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b"
+}))]
+pub struct PowerOfAttorneyDto {
+    /// The number to move, E.164.
+    pub number: String,
+    /// The owner, as the company registered them.
+    pub owner_name: String,
+    /// Who takes the number over.
+    pub company_name: String,
+    /// The donor operator, when known.
+    pub donor: Option<String>,
+    pub binding_period_note: String,
+    /// The date the owner asked for, if any.
+    pub requested_date: Option<NaiveDate>,
+    /// The earliest port date if signed now: the first Danish working day after the
+    /// donor receives the request, or the requested date if later.
+    pub earliest_port_date: NaiveDate,
+    /// Until when the link can be signed.
+    pub expires_at: DateTime<Utc>,
+    /// The text signed.
+    pub document: String,
+    /// SHA-256 (hex) of `document`.
+    pub document_sha256: String,
+}
+
+/// The owner's signature.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"signer_name": "Jens Hansen", "consent": true}))]
+pub struct SignRequest {
+    /// The owner's name as they sign.
+    #[schema(value_type = crate::wire::text::Text100)]
+    pub signer_name: String,
+    /// `true`: the owner consents to the port (Teleloven § 28 a).
+    pub consent: bool,
+}
+
+/// The signature is recorded and the request is with the donor.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"number": "+4522334455", "status": "submitted", "signed_at": "2026-11-25T10:02:00Z", "document_sha256": "9f2c1e0b7a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b"}))]
+pub struct SignedDto {
+    pub number: String,
+    /// `submitted`: the request went to the donor operator.
+    pub status: String,
+    pub signed_at: DateTime<Utc>,
+    pub document_sha256: String,
+}
+
+/// The donor operator's answer, as an operator records it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "decision", rename_all = "snake_case", deny_unknown_fields)]
+#[schema(example = json!({"decision": "accepted", "port_date": "2026-11-27"}))]
+pub enum DonorResponse {
+    /// The donor agreed to a port date: a Danish working day no earlier than the
+    /// earliest legal date.
+    Accepted { port_date: NaiveDate },
+    /// The donor refused.
+    Rejected {
+        #[schema(value_type = RejectionCodeSchema)]
+        reason_code: RejectionCode,
+        /// The donor's own words.
+        #[serde(default)]
+        #[schema(value_type = Option<crate::wire::text::Text500>)]
+        reason: Option<String>,
+    },
+}
+
+super::state_schema!(
+    /// Why a donor refused.
+    RejectionCodeSchema => RejectionCode
+);

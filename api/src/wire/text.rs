@@ -91,6 +91,11 @@ text_schema!(
 );
 
 text_schema!(
+    /// A longer free text, e.g. a donor's reason: up to 500 characters.
+    Text500 => free_text(500, "Nummeret er spærret hos afgivende selskab.")
+);
+
+text_schema!(
     /// A short free text, e.g. a cost centre: up to 50 characters.
     Text50 => free_text(50, "4100")
 );

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{OrderError, lock, view};
 use crate::app::catalog::Catalog;
 use crate::app::idempotency::{Answer, IdempotencyKey, Replayable, once};
-use crate::app::number_ports::{self, NewPort};
+use crate::app::porting::{self, NewPort};
 use crate::app::{IfMatch, Principal, Settings, audit, subscriptions};
 use crate::wire::orders::Confirmation;
 
@@ -70,19 +70,17 @@ pub fn confirm(
         let number_port = match order.number.port() {
             None => None,
             Some(request) => {
-                let port = number_ports::start(
+                let port = porting::start(
                     conn,
                     settings,
                     NewPort {
                         company,
-                        company_name: company_row.name.as_str(),
                         subscription: subscription.id,
-                        employee_name: order.employee.name.as_str(),
                         number: &number,
                         request,
                     },
                 )?;
-                Some(number_ports::view(conn, &port)?)
+                Some(porting::view(conn, &port)?)
             }
         };
         let catalog = Catalog::load(conn)?;

@@ -6,10 +6,12 @@ mod access;
 mod companies;
 mod outbox;
 mod pools;
+mod porting;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     companies::configure(cfg);
     access::configure(cfg);
     pools::configure(cfg);
     outbox::configure(cfg);
+    porting::configure(cfg);
 }

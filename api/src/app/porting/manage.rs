@@ -1,0 +1,253 @@
+//! What a company's admin does with its ports: follows them, sends the link again,
+//! corrects the owner or number (DESIGN's correction rule), and cancels.
+
+use chrono::Duration;
+use domain::email::EmailAddress;
+use domain::number::DanishNumber;
+use domain::porting::{NumberPort, PortEvent, PortStatus, may_cancel};
+use domain::text::PersonName;
+use persistence::DbConnection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    POA_VALID_DAYS, PortError, advance, end_waiting_subscription, issue_link, send_link, view,
+    write,
+};
+use crate::app::{IfMatch, Principal, Settings, audit};
+use crate::fields::Fields;
+use crate::wire::Page;
+use crate::wire::number_ports::NumberPortDto;
+
+/// `company`'s ports, oldest first, optionally in one state.
+pub fn list(
+    conn: &mut DbConnection,
+    company: Uuid,
+    status: Option<PortStatus>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<NumberPortDto>, PortError> {
+    persistence::db::read(conn, |conn| {
+        let page = persistence::number_ports::list(conn, company, status, after, limit)?;
+        let page = page.try_map(|p| view(conn, &p))?;
+        Ok(Page {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        })
+    })
+}
+
+/// One of `company`'s ports.
+pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<NumberPortDto, PortError> {
+    persistence::db::read(conn, |conn| {
+        let port =
+            persistence::number_ports::get(conn, Some(company), id)?.ok_or(PortError::NotFound)?;
+        Ok(view(conn, &port)?)
+    })
+}
+
+fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<NumberPort, PortError> {
+    persistence::number_ports::lock(conn, Some(company), id)?.ok_or(PortError::NotFound)
+}
+
+/// Sends the owner a new link (the old one dies), with a new signing deadline.
+pub fn resend(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    who: &Principal,
+    company: Uuid,
+    id: Uuid,
+) -> Result<NumberPortDto, PortError> {
+    let now = settings.clock.stamp();
+    persistence::db::write(conn, |conn| {
+        let mut port = lock(conn, company, id)?;
+        if port.status != PortStatus::AwaitingSignature {
+            return Err(PortError::NotAwaitingSignature(port.status));
+        }
+        let link = issue_link(conn, settings, &mut port, now, false)?;
+        port.poa_expires_at = now + Duration::days(POA_VALID_DAYS);
+        write(conn, &mut port, PortStatus::AwaitingSignature, now)?;
+        send_link(conn, &port, &link, false)?;
+        audit(
+            conn,
+            who,
+            Some(company),
+            "number_port.link_resent",
+            ("number_port", id.to_string()),
+            serde_json::json!({"owner_email": port.owner_email.as_str()}),
+        )?;
+        Ok(view(conn, &port)?)
+    })
+}
+
+/// A merge patch of what may be corrected.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Correction {
+    owner_email: String,
+    owner_name: String,
+    number: String,
+}
+
+/// Corrects the owner's email, the owner's name or the number (`patch`, RFC 7396) while
+/// the port awaits its signature or after the donor refused it, if the port still has a
+/// version `expected` names. A change to what the owner signs (the number or the name)
+/// needs a fresh signature and a new link; after a rejection anything else goes to the
+/// donor again under the signature already given. Waiting for a signature, any change
+/// sends the (new) owner address a new link.
+pub fn correct(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    who: &Principal,
+    company: Uuid,
+    id: Uuid,
+    expected: &IfMatch,
+    patch: &serde_json::Value,
+) -> Result<NumberPortDto, PortError> {
+    let now = settings.clock.stamp();
+    persistence::db::write(conn, |conn| {
+        let mut port = lock(conn, company, id)?;
+        let was = port.status;
+        if !matches!(was, PortStatus::AwaitingSignature | PortStatus::Rejected) {
+            return Err(PortError::NotCorrectable(was));
+        }
+        if !expected.matches(port.version) {
+            return Err(PortError::Stale);
+        }
+        let mut merged = serde_json::json!({
+            "owner_email": port.owner_email.as_str(),
+            "owner_name": port.owner_name.as_str(),
+            "number": port.number.as_str(),
+        });
+        json_patch::merge(&mut merged, patch);
+        let form: Correction =
+            crate::body::from_value(&merged).map_err(|e| PortError::Invalid(vec![e]))?;
+        let (email, name, number) = check(conn, &port, &form)?;
+        let signed_changed = name != port.owner_name || number != port.number;
+        let changed = signed_changed || email != port.owner_email;
+        if number != port.number {
+            move_subscription_number(conn, &port, &number, now)?;
+        }
+        port.owner_email = email;
+        port.owner_name = name;
+        port.number = number;
+        let needs_link = match was {
+            PortStatus::AwaitingSignature => changed,
+            _ if signed_changed => {
+                port.rejection = None;
+                advance(conn, &mut port, PortEvent::Correct, now)?;
+                port.poa_expires_at = now + Duration::days(POA_VALID_DAYS);
+                true
+            }
+            _ => {
+                port.rejection = None;
+                port.submitted_at = Some(now);
+                advance(conn, &mut port, PortEvent::Resubmit, now)?;
+                false
+            }
+        };
+        if needs_link {
+            let link = issue_link(conn, settings, &mut port, now, false)?;
+            let status = port.status;
+            write(conn, &mut port, status, now)?;
+            send_link(conn, &port, &link, false)?;
+        } else if was == port.status {
+            write(conn, &mut port, was, now)?;
+        }
+        audit(
+            conn,
+            who,
+            Some(company),
+            "number_port.corrected",
+            ("number_port", id.to_string()),
+            patch.clone(),
+        )?;
+        Ok(view(conn, &port)?)
+    })
+}
+
+/// The corrected values, every wrong one named.
+fn check(
+    conn: &mut DbConnection,
+    port: &NumberPort,
+    form: &Correction,
+) -> Result<(EmailAddress, PersonName, DanishNumber), PortError> {
+    let mut f = Fields::new();
+    let email = f.check("/owner_email", EmailAddress::parse(&form.owner_email));
+    let name = f.check("/owner_name", PersonName::parse(&form.owner_name));
+    let number = f.check("/number", DanishNumber::parse_mobile(&form.number));
+    if let Some(n) = number.as_ref().filter(|n| **n != port.number) {
+        if !persistence::numbers::existing(conn, std::slice::from_ref(n))?.is_empty() {
+            f.push(
+                "/number",
+                "number_already_ours",
+                format!("{n} is already one of our numbers"),
+            );
+        } else if persistence::number_ports::is_live(conn, n)? {
+            f.push(
+                "/number",
+                "number_port_exists",
+                format!("{n} is already being ported"),
+            );
+        }
+    }
+    match (email, name, number) {
+        (Some(email), Some(name), Some(number)) if f.is_empty() => Ok((email, name, number)),
+        _ => Err(PortError::Invalid(f.into_errors())),
+    }
+}
+
+/// The waiting subscription follows a corrected number.
+fn move_subscription_number(
+    conn: &mut DbConnection,
+    port: &NumberPort,
+    number: &DanishNumber,
+    now: chrono::NaiveDateTime,
+) -> Result<(), PortError> {
+    if let Some(mut subscription) =
+        persistence::subscriptions::lock(conn, port.company, port.subscription)?
+    {
+        subscription.number = number.clone();
+        if !persistence::subscriptions::update(conn, &mut subscription, now)? {
+            return Err(PortError::Stale);
+        }
+    }
+    Ok(())
+}
+
+/// Cancels the port `id`; the subscription that waited for its number is terminated.
+/// Refused from the working day before the port date on (the donor is moving the
+/// number), and once completed.
+pub fn cancel(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    who: &Principal,
+    company: Uuid,
+    id: Uuid,
+) -> Result<NumberPortDto, PortError> {
+    let now = settings.clock.stamp();
+    let today = domain::calendar::date_in_denmark(now.and_utc());
+    persistence::db::write(conn, |conn| {
+        let mut port = lock(conn, company, id)?;
+        match port.status {
+            PortStatus::Completed => return Err(PortError::TooLateToCancel),
+            PortStatus::Expired | PortStatus::Cancelled => {
+                return Err(PortError::Ended(port.status));
+            }
+            _ if !may_cancel(today, port.port_date) => return Err(PortError::TooLateToCancel),
+            _ => {}
+        }
+        port.poa_token_hash = None;
+        advance(conn, &mut port, PortEvent::Cancel, now)?;
+        end_waiting_subscription(conn, &port, today, now)?;
+        audit(
+            conn,
+            who,
+            Some(company),
+            "number_port.cancelled",
+            ("number_port", id.to_string()),
+            serde_json::json!({"number": port.number.as_str()}),
+        )?;
+        Ok(view(conn, &port)?)
+    })
+}

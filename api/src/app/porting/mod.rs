@@ -1,0 +1,305 @@
+//! Number porting ("nummerflytning"): an employee's existing number on its way to us. A
+//! confirmed port-in order starts a port; the owner signs a power of attorney by link
+//! (`poa`), the request goes to the donor operator (`donor`), the admin follows and
+//! corrects it (`manage`), and the porting worker reminds, expires, fetches the donor's
+//! answers and moves the number at 02:00 on the port date (`worker`).
+
+use base64::Engine;
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use domain::number::DanishNumber;
+use domain::order::PortRequest;
+use domain::porting::{NumberPort, PortEvent, PortStatus};
+use domain::subscription::SubscriptionEvent;
+use persistence::DbConnection;
+use persistence::outbox::NewMessage;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::Settings;
+use super::orders::OrderError;
+use crate::emails::Email;
+use crate::error::FieldError;
+use crate::wire::number_ports::{NumberPortDto, PortStepDto, RejectionDto, SignatureDto};
+
+pub mod donor;
+pub mod manage;
+pub mod poa;
+pub mod worker;
+
+pub use worker::Round;
+
+/// How long the owner has to sign the power of attorney before the port expires.
+pub const POA_VALID_DAYS: i64 = 14;
+
+/// Why a porting use case did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    #[error("no such number port")]
+    NotFound,
+    /// The signing link is not live: used, replaced, expired or never issued.
+    #[error("the link is no longer valid")]
+    LinkGone,
+    #[error("the port changed since it was read")]
+    Stale,
+    /// Only a port waiting for its signature can have its link sent again.
+    #[error("the port is {0}, not awaiting a signature")]
+    NotAwaitingSignature(PortStatus),
+    /// Only a port waiting for its signature, or rejected, can be corrected.
+    #[error("the port is {0}; it can no longer be corrected")]
+    NotCorrectable(PortStatus),
+    /// From the working day before the port date on, and once completed.
+    #[error("the port can no longer be cancelled")]
+    TooLateToCancel,
+    /// Expired or cancelled: nothing more happens to it.
+    #[error("the port has ended ({0})")]
+    Ended(PortStatus),
+    /// A donor's answer is for a request the donor has.
+    #[error("the port is {0}, not with the donor")]
+    NotSubmitted(PortStatus),
+    #[error("the port is {0}, not accepted")]
+    NotAccepted(PortStatus),
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Storage(#[from] persistence::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The port as the API shows it: its history, and the latest signature without the
+/// signer's address.
+pub fn view(conn: &mut DbConnection, port: &NumberPort) -> persistence::Result<NumberPortDto> {
+    let history = persistence::number_ports::history(conn, port.id)?
+        .into_iter()
+        .map(|(status, at)| PortStepDto {
+            status: status.as_str().to_owned(),
+            at: at.and_utc(),
+        })
+        .collect();
+    let signature =
+        persistence::number_ports::latest_signature(conn, port.id)?.map(|s| SignatureDto {
+            signer_name: s.signer_name,
+            signed_at: s.signed_at.and_utc(),
+            document_sha256: s.document_sha256,
+        });
+    Ok(NumberPortDto {
+        id: port.id,
+        subscription_id: port.subscription,
+        number: port.number.as_str().to_owned(),
+        status: port.status.as_str().to_owned(),
+        version: port.version,
+        owner_email: port.owner_email.as_str().to_owned(),
+        owner_name: port.owner_name.as_str().to_owned(),
+        requested_date: port.requested_date,
+        port_date: port.port_date,
+        rejection: port.rejection.as_ref().map(|r| RejectionDto {
+            code: r.code.as_str().to_owned(),
+            text: r.text.clone(),
+        }),
+        poa_expires_at: port.poa_expires_at.and_utc(),
+        signature,
+        history,
+        created_at: port.created_at.and_utc(),
+        updated_at: port.updated_at.and_utc(),
+    })
+}
+
+/// The stored form of a power of attorney's token: only its hash is kept, so the
+/// database alone cannot sign for anyone.
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A SHA-256 as lower-case hex.
+fn sha256_hex(text: &str) -> String {
+    token_hash(text)
+}
+
+/// A fresh signing link: the hash to keep, and the address to send.
+fn mint_link(settings: &Settings) -> Result<(String, String), PortError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!(e))?;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let link = format!("{}/poa/{token}", settings.public_url.trim_end_matches('/'));
+    Ok((token_hash(&token), link))
+}
+
+/// Gives `port` a fresh signing link (the one before it dies) and returns its address.
+/// The caller writes the port and sends the link.
+fn issue_link(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    port: &mut NumberPort,
+    now: NaiveDateTime,
+    reminder: bool,
+) -> Result<String, PortError> {
+    let (hash, link) = mint_link(settings)?;
+    persistence::number_ports::record_link(conn, port.id, &hash, now, reminder)?;
+    port.poa_token_hash = Some(hash);
+    Ok(link)
+}
+
+/// Emails the owner of `port` its signing `link`.
+fn send_link(
+    conn: &mut DbConnection,
+    port: &NumberPort,
+    link: &str,
+    reminder: bool,
+) -> Result<(), PortError> {
+    let company = persistence::companies::get(conn, port.company)?;
+    let employee = persistence::subscriptions::get(conn, port.company, port.subscription)?
+        .map(|s| s.employee.name.as_str().to_owned())
+        .unwrap_or_default();
+    let poa = crate::emails::PowerOfAttorney {
+        owner: port.owner_name.as_str(),
+        company: company.name.as_str(),
+        number: &port.number,
+        employee: &employee,
+        link,
+        expires_at: port.poa_expires_at.and_utc(),
+    };
+    let (kind, email) = if reminder {
+        (
+            "power_of_attorney_reminder",
+            crate::emails::power_of_attorney_reminder(&poa),
+        )
+    } else {
+        ("power_of_attorney", crate::emails::power_of_attorney(&poa))
+    };
+    queue(conn, port.company, kind, port.owner_email.as_str(), &email)
+}
+
+/// Queues `email` to `recipient`, in the caller's transaction.
+fn queue(
+    conn: &mut DbConnection,
+    company: Uuid,
+    kind: &str,
+    recipient: &str,
+    email: &Email,
+) -> Result<(), PortError> {
+    persistence::outbox::enqueue(
+        conn,
+        NewMessage {
+            company_id: Some(company),
+            kind,
+            recipient,
+            subject: &email.subject,
+            body: &email.body,
+        },
+    )?;
+    Ok(())
+}
+
+/// Queues `email` to every admin of `port`'s company.
+fn tell_admins(
+    conn: &mut DbConnection,
+    port: &NumberPort,
+    kind: &str,
+    email: &Email,
+) -> Result<(), PortError> {
+    for admin in persistence::users::admin_emails(conn, port.company)? {
+        queue(conn, port.company, kind, admin.as_str(), email)?;
+    }
+    Ok(())
+}
+
+/// Moves `port` by `event` and writes it as the next version; the history notes the step.
+fn advance(
+    conn: &mut DbConnection,
+    port: &mut NumberPort,
+    event: PortEvent,
+    now: NaiveDateTime,
+) -> Result<(), PortError> {
+    let was = port.status;
+    port.status = was
+        .apply(event)
+        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    write(conn, port, was, now)
+}
+
+/// Writes `port` as the next version (`was`: its status as read).
+fn write(
+    conn: &mut DbConnection,
+    port: &mut NumberPort,
+    was: PortStatus,
+    now: NaiveDateTime,
+) -> Result<(), PortError> {
+    if persistence::number_ports::update(conn, port, was, now)? {
+        Ok(())
+    } else {
+        Err(PortError::Stale)
+    }
+}
+
+/// Ends the subscription that waited for `port`'s number, which will never come:
+/// terminated on `today`, its initials free, nothing returned to any pool.
+fn end_waiting_subscription(
+    conn: &mut DbConnection,
+    port: &NumberPort,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<(), PortError> {
+    let Some(mut subscription) =
+        persistence::subscriptions::lock(conn, port.company, port.subscription)?
+    else {
+        return Ok(());
+    };
+    if let Ok(next) = subscription.status.apply(SubscriptionEvent::PortCancelled) {
+        subscription.status = next;
+        subscription.terminates_on = Some(today);
+        if !persistence::subscriptions::update(conn, &mut subscription, now)? {
+            return Err(PortError::Stale);
+        }
+        persistence::orders::release_initials(conn, subscription.id)?;
+    }
+    Ok(())
+}
+
+/// What starting a port needs to know.
+pub struct NewPort<'a> {
+    pub company: Uuid,
+    pub subscription: Uuid,
+    pub number: &'a DanishNumber,
+    pub request: &'a PortRequest,
+}
+
+/// Starts a port in `awaiting_signature` and queues the power of attorney to its owner,
+/// inside the caller's transaction. A number already on its way is
+/// [`OrderError::PortExists`].
+pub fn start(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    new: NewPort<'_>,
+) -> Result<NumberPort, OrderError> {
+    let now = settings.clock.stamp();
+    let (hash, link) = mint_link(settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let port = NumberPort {
+        id: persistence::new_id(),
+        company: new.company,
+        subscription: new.subscription,
+        number: new.number.clone(),
+        status: PortStatus::AwaitingSignature,
+        version: 1,
+        owner_name: new.request.owner_name.clone(),
+        owner_email: new.request.owner_email.clone(),
+        requested_date: new.request.requested_date,
+        port_date: None,
+        rejection: None,
+        poa_token_hash: Some(hash.clone()),
+        poa_expires_at: now + Duration::days(POA_VALID_DAYS),
+        created_at: now,
+        updated_at: now,
+        submitted_at: None,
+    };
+    persistence::number_ports::insert(conn, &port).map_err(|e| match e {
+        persistence::Error::Conflict { .. } => OrderError::PortExists(new.number.clone()),
+        other => other.into(),
+    })?;
+    persistence::number_ports::record_link(conn, port.id, &hash, now, false)?;
+    send_link(conn, &port, &link, false).map_err(|e| match e {
+        PortError::Storage(e) => OrderError::Storage(e),
+        other => OrderError::Internal(anyhow::anyhow!(other.to_string())),
+    })?;
+    Ok(port)
+}

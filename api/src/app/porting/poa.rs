@@ -1,0 +1,121 @@
+//! The power of attorney (Teleloven § 28 a): the owner opens the emailed link, reads what
+//! they sign, and signs. The signature is the owner's consent and its evidence is kept;
+//! the request goes to the donor in the same transaction.
+
+use chrono::NaiveDateTime;
+use domain::porting::{NumberPort, PortEvent, PortStatus};
+use domain::text::PersonName;
+use persistence::DbConnection;
+use persistence::number_ports::Signature;
+
+use super::{PortError, advance, sha256_hex, token_hash};
+use crate::app::{Settings, audit_as};
+use crate::wire::number_ports::{PowerOfAttorneyDto, SignedDto};
+
+/// The binding-period note every power of attorney carries.
+const BINDING_PERIOD_NOTE: &str = "Har du en bindingsperiode hos dit nuværende teleselskab, \
+    gælder den stadig; en eventuel binding betales dér. Du kan bede om en senere dato, fx når \
+    bindingen udløber.";
+
+/// Where the signing request came from: kept as evidence, never shown to the company.
+pub struct Client {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// The port whose live link `token` is, locked: awaiting a signature, and not past the
+/// signing deadline. Anything else is gone, so a token cannot be probed.
+fn live(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> Result<NumberPort, PortError> {
+    persistence::number_ports::lock_by_link(conn, &token_hash(token))?
+        .filter(|p| p.status == PortStatus::AwaitingSignature && now < p.poa_expires_at)
+        .ok_or(PortError::LinkGone)
+}
+
+/// The text the owner signs, in Danish. Its SHA-256 is the evidence of what was shown.
+fn document(port: &NumberPort, company: &str) -> String {
+    let when = match port.requested_date {
+        Some(date) => format!("tidligst den {}", date.format("%d.%m.%Y")),
+        None => "hurtigst muligt".to_owned(),
+    };
+    format!(
+        "Fuldmagt til nummerflytning\n\n\
+         Jeg, {owner}, ejer af mobilnummeret {number}, giver hermed {company} fuldmagt til at \
+         opsige nummeret hos mit nuværende teleselskab og flytte det til {company} {when}.\n\n\
+         {BINDING_PERIOD_NOTE}\n",
+        owner = port.owner_name.as_str(),
+        number = port.number.as_str(),
+    )
+}
+
+/// What the owner is asked to sign.
+pub fn open(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    token: &str,
+) -> Result<PowerOfAttorneyDto, PortError> {
+    let now = settings.clock.stamp();
+    persistence::db::read(conn, |conn| {
+        let port = live(conn, token, now)?;
+        let company = persistence::companies::get(conn, port.company)?;
+        let document = document(&port, company.name.as_str());
+        Ok(PowerOfAttorneyDto {
+            number: port.number.as_str().to_owned(),
+            owner_name: port.owner_name.as_str().to_owned(),
+            company_name: company.name.as_str().to_owned(),
+            donor: None,
+            binding_period_note: BINDING_PERIOD_NOTE.to_owned(),
+            requested_date: port.requested_date,
+            earliest_port_date: domain::calendar::port_date(now.and_utc(), port.requested_date),
+            expires_at: port.poa_expires_at.and_utc(),
+            document_sha256: sha256_hex(&document),
+            document,
+        })
+    })
+}
+
+/// The owner signs: the evidence is kept, the link dies, and the request goes to the
+/// donor (`signed → submitted`), all in one transaction.
+pub fn sign(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    token: &str,
+    signer: &PersonName,
+    client: &Client,
+) -> Result<SignedDto, PortError> {
+    let now = settings.clock.stamp();
+    persistence::db::write(conn, |conn| {
+        let mut port = live(conn, token, now)?;
+        let company = persistence::companies::get(conn, port.company)?;
+        let document_sha256 = sha256_hex(&document(&port, company.name.as_str()));
+        persistence::number_ports::record_signature(
+            conn,
+            &Signature {
+                id: persistence::new_id().to_string(),
+                port_id: port.id.to_string(),
+                signer_name: signer.as_str().to_owned(),
+                signed_at: now,
+                client_ip: client.ip.clone(),
+                user_agent: client.user_agent.chars().take(500).collect(),
+                document_sha256: document_sha256.clone(),
+            },
+        )?;
+        port.poa_token_hash = None;
+        advance(conn, &mut port, PortEvent::Sign, now)?;
+        port.submitted_at = Some(now);
+        advance(conn, &mut port, PortEvent::Submit, now)?;
+        audit_as(
+            conn,
+            ("owner", "owner"),
+            Some(port.company),
+            "number_port.signed",
+            ("number_port", port.id.to_string()),
+            serde_json::json!({"signer_name": signer.as_str(), "document_sha256": document_sha256}),
+        )?;
+        Ok(SignedDto {
+            number: port.number.as_str().to_owned(),
+            status: port.status.as_str().to_owned(),
+            signed_at: now.and_utc(),
+            document_sha256,
+        })
+    })
+}

@@ -1,0 +1,179 @@
+//! The porting worker's round, run every second in every process: reminds owners who
+//! have not signed, expires unsigned requests, fetches the donor's answers, and moves
+//! the numbers whose port date has come at 02:00 Danish time. Each port is handled in
+//! its own transaction that locks it and reads it again, so with several processes each
+//! step happens once (one completion, one email).
+
+use chrono::{Duration, NaiveDateTime};
+use domain::porting::{NumberPort, PortEvent, PortStatus};
+use persistence::DbConnection;
+use persistence::number_ports::Due;
+use uuid::Uuid;
+
+use super::donor::{complete_port, fetch_answer};
+use super::{
+    PortError, advance, end_waiting_subscription, issue_link, send_link, tell_admins, write,
+};
+use crate::app::{Settings, audit_as};
+
+/// Days an owner has before the reminder.
+pub const REMIND_AFTER_DAYS: i64 = 3;
+/// Ports taken per step and round.
+const BATCH: i64 = 100;
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    pub reminded: usize,
+    pub expired: usize,
+    pub answered: usize,
+    pub completed: usize,
+}
+
+impl Round {
+    pub fn is_empty(&self) -> bool {
+        *self == Round::default()
+    }
+}
+
+/// One round of the porting worker at the settings' clock.
+pub fn round(conn: &mut DbConnection, settings: &Settings) -> Result<Round, PortError> {
+    let now = settings.clock.stamp();
+    let mut done = Round::default();
+
+    let due = persistence::db::read(conn, |conn| {
+        persistence::number_ports::due_for_reminder(
+            conn,
+            now - Duration::days(REMIND_AFTER_DAYS),
+            BATCH,
+        )
+    })?;
+    for id in due {
+        done.reminded += each(conn, id, |conn, port| remind(conn, settings, port, now))?;
+    }
+
+    let waiting = candidates(conn, Due::Unsigned(now), |_| true)?;
+    for id in waiting {
+        done.expired += each(conn, id, |conn, port| expire(conn, port, now))?;
+    }
+
+    if let Some(delay) = settings.donor.answers_after() {
+        let submitted = candidates(conn, Due::SubmittedBy(now - delay), |_| true)?;
+        for id in submitted {
+            done.answered += each(conn, id, |conn, port| {
+                if port.status != PortStatus::Submitted {
+                    return Ok(false);
+                }
+                fetch_answer(conn, settings, port, now)
+            })?;
+        }
+    }
+
+    let today = domain::calendar::date_in_denmark(now.and_utc());
+    let moving = candidates(conn, Due::PortDateBy(today), |p| moves_by(p, now))?;
+    for id in moving {
+        done.completed += each(conn, id, |conn, port| {
+            if port.status != PortStatus::Accepted || !moves_by(port, now) {
+                return Ok(false);
+            }
+            complete_port(conn, port, now)?;
+            audit_as(
+                conn,
+                ("scheduler", "system"),
+                Some(port.company),
+                "number_port.completed",
+                ("number_port", port.id.to_string()),
+                serde_json::json!({"number": port.number.as_str()}),
+            )?;
+            Ok(true)
+        })?;
+    }
+    Ok(done)
+}
+
+/// Whether `port`'s number moves by `now`: 02:00 Danish time on its port date.
+fn moves_by(port: &NumberPort, now: NaiveDateTime) -> bool {
+    port.port_date
+        .is_some_and(|date| domain::calendar::port_moment(date) <= now.and_utc())
+}
+
+/// The ids of the ports that are `due`, and that `ready` picks among them.
+fn candidates(
+    conn: &mut DbConnection,
+    due: Due,
+    ready: impl Fn(&NumberPort) -> bool,
+) -> Result<Vec<Uuid>, PortError> {
+    let ports = persistence::db::read(conn, |conn| {
+        persistence::number_ports::due(conn, due, BATCH)
+    })?;
+    Ok(ports.iter().filter(|p| ready(p)).map(|p| p.id).collect())
+}
+
+/// Runs `step` on the port `id` in a transaction of its own, the port locked and read
+/// again; 1 when it did something.
+fn each(
+    conn: &mut DbConnection,
+    id: Uuid,
+    step: impl FnOnce(&mut DbConnection, &mut NumberPort) -> Result<bool, PortError>,
+) -> Result<usize, PortError> {
+    persistence::db::write(conn, |conn| {
+        let Some(mut port) = persistence::number_ports::lock(conn, None, id)? else {
+            return Ok(0);
+        };
+        Ok(usize::from(step(conn, &mut port)?))
+    })
+}
+
+/// A fresh link to an owner who has not signed within three days; the first link dies.
+fn remind(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    port: &mut NumberPort,
+    now: NaiveDateTime,
+) -> Result<bool, PortError> {
+    if port.status != PortStatus::AwaitingSignature || now >= port.poa_expires_at {
+        return Ok(false);
+    }
+    let due = match port.poa_token_hash.as_deref() {
+        Some(hash) => {
+            persistence::number_ports::live_link(conn, hash)?.is_some_and(|(sent_at, reminder)| {
+                !reminder && sent_at <= now - Duration::days(REMIND_AFTER_DAYS)
+            })
+        }
+        None => false,
+    };
+    if !due {
+        return Ok(false);
+    }
+    let link = issue_link(conn, settings, port, now, true)?;
+    write(conn, port, PortStatus::AwaitingSignature, now)?;
+    send_link(conn, port, &link, true)?;
+    Ok(true)
+}
+
+/// An owner who never signed: the port expires, the subscription that waited for the
+/// number ends, and the admins are told.
+fn expire(
+    conn: &mut DbConnection,
+    port: &mut NumberPort,
+    now: NaiveDateTime,
+) -> Result<bool, PortError> {
+    if port.status != PortStatus::AwaitingSignature || now < port.poa_expires_at {
+        return Ok(false);
+    }
+    port.poa_token_hash = None;
+    advance(conn, port, PortEvent::Expire, now)?;
+    let today = domain::calendar::date_in_denmark(now.and_utc());
+    end_waiting_subscription(conn, port, today, now)?;
+    let email = crate::emails::port_expired(&port.number, port.owner_name.as_str());
+    tell_admins(conn, port, "port_expired", &email)?;
+    audit_as(
+        conn,
+        ("scheduler", "system"),
+        Some(port.company),
+        "number_port.expired",
+        ("number_port", port.id.to_string()),
+        serde_json::json!({"number": port.number.as_str()}),
+    )?;
+    Ok(true)
+}
