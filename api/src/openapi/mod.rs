@@ -60,8 +60,49 @@ pub fn document() -> OpenApi {
         .split_for_parts();
     StandardProblems.modify(&mut api);
     PageExamples.modify(&mut api);
+    ClosedVariants.modify(&mut api);
     Links.modify(&mut api);
     api
+}
+
+/// Closes the variants of every tagged enum (`oneOf` objects told apart by a one-value
+/// tag, like `NumberChoice` and `DonorResponse`): the server deserializes them with
+/// `deny_unknown_fields`, as every request body, but utoipa leaves their variants open.
+struct ClosedVariants;
+
+impl Modify for ClosedVariants {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::OneOf(one_of)) = schema else {
+                continue;
+            };
+            let tagged = |object: &utoipa::openapi::schema::Object| {
+                object.properties.values().any(|p| {
+                    matches!(p, RefOr::T(Schema::Object(tag))
+                        if tag.enum_values.as_ref().is_some_and(|v| v.len() == 1))
+                })
+            };
+            let variants: Vec<_> = one_of
+                .items
+                .iter_mut()
+                .filter_map(|item| match item {
+                    RefOr::T(Schema::Object(object)) => Some(object),
+                    _ => None,
+                })
+                .collect();
+            if variants.len() < 2 || !variants.iter().all(|o| tagged(o)) {
+                continue;
+            }
+            for object in variants {
+                object.additional_properties = Some(Box::new(
+                    utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                ));
+            }
+        }
+    }
 }
 
 /// The document as pretty JSON with a trailing newline (the committed file's form).

@@ -151,6 +151,7 @@ pub struct SignRequest {
     #[schema(value_type = crate::wire::text::Text100)]
     pub signer_name: String,
     /// `true`: the owner consents to the port (Teleloven § 28 a).
+    #[schema(value_type = Consent)]
     pub consent: bool,
 }
 
@@ -188,3 +189,18 @@ super::state_schema!(
     /// Why a donor refused.
     RejectionCodeSchema => RejectionCode
 );
+
+/// Consent is given or the power of attorney is not signed: only `true` is accepted.
+pub struct Consent;
+
+impl utoipa::PartialSchema for Consent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Boolean)
+            .enum_values(Some([true]))
+            .description(Some("Only `true`: the owner consents to the port."))
+            .into()
+    }
+}
+
+impl ToSchema for Consent {}

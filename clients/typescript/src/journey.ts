@@ -1,13 +1,18 @@
 // The main journey of the portal, as a frontend would walk it, against the server at
 // BASE_URL: log in as the demo admin, read the catalog and the free numbers, create a
-// draft order, correct it, confirm it, and read the subscription it created.
+// draft order, correct it, confirm it, and read the subscription it created. Then keep an
+// employee's own number: a port-in order, the owner's power of attorney opened from the
+// emailed link (read from the server's mailbox folder, MAILBOX_DIR) and signed, and the
+// simulated donor's acceptance with a port date.
 //
-//     BASE_URL=http://127.0.0.1:8080 npm run journey
+//     BASE_URL=http://127.0.0.1:8080 MAILBOX_DIR=./data/mailbox npm run journey
 //
 // Every request is typed by src/schema.d.ts (generated from openapi/openapi.json), so a
 // change to the document that breaks this client breaks `npm run typecheck`. Exits 1 on
 // the first answer that is not what the document and the design promise.
 
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import createClient from "openapi-fetch";
 import type { paths } from "./schema.js";
 
@@ -179,6 +184,93 @@ async function main(): Promise<void> {
   expect(sub.employee.initials === initials, `GET /subscriptions/{id}: initials ${sub.employee.initials}`);
   expect(sub.uc_account.includes("@"), `GET /subscriptions/{id}: uc_account ${sub.uc_account}`);
   step("GET /subscriptions/{id}", `${sub.status}, ${sub.number}, sign-in ${sub.uc_account}`);
+
+  await portIn(client, api, plan.code, packageList[0].code);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The signing link's token from the newest email to `owner` in the mailbox folder.
+async function signingToken(owner: string): Promise<string> {
+  const mailbox = process.env.MAILBOX_DIR;
+  expect(!!mailbox, "port-in: set MAILBOX_DIR to the server's mailbox folder");
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const tokens = readdirSync(mailbox ?? "")
+      .filter((name) => name.endsWith(".eml"))
+      .map((name) => readFileSync(join(mailbox ?? "", name), "utf8").replace(/=\r?\n/g, ""))
+      .filter((text) => text.includes(`To: ${owner}`))
+      .map((text) => /\/poa\/([A-Za-z0-9_-]{43})/.exec(text)?.[1])
+      .filter((token): token is string => !!token);
+    if (tokens.length > 0) return tokens[tokens.length - 1];
+    await sleep(100);
+  }
+  throw new Mismatch(`port-in: no power of attorney to ${owner} in ${mailbox}`);
+}
+
+type Client = ReturnType<typeof createClient<paths>>;
+
+async function portIn(publicClient: Client, api: Client, plan: string, mobilePackage: string): Promise<void> {
+  // 8. A port-in order: the employee keeps a number from another operator.
+  const initials = freshInitials();
+  const owner = `${initials.toLowerCase()}@privat.example`;
+  // 26xxxxxx: a mobile range none of the demo pools use.
+  const ported = `+4526${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`;
+  const created = await api.POST("/orders", {
+    body: {
+      plan,
+      mobile_package: mobilePackage,
+      employee: { name: "Jens Hansen", initials, title: "Sælger", email: `${initials.toLowerCase()}@nordlys.example` },
+      number: { type: "port_in", number: ported, owner_email: owner, owner_name: "Jens Hansen" },
+    },
+  });
+  expectStatus("POST /orders (port-in)", created.response, 201, created.error);
+  const draft = created.data;
+  if (!draft) return;
+  expect(
+    draft.notices.some((n) => n.code === "binding_period_may_apply"),
+    "POST /orders (port-in): no binding_period_may_apply notice",
+  );
+  const confirmed = await api.POST("/orders/{id}/confirm", { params: { path: { id: draft.id } } });
+  expectStatus("POST /orders/{id}/confirm (port-in)", confirmed.response, 201, confirmed.error);
+  const port = confirmed.data?.number_port;
+  expect(!!port && port.status === "awaiting_signature", `confirm (port-in): port ${port?.status}`);
+  expect(confirmed.data?.subscription.status === "pending_port", "confirm (port-in): subscription not pending_port");
+  if (!port) return;
+  step("POST /orders/{id}/confirm", `port ${port.id} ${port.status}`);
+
+  // 9. The owner opens the emailed link and signs (public: no token).
+  const token = await signingToken(owner);
+  const opened = await publicClient.GET("/poa/{token}", { params: { path: { token } } });
+  expectStatus("GET /poa/{token}", opened.response, 200, opened.error);
+  const poa = opened.data;
+  if (!poa) return;
+  expect(poa.number === ported, `GET /poa/{token}: number ${poa.number}, expected ${ported}`);
+  expect(/^[0-9a-f]{64}$/.test(poa.document_sha256), "GET /poa/{token}: no document hash");
+  step("GET /poa/{token}", `${poa.company_name} takes ${poa.number}; earliest ${poa.earliest_port_date}`);
+  const signed = await publicClient.POST("/poa/{token}/sign", {
+    params: { path: { token } },
+    body: { signer_name: "Jens Hansen", consent: true },
+  });
+  expectStatus("POST /poa/{token}/sign", signed.response, 200, signed.error);
+  expect(signed.data?.status === "submitted", `sign: status ${signed.data?.status}, expected submitted`);
+  expect(signed.data?.document_sha256 === poa.document_sha256, "sign: another document was signed");
+  const again = await publicClient.GET("/poa/{token}", { params: { path: { token } } });
+  expectStatus("GET /poa/{token} (used)", again.response, 410, again.error);
+  step("POST /poa/{token}/sign", "submitted to the donor; the link is spent");
+
+  // 10. The simulated donor answers within seconds: accepted, with a port date.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const read = await api.GET("/number-ports/{id}", { params: { path: { id: port.id } } });
+    expectStatus("GET /number-ports/{id}", read.response, 200, read.error);
+    if (read.data?.status === "accepted") {
+      expect(!!read.data.port_date, "GET /number-ports/{id}: accepted without a port date");
+      expect(read.data.signature?.signer_name === "Jens Hansen", "GET /number-ports/{id}: no signature");
+      step("GET /number-ports/{id}", `accepted, the number moves on ${read.data.port_date} at 02:00`);
+      return;
+    }
+    await sleep(100);
+  }
+  throw new Mismatch("GET /number-ports/{id}: the simulated donor did not accept within 10 s");
 }
 
 main().then(

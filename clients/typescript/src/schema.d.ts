@@ -226,6 +226,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator/number-ports/{id}/donor-response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the donor operator's answer to a port */
+        post: operations["record_donor_response"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/number-ports/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Complete an accepted port now */
+        post: operations["complete_number_port"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/numbers/available": {
         parameters: {
             query?: never;
@@ -411,6 +445,109 @@ export interface paths {
         put?: never;
         /** Terminate a subscription */
         post: operations["terminate_subscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/number-ports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List number ports */
+        get: operations["list_number_ports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/number-ports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a number port */
+        get: operations["get_number_port"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Correct a number port (merge patch) */
+        patch: operations["correct_number_port"];
+        trace?: never;
+    };
+    "/number-ports/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the power of attorney again */
+        post: operations["resend_power_of_attorney"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/number-ports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a number port */
+        post: operations["cancel_number_port"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/poa/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a power of attorney (public, by emailed link) */
+        get: operations["get_power_of_attorney"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/poa/{token}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign a power of attorney (public, by emailed link) */
+        post: operations["sign_power_of_attorney"];
         delete?: never;
         options?: never;
         head?: never;
@@ -603,6 +740,11 @@ export interface components {
             number_port?: components["schemas"]["NumberPortDto"] | null;
         };
         /**
+         * @description Only `true`: the owner consents to the port.
+         * @enum {boolean}
+         */
+        Consent: true;
+        /**
          * @example {
          *       "name": "HR-system",
          *       "role": "admin"
@@ -655,6 +797,24 @@ export interface components {
          * @example nordlys.example
          */
         DomainName: string;
+        /**
+         * @description The donor operator's answer, as an operator records it.
+         * @example {
+         *       "decision": "accepted",
+         *       "port_date": "2026-11-27"
+         *     }
+         */
+        DonorResponse: {
+            /** Format: date */
+            port_date: string;
+            /** @enum {string} */
+            decision: "accepted";
+        } | {
+            reason_code: components["schemas"]["RejectionCodeSchema"];
+            reason?: components["schemas"]["Text500"] | null;
+            /** @enum {string} */
+            decision: "rejected";
+        };
         /**
          * @description An email address: at most 64 characters before the `@` (no spaces or quotes), a domain name after it; kept lower-case.
          * @example mette@nordlys.example
@@ -837,6 +997,7 @@ export interface components {
          *       "port_date": null,
          *       "rejection": null,
          *       "requested_date": null,
+         *       "signature": null,
          *       "status": "awaiting_signature",
          *       "subscription_id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47",
          *       "updated_at": "2026-11-25T09:35:00Z",
@@ -877,6 +1038,7 @@ export interface components {
              * @description Until when the owner may sign.
              */
             poa_expires_at: string;
+            signature?: components["schemas"]["SignatureDto"] | null;
             /** @description Every state the port has been in, oldest first. */
             history: components["schemas"]["PortStepDto"][];
             /** Format: date-time */
@@ -1231,6 +1393,81 @@ export interface components {
                 data_gb: number;
                 /** Format: int64 */
                 monthly_price_ore: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-11-25T09:35:00Z",
+         *           "history": [
+         *             {
+         *               "at": "2026-11-25T09:35:00Z",
+         *               "status": "awaiting_signature"
+         *             }
+         *           ],
+         *           "id": "01937a4f-1000-7cc3-9a51-3b1f0c9d2e47",
+         *           "number": "+4522334455",
+         *           "owner_email": "jens@privat.example",
+         *           "owner_name": "Jens Hansen",
+         *           "poa_expires_at": "2026-12-09T09:35:00Z",
+         *           "port_date": null,
+         *           "rejection": null,
+         *           "requested_date": null,
+         *           "signature": null,
+         *           "status": "awaiting_signature",
+         *           "subscription_id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47",
+         *           "updated_at": "2026-11-25T09:35:00Z",
+         *           "version": 1
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        Page_NumberPortDto: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                subscription_id: string;
+                /** @description E.164. */
+                number: string;
+                /**
+                 * @description `awaiting_signature`, `signed`, `submitted`, `accepted`, `rejected`, `completed`,
+                 *     `expired` or `cancelled`.
+                 */
+                status: string;
+                /** Format: int32 */
+                version: number;
+                /** @description Who signs the power of attorney. */
+                owner_email: string;
+                /** @description As the donor operator has it. */
+                owner_name: string;
+                /**
+                 * Format: date
+                 * @description The date the owner asked for, if any.
+                 */
+                requested_date?: string | null;
+                /**
+                 * Format: date
+                 * @description The agreed port date, once the donor accepted.
+                 */
+                port_date?: string | null;
+                rejection?: components["schemas"]["RejectionDto"] | null;
+                /**
+                 * Format: date-time
+                 * @description Until when the owner may sign.
+                 */
+                poa_expires_at: string;
+                signature?: components["schemas"]["SignatureDto"] | null;
+                /** @description Every state the port has been in, oldest first. */
+                history: components["schemas"]["PortStepDto"][];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
             }[];
             next_cursor?: string | null;
         };
@@ -1609,11 +1846,72 @@ export interface components {
             /** Format: date */
             requested_date?: string | null;
         };
+        /**
+         * @description A merge patch (RFC 7396) correcting a port: send only what changes. Changing the
+         *     number or the owner's name needs the owner's signature again.
+         * @example {
+         *       "owner_name": "Jens Peter Hansen"
+         *     }
+         */
+        PortPatch: {
+            /** @description Where the power of attorney goes. */
+            owner_email?: components["schemas"]["Email"];
+            /** @description As the donor operator has it. */
+            owner_name?: components["schemas"]["Text100"];
+            /** @description The number to port, a Danish mobile number. */
+            number?: components["schemas"]["MobileNumber"];
+        };
         /** @description One step of a port's history. */
         PortStepDto: {
             status: string;
             /** Format: date-time */
             at: string;
+        };
+        /**
+         * @description What the owner is asked to sign, for a frontend to render.
+         * @example {
+         *       "binding_period_note": "Har du en bindingsperiode hos dit nuværende teleselskab, gælder den stadig; en eventuel binding betales dér. Du kan bede om en senere dato, fx når bindingen udløber.",
+         *       "company_name": "Nordlys Rådgivning ApS",
+         *       "document": "Fuldmagt til nummerflytning\n\nJeg, Jens Hansen, ejer af mobilnummeret +4522334455, giver hermed Nordlys Rådgivning ApS fuldmagt til …",
+         *       "document_sha256": "9f2c1e0b7a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b",
+         *       "donor": null,
+         *       "earliest_port_date": "2026-11-26",
+         *       "expires_at": "2026-12-09T09:35:00Z",
+         *       "number": "+4522334455",
+         *       "owner_name": "Jens Hansen",
+         *       "requested_date": null
+         *     }
+         */
+        PowerOfAttorneyDto: {
+            /** @description The number to move, E.164. */
+            number: string;
+            /** @description The owner, as the company registered them. */
+            owner_name: string;
+            /** @description Who takes the number over. */
+            company_name: string;
+            /** @description The donor operator, when known. */
+            donor?: string | null;
+            binding_period_note: string;
+            /**
+             * Format: date
+             * @description The date the owner asked for, if any.
+             */
+            requested_date?: string | null;
+            /**
+             * Format: date
+             * @description The earliest port date if signed now: the first Danish working day after the
+             *     donor receives the request, or the requested date if later.
+             */
+            earliest_port_date: string;
+            /**
+             * Format: date-time
+             * @description Until when the link can be signed.
+             */
+            expires_at: string;
+            /** @description The text signed. */
+            document: string;
+            /** @description SHA-256 (hex) of `document`. */
+            document_sha256: string;
         };
         PriceLineDto: {
             description: string;
@@ -1680,11 +1978,52 @@ export interface components {
             /** @description The rating as shown under the article. */
             text: string;
         };
+        /** @enum {string} */
+        RejectionCodeSchema: "owner_mismatch" | "number_unknown" | "number_inactive" | "other";
         /** @description Why the donor refused, while the port is rejected. */
         RejectionDto: {
             /** @description `owner_mismatch`, `number_unknown`, `number_inactive` or `other`. */
             code: string;
             text?: string | null;
+        };
+        /**
+         * @description The owner's signature.
+         * @example {
+         *       "consent": true,
+         *       "signer_name": "Jens Hansen"
+         *     }
+         */
+        SignRequest: {
+            /** @description The owner's name as they sign. */
+            signer_name: components["schemas"]["Text100"];
+            /** @description `true`: the owner consents to the port (Teleloven § 28 a). */
+            consent: components["schemas"]["Consent"];
+        };
+        /** @description What the owner signed: the evidence, without where it was signed from. */
+        SignatureDto: {
+            /** @description The name the owner signed with. */
+            signer_name: string;
+            /** Format: date-time */
+            signed_at: string;
+            /** @description SHA-256 (hex) of the power of attorney's text as it was shown. */
+            document_sha256: string;
+        };
+        /**
+         * @description The signature is recorded and the request is with the donor.
+         * @example {
+         *       "document_sha256": "9f2c1e0b7a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b",
+         *       "number": "+4522334455",
+         *       "signed_at": "2026-11-25T10:02:00Z",
+         *       "status": "submitted"
+         *     }
+         */
+        SignedDto: {
+            number: string;
+            /** @description `submitted`: the request went to the donor operator. */
+            status: string;
+            /** Format: date-time */
+            signed_at: string;
+            document_sha256: string;
         };
         SimDto: {
             /** @description 19 digits, the last a Luhn check digit. */
@@ -1846,6 +2185,11 @@ export interface components {
          * @example 4100
          */
         Text50: string;
+        /**
+         * @description Free text: 1 to 500 characters, not blank, no control characters; kept trimmed.
+         * @example Nummeret er spærret hos afgivende selskab.
+         */
+        Text500: string;
         /**
          * @description A token request. `grant_type=password` takes `username` (the email) and `password`;
          *     `grant_type=client_credentials` takes `client_id` and `client_secret` (in the body or as
@@ -2700,6 +3044,108 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    record_donor_response: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The port's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DonorResponse"];
+            };
+        };
+        responses: {
+            /** @description The port, accepted or rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberPortDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The port is not with the donor (`port_not_submitted`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "port_not_submitted",
+                     *       "detail": "the port is awaiting_signature; the donor answers a submitted request",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:port_not_submitted"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    complete_number_port: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The port's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The completed port */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberPortDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The port is not accepted (`port_not_accepted`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "port_not_accepted",
+                     *       "detail": "the port is submitted; only an accepted port completes",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:port_not_accepted"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     list_available_numbers: {
         parameters: {
             query?: {
@@ -3382,6 +3828,328 @@ export interface operations {
                 };
             };
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_number_ports: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only ports in this state.
+                 * @example submitted
+                 */
+                status?: "awaiting_signature" | "signed" | "submitted" | "accepted" | "rejected" | "completed" | "expired" | "cancelled";
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Items per page, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of number ports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NumberPortDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_number_port: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The port's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number port */
+            200: {
+                headers: {
+                    /** @description The port's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberPortDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    correct_number_port: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version you read, e.g. `"1"` */
+                "If-Match": string;
+            };
+            path: {
+                /** @description The port's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["PortPatch"];
+            };
+        };
+        responses: {
+            /** @description The corrected port */
+            200: {
+                headers: {
+                    /** @description The new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberPortDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The port can no longer be corrected (`port_not_correctable`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "port_not_correctable",
+                     *       "detail": "the port is accepted; only a port awaiting its signature or rejected can be corrected",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:port_not_correctable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    resend_power_of_attorney: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The port's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new link is on its way to the owner */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberPortDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The port does not await a signature (`port_not_awaiting_signature`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "port_not_awaiting_signature",
+                     *       "detail": "the port is submitted; the owner has signed",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:port_not_awaiting_signature"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancel_number_port: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The port's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled port */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberPortDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Too late (`port_too_late_to_cancel`) or already ended (`port_ended`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "port_too_late_to_cancel",
+                     *       "detail": "the donor is already moving the number (from the working day before the port date on)",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:port_too_late_to_cancel"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_power_of_attorney: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the emailed link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What is being signed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PowerOfAttorneyDto"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description The link is used, replaced, expired or was never issued (`link_gone`) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "link_gone",
+                     *       "detail": "this link no longer works; ask the company for a new one",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 410,
+                     *       "title": "Gone",
+                     *       "type": "urn:selvbetjening:problem:link_gone"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    sign_power_of_attorney: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the emailed link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed; the request is with the donor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            /** @description The link is used, replaced, expired or was never issued (`link_gone`) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "link_gone",
+                     *       "detail": "this link no longer works; ask the company for a new one",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 410,
+                     *       "title": "Gone",
+                     *       "type": "urn:selvbetjening:problem:link_gone"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
