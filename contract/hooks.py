@@ -1,11 +1,27 @@
 """Schemathesis checks for rules the document states and JSON Schema cannot.
 
-A signing link's token is a secret emailed to a number's owner: whether a schema-valid
-token opens a live link is state, not schema. The document says so ("Any token that does
-not open a live link: 410 `link_gone`"), so on the power-of-attorney operations a 410
-problem with exactly that code is accepted as positive data's answer; anything else is
-judged by Schemathesis's own `positive_data_acceptance`, which contract/schemathesis.toml
-turns off for these two operations only.
+Both checks below stand in for Schemathesis's own `positive_data_acceptance` on the
+operations they name; contract/schemathesis.toml turns the built-in check off for those
+operations only. Each accepts exactly one kind of refusal of schema-valid data, recognized
+by its problem `code`, and hands every other answer to the built-in check, which judges it
+with the global expected statuses (so a 422 is refused there, as on every other operation).
+
+Dead signing links (`positive_data_acceptance_of_links`): a signing link's token is a
+secret emailed to a number's owner, so whether a schema-valid token opens a live link is
+state, not schema. The document says so ("Any token that does not open a live link: 410
+`link_gone`"): on the power-of-attorney operations a 410 problem with exactly that code
+passes.
+
+Rules the schema cannot state (`positive_data_acceptance_of_rules`): some validity rules
+depend on data (the catalog, the numbers we have, the colleagues' initials), on today's
+date, or on arithmetic JSON Schema has no keyword for (the CVR check digit). A
+schema-valid request that breaks one is refused with 422 `validation_failed` and the
+field's pointer (the design: "Invalid input: 422 with all field errors at once"). On the
+operations in `RULE_CODES`, such a 422 passes only when EVERY `errors[].code` in it is one
+of the operation's rule codes; one error the schema could have stated (a wrong type, a
+missing field, a format) fails the check, so a real contract break is still seen. An
+`Idempotency-Key` already used for another request is 422 `idempotency_key_reused` with no
+errors (the design, as the IETF Idempotency-Key draft): which keys were used is state.
 """
 
 import schemathesis
@@ -13,14 +29,86 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 LINK_PATHS = {"/poa/{token}", "/poa/{token}/sign"}
 
+# Field error codes of rules a JSON Schema cannot state, each with where it comes from.
+# The catalog is data, not an enumeration in the document: plan and package codes are
+# whatever `GET /catalog/plans` and `GET /catalog/mobile-packages` list.
+UNKNOWN_PLAN = "unknown_plan"  # api/src/app/orders/form.rs
+UNKNOWN_MOBILE_PACKAGE = "unknown_mobile_package"  # api/src/app/orders/form.rs
+# A port's `requested_date` lies between the earliest legal port date (working days from
+# today) and a year after it: both ends move with today.
+TOO_EARLY = "too_early"  # api/src/app/orders/form.rs
+TOO_LATE = "too_late"  # api/src/app/orders/form.rs
+# A subscription ends today (in Denmark) at the earliest.
+DATE_IN_PAST = "date_in_past"  # api/src/http/problems.rs (SubscriptionError::DateInPast)
+# The CVR number's modulus-11 check digit: a weighted digit sum, no JSON Schema keyword.
+CVR_CHECKSUM = "cvr_checksum"  # domain/src/company.rs
+# Initials are unique among the company's live drafts and subscriptions: data.
+INITIALS_TAKEN = "initials_taken"  # api/src/app/orders/draft.rs
+# A port-in number may be neither one of our numbers already nor in another live port:
+# data.
+NUMBER_ALREADY_OURS = "number_already_ours"  # api/src/app/orders/form.rs
+NUMBER_PORT_EXISTS = "number_port_exists"  # api/src/app/orders/form.rs
+# A merge patch's number without `type` merges into the draft's number; on a port-in
+# draft that number must be mobile. Which kind the draft has is state.
+NUMBER_NOT_MOBILE = "number_not_mobile"  # domain/src/number.rs
+
+ORDER_FORM_RULES = frozenset(
+    {
+        UNKNOWN_PLAN,
+        UNKNOWN_MOBILE_PACKAGE,
+        TOO_EARLY,
+        TOO_LATE,
+        INITIALS_TAKEN,
+        NUMBER_ALREADY_OURS,
+        NUMBER_PORT_EXISTS,
+    }
+)
+
+# Per operation: the field error codes a schema-valid request may be refused with, and
+# whether it takes an `Idempotency-Key` (whose reuse for another request is 422).
+RULE_CODES = {
+    "create_company": (frozenset({CVR_CHECKSUM}), False),
+    "create_order": (ORDER_FORM_RULES, True),
+    "edit_order": (ORDER_FORM_RULES | {NUMBER_NOT_MOBILE}, False),
+    # Confirming has no body: its only such refusal is a reused key.
+    "confirm_order": (frozenset(), True),
+    "edit_subscription": (frozenset({UNKNOWN_MOBILE_PACKAGE}), False),
+    "terminate_subscription": (frozenset({DATE_IN_PAST}), False),
+}
+
+
+def _problem(response, status: int):
+    """The response's problem document, if it is one with this status; else `None`."""
+    if response.status_code != status:
+        return None
+    content_type = response.headers.get("content-type", [""])[0]
+    if content_type.split(";")[0].strip().lower() != "application/problem+json":
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
 
 def _is_link_gone(response) -> bool:
-    if response.status_code != 410:
+    problem = _problem(response, 410)
+    return problem is not None and problem.get("code") == "link_gone"
+
+
+def _breaks_only_rules(response, operation_id: str) -> bool:
+    """A 422 whose every reason is a rule of `operation_id` the schema cannot state."""
+    rules, takes_key = RULE_CODES[operation_id]
+    problem = _problem(response, 422)
+    if problem is None:
         return False
-    try:
-        return response.json().get("code") == "link_gone"
-    except ValueError:
+    code = problem.get("code")
+    errors = problem.get("errors")
+    if code == "idempotency_key_reused":
+        return takes_key and not errors
+    if code != "validation_failed" or not isinstance(errors, list) or not errors:
         return False
+    return all(isinstance(e, dict) and e.get("code") in rules for e in errors)
 
 
 @schemathesis.check
@@ -29,5 +117,17 @@ def positive_data_acceptance_of_links(ctx, response, case):
     if case.operation.path not in LINK_PATHS:
         return None
     if _is_link_gone(response):
+        return None
+    return positive_data_acceptance(ctx, response, case)
+
+
+@schemathesis.check
+def positive_data_acceptance_of_rules(ctx, response, case):
+    """`positive_data_acceptance`, where a schema-valid request may break a rule the schema
+    cannot state (422 with only the operation's rule codes)."""
+    operation_id = case.operation.definition.raw.get("operationId")
+    if operation_id not in RULE_CODES:
+        return None
+    if _breaks_only_rules(response, operation_id):
         return None
     return positive_data_acceptance(ctx, response, case)

@@ -14,6 +14,10 @@ use crate::error::{ApiError, ApiResult};
 
 pub const ISSUER: &str = "selvbetjening";
 pub const AUDIENCE: &str = "selvbetjening-api";
+/// The longest an access token may live: a day.
+pub const MAX_TTL_SECONDS: u64 = 24 * 60 * 60;
+/// The shortest: a minute, so a token is still usable by the time it arrives.
+pub const MIN_TTL_SECONDS: u64 = 60;
 /// A shorter HMAC key is guessable; refuse to start with one.
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -45,6 +49,13 @@ impl Keys {
         if secret.len() < MIN_SECRET_BYTES {
             anyhow::bail!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long");
         }
+        if !(MIN_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&ttl_seconds) {
+            anyhow::bail!(
+                "TOKEN_TTL_SECONDS must be between {MIN_TTL_SECONDS} and {MAX_TTL_SECONDS} \
+                 (24 hours): a token outlives a revocation by at most the refresh interval, but \
+                 a stolen one works until it expires"
+            );
+        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
@@ -67,6 +78,7 @@ impl Keys {
 
     /// Issues a token for a subject (a user's or an API client's id).
     pub fn issue(&self, subject: Uuid, role: Role, company: Option<Uuid>) -> ApiResult<String> {
+        let jti = Uuid::now_v7();
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_string(),
@@ -77,7 +89,7 @@ impl Keys {
             exp: now + i64::try_from(self.ttl_seconds).unwrap_or(3600),
             iat: now,
             nbf: now,
-            jti: Uuid::now_v7().to_string(),
+            jti: jti.to_string(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)
@@ -87,6 +99,60 @@ impl Keys {
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
+    }
+}
+
+/// When a token was issued, to the millisecond: its `jti` is a UUIDv7, which carries that
+/// time. A revocation then refuses exactly the tokens issued before it, and a login right
+/// after a re-enabling works. Without one, the end of the `iat` second is assumed.
+fn issued_millis(claims: &Claims) -> i64 {
+    Uuid::parse_str(&claims.jti)
+        .ok()
+        .and_then(|jti| jti.get_timestamp())
+        .and_then(|ts| {
+            let (secs, nanos) = ts.to_unix();
+            i64::try_from(secs)
+                .ok()
+                .map(|s| s * 1000 + i64::from(nanos / 1_000_000))
+        })
+        .filter(|ms| ms / 1000 == claims.iat)
+        .unwrap_or(claims.iat * 1000 + 999)
+}
+
+/// This process's copy of the revocations (`access_revocations`): a token issued to a
+/// subject (user, API client, company) at or before its time is refused. Read on every
+/// request without a database round trip; refreshed from the database every few seconds,
+/// and at once in the process that revokes.
+#[derive(Debug, Default)]
+pub struct Revocations {
+    not_before: std::sync::RwLock<std::collections::HashMap<Uuid, i64>>,
+}
+
+impl Revocations {
+    /// Takes the database's list as it is now.
+    pub fn replace(&self, all: Vec<(Uuid, chrono::NaiveDateTime)>) {
+        let fresh = all
+            .into_iter()
+            .map(|(subject, at)| (subject, at.and_utc().timestamp_millis()))
+            .collect();
+        if let Ok(mut map) = self.not_before.write() {
+            *map = fresh;
+        }
+    }
+
+    /// Notes a revocation made by this process, before the next refresh brings it.
+    pub fn note(&self, subject: Uuid, at: chrono::NaiveDateTime) {
+        if let Ok(mut map) = self.not_before.write() {
+            map.insert(subject, at.and_utc().timestamp_millis());
+        }
+    }
+
+    /// Whether a token issued to `subject` at `issued_at` (Unix milliseconds) is refused.
+    pub fn refuses(&self, subject: Uuid, issued_at: i64) -> bool {
+        self.not_before
+            .read()
+            .map(|map| map.get(&subject).is_some_and(|nb| issued_at <= *nb))
+            .unwrap_or(true)
     }
 }
 
@@ -126,6 +192,14 @@ impl Principal {
             .transpose()
             .map_err(|_| invalid())?;
         if role.is_company_role() != company.is_some() {
+            return Err(invalid());
+        }
+        let subject = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
+        let issued = issued_millis(&claims);
+        if let Some(revocations) = req.app_data::<web::Data<Revocations>>()
+            && (revocations.refuses(subject, issued)
+                || company.is_some_and(|c| revocations.refuses(c, issued)))
+        {
             return Err(invalid());
         }
         Ok(Principal {
@@ -203,6 +277,44 @@ mod tests {
     #[test]
     fn a_short_secret_is_refused() {
         assert!(Keys::new(b"short", 60).is_err());
+    }
+
+    #[test]
+    fn a_token_lifetime_over_a_day_is_refused() {
+        assert!(Keys::new(&[7u8; 32], MAX_TTL_SECONDS).is_ok());
+        assert!(Keys::new(&[7u8; 32], MAX_TTL_SECONDS + 1).is_err());
+        assert!(Keys::new(&[7u8; 32], 0).is_err());
+    }
+
+    #[test]
+    fn a_revoked_subjects_earlier_tokens_are_refused_and_later_ones_are_not() {
+        let revocations = Revocations::default();
+        let user = Uuid::now_v7();
+        let at = chrono::DateTime::from_timestamp_millis(1_000_500)
+            .unwrap()
+            .naive_utc();
+        revocations.note(user, at);
+        assert!(revocations.refuses(user, 1_000_499));
+        assert!(revocations.refuses(user, 1_000_500));
+        assert!(!revocations.refuses(user, 1_000_501));
+        assert!(!revocations.refuses(Uuid::now_v7(), 999));
+        revocations.replace(Vec::new());
+        assert!(!revocations.refuses(user, 999));
+    }
+
+    #[test]
+    fn a_tokens_issue_time_is_read_to_the_millisecond_from_its_jti() {
+        let keys = Keys::new(&[7u8; 32], 60).unwrap();
+        let before = chrono::Utc::now().timestamp_millis();
+        let token = keys
+            .issue(Uuid::now_v7(), Role::Admin, Some(Uuid::now_v7()))
+            .unwrap();
+        let after = chrono::Utc::now().timestamp_millis();
+        let issued = issued_millis(&keys.verify(&token).unwrap());
+        assert!(
+            (before..=after).contains(&issued),
+            "{before} {issued} {after}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::config::Config;
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "selvbetjening",
     version,
@@ -20,7 +20,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Subcommand)]
+#[derive(Clone, Subcommand)]
 pub enum Command {
     /// Run the HTTP API (the default).
     Serve,

@@ -12,13 +12,15 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Args)]
+/// `Debug` is written by hand below: the secret and the URLs' passwords stay out of it.
+#[derive(Clone, Args)]
 pub struct Config {
     /// PostgreSQL (`postgres://…`) or SQLite (a file path, or `sqlite://path`).
     #[arg(
         long,
         env = "DATABASE_URL",
         default_value = "./data/selvbetjening.db",
+        hide_env_values = true,
         global = true
     )]
     pub database_url: String,
@@ -51,10 +53,11 @@ pub struct Config {
     pub mailbox_dir: PathBuf,
 
     /// SMTP server for emails, e.g. `smtp://localhost:1025`. Unset: write to the mailbox folder.
-    #[arg(long, env = "SMTP_URL", global = true)]
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<String>,
 
-    /// Seed the demo company on an empty database. Default: on for SQLite, off for PostgreSQL.
+    /// Seed the demo company (its passwords are published) on an empty database. Default:
+    /// on for SQLite while listening on loopback only; off otherwise.
     #[arg(long, env = "DEMO", global = true)]
     pub demo: Option<bool>,
 
@@ -72,7 +75,7 @@ pub struct Config {
     )]
     pub log_format: LogFormat,
 
-    /// Lifetime of an access token, in seconds.
+    /// Lifetime of an access token, in seconds (60 to 86400).
     #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600, global = true)]
     pub token_ttl_seconds: u64,
 
@@ -97,6 +100,21 @@ pub struct Config {
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10, global = true)]
     pub database_pool_size: u32,
 
+    /// How often each process reads the revoked users, clients and companies, in
+    /// milliseconds; a revocation takes effect everywhere within this.
+    #[arg(
+        long,
+        env = "REVOCATION_REFRESH_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub revocation_refresh_ms: u64,
+
+    /// Proxies (CIDR blocks or addresses, comma-separated) whose `X-Forwarded-For` and
+    /// `Forwarded` headers name the client; none by default, so only the TCP peer counts.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<String>,
+
     /// Who answers signed port requests: `simulated` (answers by itself within seconds,
     /// so the whole journey completes locally) or `manual` (operators record the donor's
     /// answers). Default: simulated on the embedded database, manual on PostgreSQL.
@@ -110,6 +128,52 @@ pub struct Config {
     /// The clock of number porting; tests set and move it, nothing else does.
     #[arg(skip)]
     pub clock: crate::app::Clock,
+}
+
+/// A URL with its password (`scheme://user:password@host`) replaced, for logs and `Debug`.
+pub fn without_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].find(':') {
+            Some(colon) => format!(
+                "{}{}:***{}",
+                &url[..scheme_end],
+                &rest[..colon],
+                &rest[at..]
+            ),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &without_password(&self.database_url))
+            .field("bind_addr", &self.bind_addr)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("data_dir", &self.data_dir)
+            .field("mailbox_dir", &self.mailbox_dir)
+            .field("smtp_url", &self.smtp_url.as_deref().map(without_password))
+            .field("demo", &self.demo)
+            .field("cors_origins", &self.cors_origins)
+            .field("log_format", &self.log_format)
+            .field("token_ttl_seconds", &self.token_ttl_seconds)
+            .field("draft_ttl_minutes", &self.draft_ttl_minutes)
+            .field("outbox_poll_ms", &self.outbox_poll_ms)
+            .field("public_url", &self.public_url)
+            .field("workers", &self.workers)
+            .field("database_pool_size", &self.database_pool_size)
+            .field("donor_gateway", &self.donor_gateway)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("revocation_refresh_ms", &self.revocation_refresh_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -132,6 +196,8 @@ impl Config {
             public_url: None,
             database_pool_size: 10,
             donor_gateway: None,
+            trusted_proxies: Vec::new(),
+            revocation_refresh_ms: 10_000,
             faults: crate::app::Faults::default(),
             clock: crate::app::Clock::default(),
         }
@@ -151,8 +217,88 @@ impl Config {
         })
     }
 
-    /// The demo company is seeded by default only on the embedded database.
+    /// The demo company, with its published passwords, is seeded by default only on the
+    /// embedded database and only while the server listens on this machine alone
+    /// (loopback): `DEMO=true` seeds it anywhere, `DEMO=false` nowhere.
     pub fn demo_enabled(&self) -> bool {
-        self.demo.unwrap_or_else(|| self.is_embedded())
+        self.demo
+            .unwrap_or_else(|| self.is_embedded() && self.listens_on_loopback())
+    }
+
+    /// Whether only this machine can reach the listen address.
+    pub fn listens_on_loopback(&self) -> bool {
+        let host = self
+            .bind_addr
+            .rsplit_once(':')
+            .map_or(self.bind_addr.as_str(), |(host, _)| host)
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listening_on(bind_addr: &str, demo: Option<bool>) -> Config {
+        let mut config = Config::defaults();
+        config.bind_addr = bind_addr.to_owned();
+        config.demo = demo;
+        config
+    }
+
+    #[test]
+    fn the_demo_is_seeded_by_default_only_when_listening_on_loopback() {
+        for loopback in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "[::1]:8080",
+            "127.0.0.2:0",
+        ] {
+            assert!(listening_on(loopback, None).demo_enabled(), "{loopback}");
+        }
+        for exposed in ["0.0.0.0:8080", "[::]:8080", "192.168.1.10:8080"] {
+            assert!(!listening_on(exposed, None).demo_enabled(), "{exposed}");
+        }
+    }
+
+    #[test]
+    fn demo_true_seeds_it_anywhere_and_demo_false_nowhere() {
+        assert!(listening_on("0.0.0.0:8080", Some(true)).demo_enabled());
+        assert!(!listening_on("127.0.0.1:8080", Some(false)).demo_enabled());
+    }
+
+    #[test]
+    fn debug_output_shows_no_secret_and_no_password() {
+        let mut config = Config::defaults();
+        config.jwt_secret = Some("jwt-secret-jwt-secret-jwt-secret-jwt".to_owned());
+        config.database_url = "postgres://app:db-password@db:5432/selvbetjening".to_owned();
+        config.smtp_url = Some("smtp://mailer:smtp-password@relay:25".to_owned());
+        let shown = format!("{config:?}");
+        for secret in ["jwt-secret", "db-password", "smtp-password"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("postgres://app:***@db:5432/selvbetjening"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_url_without_a_password_is_shown_as_it_is() {
+        assert_eq!(without_password("postgres://db/x"), "postgres://db/x");
+        assert_eq!(without_password("./data/x.db"), "./data/x.db");
+        assert_eq!(without_password("smtp://user@relay"), "smtp://user@relay");
+    }
+
+    #[test]
+    fn the_demo_is_not_seeded_by_default_on_postgresql() {
+        let mut config = listening_on("127.0.0.1:8080", None);
+        config.database_url = "postgres://localhost/selvbetjening".to_owned();
+        assert!(!config.demo_enabled());
     }
 }

@@ -117,8 +117,8 @@ mod tests {
             Some(vec!["GET", "POST"])
         );
         assert_eq!(
-            table.allowed("/operator/companies/0193/users"),
-            Some(vec!["POST"])
+            table.allowed("/operator/clients/0193"),
+            Some(vec!["DELETE"])
         );
         assert_eq!(table.allowed("/no/such/thing"), None);
     }

@@ -30,8 +30,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let base = app.base_url();
             if demo::exists(&app.state().store)? {
                 println!("{}", demo::banner(&base));
+                if !config.listens_on_loopback() && config.demo != Some(true) {
+                    println!(
+                        "  WARNING: the demo company's published passwords work on {}, which \
+                         other machines can reach. Set DEMO=true if that is meant.\n",
+                        config.bind_addr
+                    );
+                }
             } else {
                 println!("\n  Selvbetjening is running: {base}/swagger-ui/\n");
+                if config.demo.is_none() && config.is_embedded() && !config.listens_on_loopback() {
+                    println!(
+                        "  No demo company: {} is reachable from other machines, and the demo's \
+                         passwords are published. Set DEMO=true to seed it anyway.\n",
+                        config.bind_addr
+                    );
+                }
             }
             app.run_until_stopped().await?;
             Ok(())

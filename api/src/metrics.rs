@@ -110,6 +110,28 @@ impl Metrics {
     }
 }
 
+/// The method as a label: the methods HTTP defines, and `other` for anything a client
+/// invents, so nobody can add series to the registry by sending made-up methods.
+fn method_label(method: &actix_web::http::Method) -> String {
+    use actix_web::http::Method;
+    let known = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+    ];
+    if known.contains(method) {
+        method.as_str().to_owned()
+    } else {
+        "other".to_owned()
+    }
+}
+
 /// Counts and times every request. The route is the matched pattern (`/orders/{id}`), so
 /// ids do not multiply the series; paths that match no route count as `unmatched`.
 pub async fn record(
@@ -118,7 +140,7 @@ pub async fn record(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     let result = next.call(req).await;
     if let Some(metrics) = metrics {
         let seconds = started.elapsed().as_secs_f64();

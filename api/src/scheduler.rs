@@ -89,3 +89,28 @@ pub fn spawn_porting(
         }
     });
 }
+
+/// Keeps this process's copy of the revocations current, every `every`.
+pub fn spawn_revocations(
+    store: Store,
+    revocations: std::sync::Arc<crate::auth::Revocations>,
+    every: Duration,
+) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let store_ = store.clone();
+            let read = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = store_.conn()?;
+                Ok(crate::app::operator::revocations(&mut conn)?)
+            })
+            .await;
+            match read {
+                Ok(Ok(all)) => revocations.replace(all),
+                // The copy stays as it was; the next round tries again.
+                Ok(Err(err)) => tracing::warn!(error = %err, "reading revocations failed"),
+                Err(err) => tracing::error!(error = %err, "revocation refresh panicked"),
+            }
+        }
+    });
+}

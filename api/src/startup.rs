@@ -90,6 +90,8 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
 
 impl Application {
     pub async fn build(mut config: Config) -> anyhow::Result<Application> {
+        check_origins(&config.cors_origins)?;
+        let proxies = crate::http::client::TrustedProxies::parse(&config.trusted_proxies)?;
         let store = open_store(&config)?;
         let keys = Keys::new(&jwt_secret(&config)?, config.token_ttl_seconds)?;
         if config.demo_enabled() && crate::demo::seed_if_empty(&store)? {
@@ -109,12 +111,15 @@ impl Application {
             clock: config.clock.clone(),
             donor: config.donor_gateway().gateway(),
         };
+        let revocations = Arc::new(crate::auth::Revocations::default());
+        revocations.replace(crate::app::operator::revocations(&mut *store.conn()?)?);
         let state = AppState {
             store,
             keys: Arc::new(keys),
             config: Arc::new(config),
             settings: Arc::new(settings),
             metrics: Arc::new(crate::metrics::Metrics::new()?),
+            revocations,
         };
         let mailer = crate::mail::Mailer::from_config(&state.config)?;
         crate::mail::spawn_worker(
@@ -123,12 +128,17 @@ impl Application {
             std::time::Duration::from_millis(state.config.outbox_poll_ms),
         );
         crate::scheduler::spawn(state.store.clone(), std::time::Duration::from_secs(60));
+        crate::scheduler::spawn_revocations(
+            state.store.clone(),
+            state.revocations.clone(),
+            std::time::Duration::from_millis(state.config.revocation_refresh_ms.max(10)),
+        );
         crate::scheduler::spawn_porting(
             state.store.clone(),
             state.settings.clone(),
             std::time::Duration::from_millis(state.config.outbox_poll_ms),
         );
-        let server = server(state.clone(), listener)?;
+        let server = server(state.clone(), proxies, listener)?;
         Ok(Application {
             port,
             server,
@@ -166,6 +176,30 @@ pub fn base_url(bind_addr: &str, port: u16) -> String {
     format!("http://{host}:{port}")
 }
 
+/// `CORS_ORIGINS`, each checked: `scheme://host[:port]` with http or https and nothing
+/// after it, as a browser sends `Origin`. A mistake stops the start with its reason.
+pub fn check_origins(origins: &[String]) -> anyhow::Result<Vec<String>> {
+    origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let uri: actix_web::http::Uri = origin
+                .parse()
+                .map_err(|_| anyhow::anyhow!("CORS_ORIGINS: {origin:?} is not an origin"))?;
+            let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+            let bare =
+                uri.path_and_query().is_none_or(|p| p.as_str() == "/") && !origin.ends_with('/');
+            anyhow::ensure!(
+                scheme_ok && uri.host().is_some() && bare,
+                "CORS_ORIGINS: {origin:?} is not an origin like https://portal.example.dk \
+                 (scheme, host and port only)"
+            );
+            Ok(origin.to_owned())
+        })
+        .collect()
+}
+
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
@@ -185,13 +219,18 @@ fn cors(origins: &[String]) -> Cors {
         // A disallowed origin gets no CORS headers (the browser then refuses), not an error:
         // server-to-server callers that send an Origin still work.
         .block_on_origin_mismatch(false);
+    // Checked at start (`check_origins`), so none of these can fail a worker.
     for origin in origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
         cors = cors.allowed_origin(origin);
     }
     cors
 }
 
-fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+fn server(
+    state: AppState,
+    proxies: crate::http::client::TrustedProxies,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
     let document = crate::openapi::document();
     let table = web::Data::new(RouteTable::from_document(&document));
     let workers = state.config.workers;
@@ -203,6 +242,8 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     // middleware that use them need nothing else of the state.
     let keys = web::Data::from(state.keys.clone());
     let metrics = web::Data::from(state.metrics.clone());
+    let revocations = web::Data::from(state.revocations.clone());
+    let proxies = web::Data::new(proxies);
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
@@ -212,6 +253,8 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
         app.app_data(data.clone())
             .app_data(keys.clone())
             .app_data(metrics.clone())
+            .app_data(revocations.clone())
+            .app_data(proxies.clone())
             .app_data(table.clone())
             .app_data(
                 web::PathConfig::default()

@@ -17,6 +17,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub revocations: Arc<crate::auth::Revocations>,
 }
 
 impl AppState {

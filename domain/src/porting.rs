@@ -172,6 +172,8 @@ pub enum PortDateError {
     NotAWorkingDay(NaiveDate),
     #[error("the earliest legal port date is {earliest}")]
     TooEarly { earliest: NaiveDate },
+    #[error("a port date is at most a year ahead: {latest} at the latest")]
+    TooLate { latest: NaiveDate },
 }
 
 /// Whether `given` may be the port date of a request the donor received at `submitted`
@@ -182,10 +184,14 @@ pub fn check_port_date(
     submitted: DateTime<Utc>,
     requested: Option<NaiveDate>,
 ) -> Result<NaiveDate, PortDateError> {
+    let earliest = port_date(submitted, requested);
+    let latest = earliest + chrono::Months::new(12);
+    if given > latest {
+        return Err(PortDateError::TooLate { latest });
+    }
     if !is_working_day(given) {
         return Err(PortDateError::NotAWorkingDay(given));
     }
-    let earliest = port_date(submitted, requested);
     if given < earliest {
         return Err(PortDateError::TooEarly { earliest });
     }
@@ -417,6 +423,16 @@ mod tests {
         assert_eq!(
             check_port_date(day(2026, 12, 28), at(2026, 12, 23, 9), None),
             Ok(day(2026, 12, 28))
+        );
+    }
+
+    #[test]
+    fn a_port_date_more_than_a_year_ahead_is_refused_before_the_calendar_is_asked() {
+        assert_eq!(
+            check_port_date(NaiveDate::MAX, at(2026, 12, 1, 9), None),
+            Err(PortDateError::TooLate {
+                latest: day(2027, 12, 2)
+            })
         );
     }
 

@@ -15,6 +15,8 @@ pub struct Company {
     pub name: CompanyName,
     pub email_domain: EmailDomain,
     pub created_at: NaiveDateTime,
+    /// A disabled company's people and clients cannot log in; their tokens stop working.
+    pub enabled: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +34,7 @@ struct CompanyRow {
     name: String,
     email_domain: String,
     created_at: NaiveDateTime,
+    enabled: bool,
 }
 
 impl TryFrom<CompanyRow> for Company {
@@ -45,6 +48,7 @@ impl TryFrom<CompanyRow> for Company {
             email_domain: EmailDomain::parse(&row.email_domain)
                 .map_err(|_| Error::corrupt("companies.email_domain", &row.email_domain))?,
             created_at: row.created_at,
+            enabled: row.enabled,
         })
     }
 }
@@ -57,6 +61,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewCompany) -> Result<Company> {
         name: new.name.as_str().to_owned(),
         email_domain: new.email_domain.as_str().to_owned(),
         created_at: crate::now(),
+        enabled: true,
     };
     diesel::insert_into(companies::table)
         .values(&row)
@@ -95,4 +100,12 @@ pub fn list(conn: &mut DbConnection, after: Option<Uuid>, limit: i64) -> Result<
 
 pub fn count(conn: &mut DbConnection) -> Result<i64> {
     Ok(companies::table.count().get_result(conn)?)
+}
+
+/// Enables or disables the company `id`.
+pub fn set_enabled(conn: &mut DbConnection, id: Uuid, enabled: bool) -> Result<Company> {
+    diesel::update(companies::table.find(id.to_string()))
+        .set(companies::enabled.eq(enabled))
+        .execute(conn)?;
+    get(conn, id)
 }

@@ -18,6 +18,7 @@ pub mod numbers;
 pub mod orders;
 pub mod outbox;
 pub mod page;
+pub mod revocations;
 pub mod schema;
 pub mod subscriptions;
 pub mod users;

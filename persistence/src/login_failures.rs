@@ -1,4 +1,4 @@
-//! Failed logins, counted per subject (`user:<email>`, `client:<id>`, `ip:<address>`) in
+//! Login attempts that did not succeed (or have not yet), counted per subject (`user:<email>`, `client:<id>`, `ip:<address>`) in
 //! the database, so every API process enforces one limit.
 
 use chrono::NaiveDateTime;
@@ -21,15 +21,48 @@ pub fn since(
         .first(conn)?)
 }
 
-pub fn record(conn: &mut DbConnection, subjects: &[&str], at: NaiveDateTime) -> Result<()> {
+/// Counts an attempt against each of `subjects` at `at`; returns the rows' ids, so a
+/// successful attempt can be taken back ([`forget`]).
+pub fn record(
+    conn: &mut DbConnection,
+    subjects: &[&str],
+    at: NaiveDateTime,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(subjects.len());
     for subject in subjects {
+        let id = crate::new_id().to_string();
         diesel::insert_into(login_failures::table)
             .values((
-                login_failures::id.eq(crate::new_id().to_string()),
+                login_failures::id.eq(&id),
                 login_failures::subject.eq(*subject),
                 login_failures::failed_at.eq(at),
             ))
             .execute(conn)?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Takes back the attempts `ids` (they succeeded).
+pub fn forget(conn: &mut DbConnection, ids: &[String]) -> Result<()> {
+    diesel::delete(login_failures::table.filter(login_failures::id.eq_any(ids))).execute(conn)?;
+    Ok(())
+}
+
+/// Makes concurrent attempts against the same `subjects` take turns until the caller's
+/// transaction ends, in every process: a PostgreSQL advisory lock per subject, taken in
+/// one order so two attempts never wait on each other. SQLite's write transactions run
+/// one at a time already.
+pub fn take_turns(conn: &mut DbConnection, subjects: &[&str]) -> Result<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        let mut ordered = subjects.to_vec();
+        ordered.sort_unstable();
+        ordered.dedup();
+        for subject in ordered {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(7315002, hashtext($1))")
+                .bind::<diesel::sql_types::Text, _>(subject)
+                .execute(pg)?;
+        }
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ diesel::table! {
         name -> Text,
         email_domain -> Text,
         created_at -> Timestamp,
+        enabled -> Bool,
     }
 }
 
@@ -19,6 +20,7 @@ diesel::table! {
         role -> Text,
         company_id -> Nullable<Text>,
         created_at -> Timestamp,
+        enabled -> Bool,
     }
 }
 
@@ -30,6 +32,14 @@ diesel::table! {
         role -> Text,
         secret_hash -> Text,
         created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    access_revocations (subject_id) {
+        subject_id -> Text,
+        not_before -> Timestamp,
     }
 }
 
@@ -119,6 +129,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     number_port_events,
     poa_links,
     poa_signatures,
+    access_revocations,
 );
 
 diesel::table! {

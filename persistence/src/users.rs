@@ -15,6 +15,8 @@ pub struct User {
     pub role: Role,
     pub company_id: Option<Uuid>,
     pub created_at: NaiveDateTime,
+    /// A disabled user cannot log in, and their tokens stop working.
+    pub enabled: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -26,6 +28,7 @@ struct UserRow {
     role: String,
     company_id: Option<String>,
     created_at: NaiveDateTime,
+    enabled: bool,
 }
 
 impl UserRow {
@@ -44,6 +47,7 @@ impl UserRow {
                 .map(|c| uuid("users.company_id", c))
                 .transpose()?,
             created_at: self.created_at,
+            enabled: self.enabled,
         };
         Ok((user, self.password_hash))
     }
@@ -64,6 +68,7 @@ pub fn insert(
         role: role.as_str().to_owned(),
         company_id: company_id.map(|c| c.to_string()),
         created_at: crate::now(),
+        enabled: true,
     };
     diesel::insert_into(users::table)
         .values(&row)
@@ -107,4 +112,36 @@ pub fn admin_emails(conn: &mut DbConnection, company: Uuid) -> Result<Vec<EmailA
         .into_iter()
         .map(|e| crate::error::parse("users.email", &e, EmailAddress::parse))
         .collect()
+}
+
+/// `company`'s users, oldest first.
+pub fn of_company(
+    conn: &mut DbConnection,
+    company: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<crate::Page<User>> {
+    let mut query = users::table
+        .filter(users::company_id.eq(Some(company.to_string())))
+        .select(UserRow::as_select())
+        .order(users::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after.to_string()));
+    }
+    let rows = query.load(conn)?;
+    crate::Page::from_overfetch(rows, limit, |u| u.id.clone())
+        .try_map(|row| row.into_user().map(|(user, _)| user))
+}
+
+/// Enables or disables the user `id`; `None` when there is no such user.
+pub fn set_enabled(conn: &mut DbConnection, id: Uuid, enabled: bool) -> Result<Option<User>> {
+    let changed = diesel::update(users::table.find(id.to_string()))
+        .set(users::enabled.eq(enabled))
+        .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    get(conn, id).map(Some)
 }

@@ -511,3 +511,44 @@ async fn forged_and_expired_tokens_get_401(#[values(Db::Sqlite, Db::Postgres)] d
     let response = app.get("/operator/companies", None).await;
     problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
+
+#[rstest]
+#[tokio::test]
+async fn thirty_parallel_wrong_passwords_across_two_processes_are_five_checks_and_the_rest_429(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    let mut config = app.config.clone();
+    config.bind_addr = "127.0.0.1:0".to_owned();
+    let second = selvbetjening::Application::build(config).await.unwrap();
+    let second_url = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+
+    let guesses = (0..30).map(|i| {
+        let base = if i % 2 == 0 {
+            app.address.clone()
+        } else {
+            second_url.clone()
+        };
+        let request = app.client.post(format!("{base}/auth/token")).form(&[
+            ("grant_type", "password"),
+            ("username", company.admin_email.as_str()),
+            ("password", "guess-guess-guess"),
+        ]);
+        async move { request.send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::BAD_REQUEST)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, limited), (5, 25), "{statuses:?}");
+}

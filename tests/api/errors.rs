@@ -30,7 +30,7 @@ async fn a_method_the_path_does_not_support_is_405_with_allow(
         (
             reqwest::Method::PATCH,
             "/operator/companies/0193a000-0000-7000-8000-000000000000/users",
-            "POST",
+            "GET, POST",
         ),
     ] {
         let response = app

@@ -4,9 +4,11 @@
 
 mod helpers;
 
+mod access;
 mod audit;
 mod auth;
 mod catalog;
+mod contract_rules;
 mod errors;
 mod health;
 mod help;
@@ -19,4 +21,5 @@ mod operator;
 mod orders;
 mod outbox;
 mod porting;
+mod security;
 mod subscriptions;

@@ -118,3 +118,37 @@ async fn spawn_app_paused_outbox(db: Db) -> Option<crate::helpers::TestApp> {
     // An hour between outbox rounds: the first round runs at start, before any order.
     crate::helpers::spawn_app_with(db, |c| c.outbox_poll_ms = 3_600_000).await
 }
+
+#[rstest]
+#[tokio::test]
+async fn invented_methods_and_paths_add_no_series_to_the_metrics(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = crate::helpers::spawn_app(db).await else {
+        return;
+    };
+    for i in 0..5 {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{i}").as_bytes()).unwrap();
+        let response = app
+            .client
+            .request(method, app.url(&format!("/made/up/{i}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_client_error());
+    }
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        !text.contains("INVENTED"),
+        "a method became a label:\n{text}"
+    );
+    assert!(!text.contains("/made/up"), "a path became a label:\n{text}");
+    assert_eq!(
+        sample(
+            &text,
+            r#"http_requests_total{method="other",route="unmatched",status="404"}"#
+        ),
+        Some(5.0),
+        "{text}"
+    );
+}

@@ -818,3 +818,38 @@ async fn a_cancel_racing_a_confirm_answers_as_if_it_had_arrived_second(
         }
     }
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_null_number_in_a_patch_picks_the_first_free_new_number_even_for_a_port_in_draft(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let mut port_in = form("MH", None);
+    port_in["number"] = json!({
+        "type": "port_in", "number": "+4521234567", "owner_email": "jens@privat.example",
+        "owner_name": "Jens Berg",
+    });
+    let draft = json_of(
+        app.post_json("/orders", Some(&company.admin), &port_in)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/orders/{}", draft["id"].as_str().unwrap());
+    let edited = patch(
+        &app,
+        &path,
+        &company.admin,
+        Some("\"1\""),
+        &json!({"number": {"number": null}}),
+    )
+    .await;
+    let edited = json_of(edited, StatusCode::OK).await;
+    assert_eq!(edited["number"]["type"], "new");
+    assert_eq!(edited["number"]["number"], "+4520710001");
+    assert!(edited["notices"].as_array().unwrap().is_empty());
+}

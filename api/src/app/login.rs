@@ -48,18 +48,23 @@ pub enum LoginError {
     Storage(#[from] persistence::Error),
 }
 
-/// Checks `credentials` from `client_ip`. An unknown user takes the same path as a known
-/// one: a dummy hash is verified.
+/// Checks `credentials` from `client_ip`. The attempt is counted before the password is
+/// verified, in one transaction that takes turns with every other attempt on the same
+/// username or address (in every process), so parallel guesses cannot all slip under the
+/// limit; a successful attempt is taken back. An unknown user takes the same path as a
+/// known one: a dummy hash is verified.
 pub fn log_in(
     conn: &mut DbConnection,
     credentials: &Credentials,
     client_ip: &str,
 ) -> Result<LoggedIn, LoginError> {
     let subjects = [credentials.subject(), format!("ip:{client_ip}")];
+    let refs: Vec<&str> = subjects.iter().map(String::as_str).collect();
     let now = persistence::now();
     let window = TimeDelta::minutes(FAILURE_WINDOW_MINUTES);
-    let found = persistence::db::read(conn, |conn| {
-        for subject in &subjects {
+    let (attempt, found) = persistence::db::write(conn, |conn| {
+        persistence::login_failures::take_turns(conn, &refs)?;
+        for subject in &refs {
             let (failures, oldest) =
                 persistence::login_failures::since(conn, subject, now - window)?;
             if failures >= MAX_FAILURES {
@@ -68,7 +73,9 @@ pub fn log_in(
                 });
             }
         }
-        Ok(owner(conn, credentials)?)
+        persistence::login_failures::prune(conn, now - window)?;
+        let attempt = persistence::login_failures::record(conn, &refs, now)?;
+        Ok((attempt, owner(conn, credentials)?))
     })?;
     let secret = match credentials {
         Credentials::Password { password, .. } => password,
@@ -78,39 +85,36 @@ pub fn log_in(
     match found.filter(|_| accepted) {
         Some((owner, _)) => {
             persistence::db::write(conn, |conn| {
+                persistence::login_failures::forget(conn, &attempt)?;
                 persistence::login_failures::clear(conn, &subjects[0])
             })?;
             Ok(owner)
         }
-        None => {
-            persistence::db::write(conn, |conn| {
-                let refs: Vec<&str> = subjects.iter().map(String::as_str).collect();
-                persistence::login_failures::prune(conn, now - window)?;
-                persistence::login_failures::record(conn, &refs, now)
-            })?;
-            Err(LoginError::Refused {
-                client: matches!(credentials, Credentials::Client { .. }),
-            })
-        }
+        // The attempt stays counted: it failed.
+        None => Err(LoginError::Refused {
+            client: matches!(credentials, Credentials::Client { .. }),
+        }),
     }
 }
 
-/// The credentials' owner and its stored hash, if there is one.
+/// The credentials' owner and its stored hash, if there is one that may log in: a
+/// disabled user, a revoked client and anyone of a disabled company are no one here, so
+/// they take the unknown user's path.
 fn owner(
     conn: &mut DbConnection,
     credentials: &Credentials,
 ) -> persistence::Result<Option<(LoggedIn, String)>> {
-    Ok(match credentials {
-        Credentials::Password { email, .. } => {
-            persistence::users::find_by_email(conn, email)?.map(|(user, hash)| {
+    let found = match credentials {
+        Credentials::Password { email, .. } => persistence::users::find_by_email(conn, email)?
+            .filter(|(user, _)| user.enabled)
+            .map(|(user, hash)| {
                 let who = LoggedIn {
                     id: user.id,
                     role: user.role,
                     company: user.company_id,
                 };
                 (who, hash)
-            })
-        }
+            }),
         Credentials::Client { id, .. } => match Uuid::parse_str(id) {
             Ok(id) => persistence::clients::find(conn, id)?.map(|(client, hash)| {
                 let who = LoggedIn {
@@ -122,5 +126,12 @@ fn owner(
             }),
             Err(_) => None,
         },
-    })
+    };
+    match found {
+        Some((who, hash)) => match who.company {
+            Some(company) if !persistence::companies::get(conn, company)?.enabled => Ok(None),
+            _ => Ok(Some((who, hash))),
+        },
+        None => Ok(None),
+    }
 }

@@ -31,6 +31,13 @@ pub enum OperatorError {
     /// A number was added by someone else at the same time.
     #[error("a number was added meanwhile")]
     NumberAddedMeanwhile,
+    #[error("no such user")]
+    UserNotFound,
+    #[error("no such API client")]
+    ClientNotFound,
+    /// An operator cannot lock themselves out.
+    #[error("you cannot disable yourself")]
+    DisablingYourself,
     #[error(transparent)]
     Storage(#[from] persistence::Error),
 }
@@ -208,4 +215,125 @@ pub fn outbox(
 /// How many messages are in each delivery state (the backlog is `pending`).
 pub fn outbox_counts(conn: &mut DbConnection) -> persistence::Result<Vec<(MessageStatus, i64)>> {
     persistence::db::read(conn, persistence::outbox::counts)
+}
+
+/// `company`'s users, oldest first.
+pub fn users(
+    conn: &mut DbConnection,
+    company: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<User>, OperatorError> {
+    persistence::db::read(conn, |conn| {
+        find_company(conn, company)?;
+        Ok(persistence::users::of_company(conn, company, after, limit)?)
+    })
+}
+
+/// Enables or disables the user `id`. Disabling also ends every token issued to them
+/// so far, in every process within the revocation refresh.
+pub fn set_user_enabled(
+    conn: &mut DbConnection,
+    who: &Principal,
+    id: Uuid,
+    enabled: bool,
+) -> Result<User, OperatorError> {
+    if !enabled && who.subject == id.to_string() {
+        return Err(OperatorError::DisablingYourself);
+    }
+    persistence::db::write(conn, |conn| {
+        let user = persistence::users::set_enabled(conn, id, enabled)?
+            .ok_or(OperatorError::UserNotFound)?;
+        if !enabled {
+            persistence::revocations::revoke(conn, id, persistence::now())?;
+        }
+        audit(
+            conn,
+            who,
+            user.company_id,
+            if enabled {
+                "user.enabled"
+            } else {
+                "user.disabled"
+            },
+            ("user", id.to_string()),
+            serde_json::json!({"email": user.email.as_str()}),
+        )?;
+        Ok(user)
+    })
+}
+
+/// `company`'s API clients that are not revoked, oldest first (never their secrets).
+pub fn clients(
+    conn: &mut DbConnection,
+    company: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<ApiClient>, OperatorError> {
+    persistence::db::read(conn, |conn| {
+        find_company(conn, company)?;
+        Ok(persistence::clients::of_company(
+            conn, company, after, limit,
+        )?)
+    })
+}
+
+/// Revokes the API client `id`: it can no longer log in, and its tokens stop working.
+pub fn revoke_client(
+    conn: &mut DbConnection,
+    who: &Principal,
+    id: Uuid,
+) -> Result<(), OperatorError> {
+    persistence::db::write(conn, |conn| {
+        let now = persistence::now();
+        let client =
+            persistence::clients::revoke(conn, id, now)?.ok_or(OperatorError::ClientNotFound)?;
+        persistence::revocations::revoke(conn, id, now)?;
+        audit(
+            conn,
+            who,
+            Some(client.company_id),
+            "client.revoked",
+            ("api_client", id.to_string()),
+            serde_json::json!({"name": client.name}),
+        )?;
+        Ok(())
+    })
+}
+
+/// Enables or disables a company: while disabled its people and clients cannot log in,
+/// and disabling ends every token issued to any of them so far.
+pub fn set_company_enabled(
+    conn: &mut DbConnection,
+    who: &Principal,
+    id: Uuid,
+    enabled: bool,
+) -> Result<Company, OperatorError> {
+    persistence::db::write(conn, |conn| {
+        find_company(conn, id)?;
+        let company = persistence::companies::set_enabled(conn, id, enabled)?;
+        if !enabled {
+            persistence::revocations::revoke(conn, id, persistence::now())?;
+        }
+        audit(
+            conn,
+            who,
+            Some(id),
+            if enabled {
+                "company.enabled"
+            } else {
+                "company.disabled"
+            },
+            ("company", id.to_string()),
+            serde_json::json!({"cvr": company.cvr.as_str()}),
+        )?;
+        Ok(company)
+    })
+}
+
+/// Every revocation, for the per-process copy the token check reads.
+pub fn revocations(
+    conn: &mut DbConnection,
+) -> persistence::Result<Vec<(Uuid, chrono::NaiveDateTime)>> {
+    persistence::db::read(conn, persistence::revocations::all)
 }

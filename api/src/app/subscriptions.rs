@@ -128,6 +128,7 @@ fn lock(
 #[serde(deny_unknown_fields)]
 struct Changeable {
     mobile_package: String,
+    #[serde(deserialize_with = "crate::wire::json_integers::whole_i32")]
     data_sharing_cards: i32,
     employee: ChangeableEmployee,
 }

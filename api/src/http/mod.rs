@@ -10,6 +10,7 @@ use crate::app::idempotency::{IdempotencyKey, Replayable};
 use crate::error::{ApiError, ApiResult};
 use crate::wire::{DEFAULT_LIMIT, MAX_LIMIT, PageQuery};
 
+pub mod client;
 pub mod preconditions;
 pub mod problems;
 
@@ -67,13 +68,6 @@ pub fn page_params(query: &PageQuery) -> ApiResult<(Option<Uuid>, i64)> {
 /// A path id that is not a UUID names nothing: 404, like any unknown id.
 pub fn path_id(raw: &str, what: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found(what))
-}
-
-/// The client's address, as rate limits count it.
-pub fn client_ip(req: &actix_web::HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The request's `Idempotency-Key` (1 to 255 visible ASCII characters), or none, with

@@ -12,7 +12,8 @@ pub fn etag(version: i32) -> String {
 }
 
 /// `If-Match`, or `None` when it is absent: any current version (`*`), or one of the
-/// listed ETags. A tag that is none of ours matches nothing (412).
+/// listed ETags. The comparison is strong (RFC 9110 §13.1.1): a weak tag (`W/"1"`) never
+/// matches a write, and a tag that is none of ours matches nothing (412).
 pub fn if_match(req: &HttpRequest) -> ApiResult<Option<IfMatch>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
@@ -23,11 +24,11 @@ pub fn if_match(req: &HttpRequest) -> ApiResult<Option<IfMatch>> {
     }
     let versions = text
         .split(',')
+        .map(str::trim)
+        .filter(|tag| !tag.starts_with("W/"))
         .filter_map(|tag| {
-            let tag = tag.trim();
-            tag.strip_prefix("W/")
-                .unwrap_or(tag)
-                .trim_matches('"')
+            tag.strip_prefix('"')?
+                .strip_suffix('"')?
                 .parse::<i32>()
                 .ok()
         })

@@ -131,6 +131,12 @@ impl From<OperatorError> for ApiError {
                 "number_taken",
                 "a number was added by someone else at the same time",
             ),
+            OperatorError::UserNotFound => ApiError::not_found("the user"),
+            OperatorError::ClientNotFound => ApiError::not_found("the API client"),
+            OperatorError::DisablingYourself => ApiError::conflict(
+                "cannot_disable_yourself",
+                "you cannot disable your own login; ask another operator",
+            ),
             OperatorError::Storage(err) => err.into(),
         }
     }

@@ -274,7 +274,7 @@ async fn send_help_feedback(
             .map(str::to_owned),
         email,
     };
-    let ip = crate::http::client_ip(&req);
+    let ip = crate::http::client::client_key(&req);
     let rating = state
         .run(move |conn| crate::app::help::send(conn, &slug, &feedback, &ip))
         .await?;

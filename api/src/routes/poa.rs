@@ -85,7 +85,7 @@ async fn sign_power_of_attorney(
         return Err(fields.into_error());
     };
     let client = Client {
-        ip: crate::http::client_ip(&req),
+        ip: crate::http::client::client_key(&req),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)

@@ -24,7 +24,8 @@ const FORM: &str = "application/x-www-form-urlencoded";
 /// A token request. `grant_type=password` takes `username` (the email) and `password`;
 /// `grant_type=client_credentials` takes `client_id` and `client_secret` (in the body or as
 /// HTTP Basic credentials).
-#[derive(Debug, Default, Deserialize, ToSchema)]
+// No `Debug`: it holds a password or a client secret.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"grant_type": "password", "username": "admin@nordlys.example", "password": "demo-admin-password"}))]
 pub struct TokenRequest {
@@ -38,7 +39,8 @@ pub struct TokenRequest {
     pub scope: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+// No `Debug`: it holds an access token.
+#[derive(Serialize, ToSchema)]
 #[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzN2E0ZSJ9.c2lnbmF0dXJl", "token_type": "Bearer", "expires_in": 3600}))]
 pub struct TokenResponse {
     pub access_token: String,
@@ -84,7 +86,7 @@ async fn token(
         body.client_secret.get_or_insert(secret);
     }
     let credentials = credentials(&body)?;
-    let ip = crate::http::client_ip(&req);
+    let ip = crate::http::client::client_key(&req);
     let who = state
         .run(move |conn| crate::app::login::log_in(conn, &credentials, &ip))
         .await?;

@@ -25,6 +25,7 @@ pub struct OrderForm {
     pub mobile_package: String,
     /// 0 to 5; the plan's free cards cost nothing.
     #[serde(default)]
+    #[serde(deserialize_with = "super::json_integers::whole_i32")]
     #[schema(minimum = 0, maximum = 5)]
     pub data_sharing_cards: i32,
     pub employee: EmployeeForm,
@@ -189,6 +190,7 @@ pub struct OrderPatch {
     pub mobile_package: Option<String>,
     /// 0 to 5.
     #[serde(default)]
+    #[serde(deserialize_with = "super::json_integers::whole_i32_opt")]
     #[schema(value_type = i32, minimum = 0, maximum = 5)]
     pub data_sharing_cards: Option<i32>,
     #[serde(default)]
@@ -218,16 +220,43 @@ pub struct EmployeePatch {
     pub cost_center: Option<String>,
 }
 
-/// The number's fields to change; `type` only when switching between a new number and a
-/// port-in.
+/// The number's fields to change. A patch naming the fields of a port-in says
+/// `type: port_in`; `type` is left out to keep the draft's kind of number, and a `type`
+/// other than the draft's replaces its number. (The server reads the merged form; this
+/// schema exists for the document.)
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum NumberPatch {
+    New(NewNumberPatch),
+    PortIn(PortInPatch),
+}
+
+/// A new number from the company's or the operator's pool, or the number of the draft
+/// whatever its kind when `type` is left out.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NumberPatch {
+#[allow(dead_code)]
+pub struct NewNumberPatch {
     #[serde(default, rename = "type")]
-    #[schema(value_type = NumberType)]
+    #[schema(value_type = NewNumberType)]
     pub kind: Option<String>,
-    /// For a new number, `null` picks the first free one.
+    /// For a new number, `null` picks the first free one; a port-in's number is a mobile
+    /// number.
     #[schema(value_type = Option<crate::wire::text::DanishNumber>)]
+    pub number: Option<String>,
+}
+
+/// The employee's existing number, ported in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct PortInPatch {
+    #[serde(rename = "type")]
+    #[schema(value_type = PortInNumberType)]
+    pub kind: String,
+    #[serde(default)]
+    #[schema(value_type = crate::wire::text::MobileNumber)]
     pub number: Option<String>,
     #[serde(default)]
     #[schema(value_type = crate::wire::text::Email)]
@@ -239,12 +268,19 @@ pub struct NumberPatch {
     pub requested_date: Option<NaiveDate>,
 }
 
-/// How the employee gets a number.
+/// A new number.
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
 #[allow(dead_code)]
-pub enum NumberType {
+pub enum NewNumberType {
     New,
+}
+
+/// The employee keeps their number.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum PortInNumberType {
     PortIn,
 }
 

@@ -97,6 +97,7 @@ pub struct SubscriptionPatch {
     pub mobile_package: Option<String>,
     /// 0 to 5; the plan's free cards cost nothing.
     #[serde(default)]
+    #[serde(deserialize_with = "super::json_integers::whole_i32_opt")]
     #[schema(value_type = i32, minimum = 0, maximum = 5)]
     pub data_sharing_cards: Option<i32>,
     #[serde(default)]

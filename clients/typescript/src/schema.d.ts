@@ -138,7 +138,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Disable or enable a company */
+        patch: operations["change_company"];
         trace?: never;
     };
     "/operator/companies/{id}/users": {
@@ -148,7 +149,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List a company's users */
+        get: operations["list_company_users"];
         put?: never;
         /** Create a company user (admin or viewer) */
         post: operations["create_company_user"];
@@ -158,7 +160,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/operator/companies/{id}/clients": {
+    "/operator/users/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -167,9 +169,44 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Disable or enable a user */
+        patch: operations["change_user"];
+        trace?: never;
+    };
+    "/operator/companies/{id}/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a company's API clients */
+        get: operations["list_company_clients"];
+        put?: never;
         /** Create API client credentials for a company */
         post: operations["create_company_client"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/clients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API client */
+        delete: operations["revoke_client"];
         options?: never;
         head?: never;
         patch?: never;
@@ -693,10 +730,40 @@ export interface components {
             created_at: string;
         };
         /**
+         * @description An API client, without its secret.
+         * @example {
+         *       "client_id": "01937a4e-a1b2-7c3d-8e4f-5a6b7c8d9e0f",
+         *       "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *       "created_at": "2026-11-25T09:32:00Z",
+         *       "name": "HR-system",
+         *       "role": "admin"
+         *     }
+         */
+        ClientDto: {
+            /** Format: uuid */
+            client_id: string;
+            name: string;
+            role: string;
+            /** Format: uuid */
+            company_id: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description Enables or disables a company.
+         * @example {
+         *       "enabled": false
+         *     }
+         */
+        CompanyChange: {
+            enabled: boolean;
+        };
+        /**
          * @example {
          *       "created_at": "2026-11-25T09:30:00Z",
          *       "cvr": "10150817",
          *       "email_domain": "nordlys.example",
+         *       "enabled": true,
          *       "id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
          *       "name": "Nordlys Rådgivning ApS"
          *     }
@@ -707,6 +774,8 @@ export interface components {
             cvr: string;
             name: string;
             email_domain: string;
+            /** @description `false`: its people and API clients cannot log in, and their tokens are refused. */
+            enabled: boolean;
             /** Format: date-time */
             created_at: string;
         };
@@ -943,6 +1012,19 @@ export interface components {
             /** Format: int64 */
             monthly_price_ore: number;
         };
+        /**
+         * @description A new number from the company's or the operator's pool, or the number of the draft
+         *     whatever its kind when `type` is left out.
+         */
+        NewNumberPatch: {
+            type?: components["schemas"]["NewNumberType"];
+            number?: components["schemas"]["DanishNumber"] | null;
+        };
+        /**
+         * @description A new number.
+         * @enum {string}
+         */
+        NewNumberType: "new";
         NoticeDto: {
             code: string;
             message: string;
@@ -966,20 +1048,12 @@ export interface components {
             type: "port_in";
         };
         /**
-         * @description The number's fields to change; `type` only when switching between a new number and a
-         *     port-in.
+         * @description The number's fields to change. A patch naming the fields of a port-in says
+         *     `type: port_in`; `type` is left out to keep the draft's kind of number, and a `type`
+         *     other than the draft's replaces its number. (The server reads the merged form; this
+         *     schema exists for the document.)
          */
-        NumberPatch: {
-            type?: components["schemas"]["NumberType"];
-            number?: components["schemas"]["DanishNumber"] | null;
-            owner_email?: components["schemas"]["Email"];
-            owner_name?: components["schemas"]["Text100"];
-            /**
-             * Format: date
-             * @description `null`: the earliest legal date.
-             */
-            requested_date?: string | null;
-        };
+        NumberPatch: components["schemas"]["NewNumberPatch"] | components["schemas"]["PortInPatch"];
         /**
          * @example {
          *       "created_at": "2026-11-25T09:35:00Z",
@@ -1051,11 +1125,6 @@ export interface components {
          * @enum {string}
          */
         NumberSource: "company" | "operator";
-        /**
-         * @description How the employee gets a number.
-         * @enum {string}
-         */
-        NumberType: "new" | "port_in";
         /**
          * @example {
          *       "created_at": "2026-11-25T09:30:00Z",
@@ -1349,9 +1418,38 @@ export interface components {
          * @example {
          *       "items": [
          *         {
+         *           "client_id": "01937a4e-a1b2-7c3d-8e4f-5a6b7c8d9e0f",
+         *           "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *           "created_at": "2026-11-25T09:32:00Z",
+         *           "name": "HR-system",
+         *           "role": "admin"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        Page_ClientDto: {
+            items: {
+                /** Format: uuid */
+                client_id: string;
+                name: string;
+                role: string;
+                /** Format: uuid */
+                company_id: string;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
+         * @example {
+         *       "items": [
+         *         {
          *           "created_at": "2026-11-25T09:30:00Z",
          *           "cvr": "10150817",
          *           "email_domain": "nordlys.example",
+         *           "enabled": true,
          *           "id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
          *           "name": "Nordlys Rådgivning ApS"
          *         }
@@ -1366,6 +1464,8 @@ export interface components {
                 cvr: string;
                 name: string;
                 email_domain: string;
+                /** @description `false`: its people and API clients cannot log in, and their tokens are refused. */
+                enabled: boolean;
                 /** Format: date-time */
                 created_at: string;
             }[];
@@ -1782,6 +1882,37 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
+         * @description One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
+         * @example {
+         *       "items": [
+         *         {
+         *           "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *           "created_at": "2026-11-25T09:31:00Z",
+         *           "email": "mette@nordlys.example",
+         *           "enabled": true,
+         *           "id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b",
+         *           "role": "admin"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        Page_UserDto: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                role: string;
+                /** Format: uuid */
+                company_id?: string | null;
+                /** @description `false`: the user cannot log in, and their tokens are refused. */
+                enabled: boolean;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
          * @description A password: 12 to 128 characters, any characters, kept as typed.
          * @example en-lang-adgangskode
          */
@@ -1844,6 +1975,23 @@ export interface components {
             owner_email: string;
             owner_name: string;
             /** Format: date */
+            requested_date?: string | null;
+        };
+        /**
+         * @description The employee keeps their number.
+         * @enum {string}
+         */
+        PortInNumberType: "port_in";
+        /** @description The employee's existing number, ported in. */
+        PortInPatch: {
+            type: components["schemas"]["PortInNumberType"];
+            number?: components["schemas"]["MobileNumber"];
+            owner_email?: components["schemas"]["Email"];
+            owner_name?: components["schemas"]["Text100"];
+            /**
+             * Format: date
+             * @description `null`: the earliest legal date.
+             */
             requested_date?: string | null;
         };
         /**
@@ -2228,10 +2376,20 @@ export interface components {
             expires_in: number;
         };
         /**
+         * @description Enables or disables a user.
+         * @example {
+         *       "enabled": false
+         *     }
+         */
+        UserChange: {
+            enabled: boolean;
+        };
+        /**
          * @example {
          *       "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
          *       "created_at": "2026-11-25T09:31:00Z",
          *       "email": "mette@nordlys.example",
+         *       "enabled": true,
          *       "id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b",
          *       "role": "admin"
          *     }
@@ -2243,6 +2401,8 @@ export interface components {
             role: string;
             /** Format: uuid */
             company_id?: string | null;
+            /** @description `false`: the user cannot log in, and their tokens are refused. */
+            enabled: boolean;
             /** Format: date-time */
             created_at: string;
         };
@@ -2795,6 +2955,79 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    change_company: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["CompanyChange"];
+            };
+        };
+        responses: {
+            /** @description The company */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_company_users: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Items per page, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The company's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UserDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     create_company_user: {
         parameters: {
             query?: never;
@@ -2850,6 +3083,98 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    change_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["UserChange"];
+            };
+        };
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Operators cannot disable themselves (`cannot_disable_yourself`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "cannot_disable_yourself",
+                     *       "detail": "you cannot disable your own login; ask another operator",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:cannot_disable_yourself"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_company_clients: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Items per page, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The company's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of API clients */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ClientDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     create_company_client: {
         parameters: {
             query?: never;
@@ -2882,6 +3207,32 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    revoke_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -35,11 +35,21 @@ pub fn edit(
             return Err(OrderError::Stale);
         }
         let mut merged = form_of(&order);
+        let mut patch = patch.clone();
+        // `number: null` picks the first free new number, whatever the draft had.
+        if patch
+            .pointer("/number/number")
+            .is_some_and(serde_json::Value::is_null)
+            && patch.pointer("/number/type").is_none()
+            && let Some(number) = patch.pointer_mut("/number").and_then(|n| n.as_object_mut())
+        {
+            number.insert("type".to_owned(), serde_json::json!("new"));
+        }
         let new_type = patch.pointer("/number/type");
         if new_type.is_some_and(|t| Some(t) != merged.pointer("/number/type")) {
             merged["number"] = serde_json::json!({});
         }
-        json_patch::merge(&mut merged, patch);
+        json_patch::merge(&mut merged, &patch);
         let form: OrderForm =
             crate::body::from_value(&merged).map_err(|e| OrderError::Invalid(vec![e]))?;
         let catalog = Catalog::load(conn)?;
@@ -78,7 +88,7 @@ pub fn edit(
             Some(company),
             "order.edited",
             ("order", id.to_string()),
-            patch.clone(),
+            patch,
         )?;
         Ok(view(&catalog, &order)?)
     })

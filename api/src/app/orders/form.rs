@@ -122,14 +122,21 @@ fn check_number(
             let owner_email = f.check("/number/owner_email", EmailAddress::parse(owner_email));
             let owner_name = f.check("/number/owner_name", PersonName::parse(owner_name));
             let earliest = domain::calendar::earliest_port_date(Utc::now());
-            if let Some(date) = requested_date
-                && *date < earliest
-            {
-                f.push(
+            let latest = earliest + chrono::Months::new(12);
+            match requested_date {
+                Some(date) if *date < earliest => f.push(
                     "/number/requested_date",
                     "too_early",
                     format!("the earliest possible port date is {earliest}"),
-                );
+                ),
+                // A port waits for a binding period at most a year; and the calendar's
+                // dates stay in the range it can compute.
+                Some(date) if *date > latest => f.push(
+                    "/number/requested_date",
+                    "too_late",
+                    format!("a port date is at most a year ahead: {latest} at the latest"),
+                ),
+                _ => {}
             }
             match (number, owner_email, owner_name) {
                 (Some(number), Some(owner_email), Some(owner_name)) => Some(Choice::PortIn(

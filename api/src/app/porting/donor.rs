@@ -161,6 +161,7 @@ pub(super) fn apply_answer(
                     let code = match e {
                         PortDateError::NotAWorkingDay(_) => "not_a_working_day",
                         PortDateError::TooEarly { .. } => "too_early",
+                        PortDateError::TooLate { .. } => "too_late",
                     };
                     PortError::Invalid(vec![FieldError::new("/port_date", code, e.to_string())])
                 })?;

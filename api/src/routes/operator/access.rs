@@ -2,7 +2,7 @@
 //! their integrations.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::email::EmailAddress;
 use domain::user::{Password, Role};
@@ -13,17 +13,21 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::OperatorStaff;
-use crate::body::Json;
+use crate::body::{Json, Query};
 use crate::error::ApiResult;
 use crate::fields::Fields;
-use crate::http::path_id;
+use crate::http::{page_params, path_id};
 use crate::secrets::{hash_password, random_secret};
 use crate::state::AppState;
-use crate::wire::utc;
+use crate::wire::{Page, PageQuery, utc};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_company_user)
-        .service(create_company_client);
+        .service(list_company_users)
+        .service(change_user)
+        .service(create_company_client)
+        .service(list_company_clients)
+        .service(revoke_client);
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
@@ -42,7 +46,8 @@ impl From<CompanyRole> for Role {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+// No `Debug`: it holds a password.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "mette@nordlys.example", "role": "admin", "password": "en-lang-adgangskode"}))]
 pub struct CreateUser {
@@ -55,13 +60,46 @@ pub struct CreateUser {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b", "email": "mette@nordlys.example", "role": "admin", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "created_at": "2026-11-25T09:31:00Z"}))]
+#[schema(example = json!({"id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b", "email": "mette@nordlys.example", "role": "admin", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "enabled": true, "created_at": "2026-11-25T09:31:00Z"}))]
 pub struct UserDto {
     pub id: Uuid,
     pub email: String,
     pub role: String,
     pub company_id: Option<Uuid>,
+    /// `false`: the user cannot log in, and their tokens are refused.
+    pub enabled: bool,
     pub created_at: DateTime<Utc>,
+}
+
+/// Enables or disables a user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"enabled": false}))]
+pub struct UserChange {
+    pub enabled: bool,
+}
+
+/// An API client, without its secret.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"client_id": "01937a4e-a1b2-7c3d-8e4f-5a6b7c8d9e0f", "name": "HR-system", "role": "admin", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "created_at": "2026-11-25T09:32:00Z"}))]
+pub struct ClientDto {
+    pub client_id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub company_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<persistence::clients::ApiClient> for ClientDto {
+    fn from(c: persistence::clients::ApiClient) -> Self {
+        ClientDto {
+            client_id: c.id,
+            name: c.name,
+            role: c.role.as_str().to_owned(),
+            company_id: c.company_id,
+            created_at: utc(c.created_at),
+        }
+    }
 }
 
 impl From<persistence::users::User> for UserDto {
@@ -71,6 +109,7 @@ impl From<persistence::users::User> for UserDto {
             email: u.email.as_str().to_owned(),
             role: u.role.as_str().to_owned(),
             company_id: u.company_id,
+            enabled: u.enabled,
             created_at: utc(u.created_at),
         }
     }
@@ -136,7 +175,8 @@ pub struct CreateClient {
     pub role: Option<CompanyRole>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+// No `Debug`: it holds the client secret.
+#[derive(Serialize, ToSchema)]
 #[schema(example = json!({"client_id": "01937a4e-a1b2-7c3d-8e4f-5a6b7c8d9e0f", "client_secret": "3f9c1e…64 hex characters…", "name": "HR-system", "role": "admin", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "created_at": "2026-11-25T09:32:00Z"}))]
 pub struct ClientCredentials {
     pub client_id: Uuid,
@@ -191,4 +231,110 @@ async fn create_company_client(
             company_id: client.company_id,
             created_at: utc(client.created_at),
         }))
+}
+
+/// A company's admins and viewers, oldest first.
+#[utoipa::path(
+    tag = "operator",
+    operation_id = "list_company_users",
+    summary = "List a company's users",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The company's id"), PageQuery),
+    responses((status = 200, description = "A page of users", body = Page<UserDto>))
+)]
+#[get("/operator/companies/{id}/users")]
+async fn list_company_users(
+    _who: OperatorStaff,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let company = path_id(&id, "the company")?;
+    let (after, limit) = page_params(&query)?;
+    let page = state
+        .run(move |conn| crate::app::operator::users(conn, company, after, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::<UserDto>::from(page)))
+}
+
+/// Disables a user, or enables them again. A disabled user cannot log in, and every token
+/// issued to them so far is refused in every server process within
+/// `REVOCATION_REFRESH_MS` (10 s by default). An operator cannot disable themselves.
+#[utoipa::path(
+    tag = "operator",
+    operation_id = "change_user",
+    summary = "Disable or enable a user",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    request_body(content = UserChange, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The user", body = UserDto),
+        (status = 409, description = "Operators cannot disable themselves (`cannot_disable_yourself`)", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:cannot_disable_yourself", "title": "The request conflicts with the current state", "status": 409, "detail": "you cannot disable your own login; ask another operator", "code": "cannot_disable_yourself", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[patch("/operator/users/{id}")]
+async fn change_user(
+    who: OperatorStaff,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<UserChange>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the user")?;
+    let enabled = body.0.enabled;
+    let user = state
+        .run(move |conn| crate::app::operator::set_user_enabled(conn, &who.0, id, enabled))
+        .await?;
+    if !enabled {
+        state.revocations.note(user.id, persistence::now());
+    }
+    Ok(HttpResponse::Ok().json(UserDto::from(user)))
+}
+
+/// A company's API clients that are not revoked, oldest first, without secrets.
+#[utoipa::path(
+    tag = "operator",
+    operation_id = "list_company_clients",
+    summary = "List a company's API clients",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The company's id"), PageQuery),
+    responses((status = 200, description = "A page of API clients", body = Page<ClientDto>))
+)]
+#[get("/operator/companies/{id}/clients")]
+async fn list_company_clients(
+    _who: OperatorStaff,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let company = path_id(&id, "the company")?;
+    let (after, limit) = page_params(&query)?;
+    let page = state
+        .run(move |conn| crate::app::operator::clients(conn, company, after, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::<ClientDto>::from(page)))
+}
+
+/// Revokes an API client: it can no longer get tokens, and every token it has is refused
+/// in every server process within `REVOCATION_REFRESH_MS` (10 s by default).
+#[utoipa::path(
+    tag = "operator",
+    operation_id = "revoke_client",
+    summary = "Revoke an API client",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The client's id")),
+    responses((status = 204, description = "Revoked"))
+)]
+#[delete("/operator/clients/{id}")]
+async fn revoke_client(
+    who: OperatorStaff,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the API client")?;
+    state
+        .run(move |conn| crate::app::operator::revoke_client(conn, &who.0, id))
+        .await?;
+    state.revocations.note(id, persistence::now());
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,7 +1,7 @@
 //! The operator registers companies and reads them.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::company::{Cvr, EmailDomain};
 use domain::text::CompanyName;
@@ -22,7 +22,8 @@ use crate::wire::{Page, PageQuery, utc};
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_company)
         .service(list_companies)
-        .service(get_company);
+        .service(get_company)
+        .service(change_company);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -40,13 +41,23 @@ pub struct CreateCompany {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "cvr": "10150817", "name": "Nordlys Rådgivning ApS", "email_domain": "nordlys.example", "created_at": "2026-11-25T09:30:00Z"}))]
+#[schema(example = json!({"id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "cvr": "10150817", "name": "Nordlys Rådgivning ApS", "email_domain": "nordlys.example", "enabled": true, "created_at": "2026-11-25T09:30:00Z"}))]
 pub struct CompanyDto {
     pub id: Uuid,
     pub cvr: String,
     pub name: String,
     pub email_domain: String,
+    /// `false`: its people and API clients cannot log in, and their tokens are refused.
+    pub enabled: bool,
     pub created_at: DateTime<Utc>,
+}
+
+/// Enables or disables a company.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"enabled": false}))]
+pub struct CompanyChange {
+    pub enabled: bool,
 }
 
 impl From<Company> for CompanyDto {
@@ -56,6 +67,7 @@ impl From<Company> for CompanyDto {
             cvr: c.cvr.as_str().to_owned(),
             name: c.name.as_str().to_owned(),
             email_domain: c.email_domain.as_str().to_owned(),
+            enabled: c.enabled,
             created_at: utc(c.created_at),
         }
     }
@@ -147,5 +159,35 @@ async fn get_company(
     let company = state
         .run(move |conn| crate::app::operator::get_company(conn, id))
         .await?;
+    Ok(HttpResponse::Ok().json(CompanyDto::from(company)))
+}
+
+/// Disables a company, or enables it again. While disabled, its people and API clients
+/// cannot log in; disabling also ends every token issued to them so far, in every server
+/// process within `REVOCATION_REFRESH_MS` (10 s by default).
+#[utoipa::path(
+    tag = "operator",
+    operation_id = "change_company",
+    summary = "Disable or enable a company",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The company's id")),
+    request_body(content = CompanyChange, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The company", body = CompanyDto))
+)]
+#[patch("/operator/companies/{id}")]
+async fn change_company(
+    who: OperatorStaff,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<CompanyChange>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the company")?;
+    let enabled = body.0.enabled;
+    let company = state
+        .run(move |conn| crate::app::operator::set_company_enabled(conn, &who.0, id, enabled))
+        .await?;
+    if !enabled {
+        state.revocations.note(company.id, persistence::now());
+    }
     Ok(HttpResponse::Ok().json(CompanyDto::from(company)))
 }
