@@ -6,11 +6,11 @@ operations only. Each accepts exactly one kind of refusal of schema-valid data, 
 by its problem `code`, and hands every other answer to the built-in check, which judges it
 with the global expected statuses (so a 422 is refused there, as on every other operation).
 
-Dead signing links (`positive_data_acceptance_of_links`): a signing link's token is a
-secret emailed to a number's owner, so whether a schema-valid token opens a live link is
-state, not schema. The document says so ("Any token that does not open a live link: 410
-`link_gone`"): on the power-of-attorney operations a 410 problem with exactly that code
-passes.
+Dead emailed links (`positive_data_acceptance_of_links`): a power of attorney's signing
+link and a password link carry a secret token emailed to one person, so whether a
+schema-valid token opens a live link is state, not schema. The document says so ("Any
+token that does not open a live link: 410 `link_gone`"): on those link operations a 410
+problem with exactly that code passes.
 
 Rules the schema cannot state (`positive_data_acceptance_of_rules`): some validity rules
 depend on data (the catalog, the numbers we have, the colleagues' initials), on today's
@@ -27,7 +27,11 @@ errors (the design, as the IETF Idempotency-Key draft): which keys were used is 
 import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-LINK_PATHS = {"/poa/{token}", "/poa/{token}/sign"}
+LINK_PATHS = {
+    "/poa/{token}",
+    "/poa/{token}/sign",
+    "/auth/password-reset/{token}",
+}
 
 # Field error codes of rules a JSON Schema cannot state, each with where it comes from.
 # The catalog is data, not an enumeration in the document: plan and package codes are

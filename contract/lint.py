@@ -32,7 +32,17 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-PUBLIC_PATHS = ("/auth/token", "/health/*", "/metrics", "/api-docs/*", "/swagger-ui/*", "/help/*", "/poa/*")
+PUBLIC_PATHS = (
+    "/auth/token",
+    "/auth/password-reset",
+    "/auth/password-reset/*",
+    "/health/*",
+    "/metrics",
+    "/api-docs/*",
+    "/swagger-ui/*",
+    "/help/*",
+    "/poa/*",
+)
 PROBLEM = "application/problem+json"
 NO_BODY = {"204", "304"}
 

@@ -65,7 +65,8 @@ pub fn create_user(
     let hash = crate::secrets::hash_secret(password.expose_secret())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut conn = store.conn()?;
-    let user = crate::app::operator::create_user(&mut conn, None, &email, &hash, role, company)
+    let first = crate::app::operator::FirstPassword::Hash(&hash);
+    let user = crate::app::operator::create_user(&mut conn, None, &email, first, role, company)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(user.id)
 }

@@ -162,17 +162,25 @@ pub fn number_moved(name: &str, number: &DanishNumber) -> Email {
     }
 }
 
-/// An email's text as it may be kept after delivery: a signing link's token is a secret
-/// that signs for the owner, so `/poa/<token>` becomes `/poa/{sendt}`.
+/// The paths of links whose last segment is a secret token.
+const SECRET_LINKS: [&str; 2] = ["/poa/", "/auth/password-reset/"];
+
+/// An email's text as it may be kept after delivery: a link's token is a secret that acts
+/// for its receiver (signs a power of attorney, sets a password), so `/poa/<token>` becomes
+/// `/poa/{sendt}`, and the same for password links.
 pub fn without_link_tokens(body: &str) -> Option<String> {
-    if !body.contains("/poa/") {
-        return None;
-    }
+    let first = |text: &str| {
+        SECRET_LINKS
+            .iter()
+            .filter_map(|path| text.find(path).map(|i| (i, path.len())))
+            .min()
+    };
+    first(body)?;
     let mut kept = String::with_capacity(body.len());
     let mut rest = body;
-    while let Some(i) = rest.find("/poa/") {
-        kept.push_str(&rest[..i + 5]);
-        rest = &rest[i + 5..];
+    while let Some((i, len)) = first(rest) {
+        kept.push_str(&rest[..i + len]);
+        rest = &rest[i + len..];
         let end = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
             .unwrap_or(rest.len());
@@ -181,6 +189,43 @@ pub fn without_link_tokens(body: &str) -> Option<String> {
     }
     kept.push_str(rest);
     Some(kept)
+}
+
+/// To a user who asked for a new password: the single-use link.
+pub fn password_reset(link: &str, expires_at: chrono::NaiveDateTime) -> Email {
+    let at = expires_at.and_utc();
+    let denmark = at.with_timezone(&domain::calendar::copenhagen_offset(at));
+    Email {
+        subject: "Vælg en ny adgangskode til Selvbetjening".to_owned(),
+        body: format!(
+            "Hej\n\n\
+             Nogen – forhåbentlig dig – har bedt om en ny adgangskode til Selvbetjening. \
+             Vælg den her:\n\n{link}\n\n\
+             Linket virker én gang og udløber {expires}. Når du har valgt en ny adgangskode, \
+             bliver du logget ud alle andre steder.\n\n\
+             Har du ikke bedt om det, kan du se bort fra denne mail; din adgangskode er uændret.\n\n\
+             Venlig hilsen\nSelvbetjening\n",
+            expires = denmark.format("%d.%m.%Y kl. %H:%M"),
+        ),
+    }
+}
+
+/// To a new user: choose your first password.
+pub fn invitation(company: &str, link: &str, expires_at: chrono::NaiveDateTime) -> Email {
+    let at = expires_at.and_utc();
+    let denmark = at.with_timezone(&domain::calendar::copenhagen_offset(at));
+    Email {
+        subject: format!("Du er inviteret til Selvbetjening for {company}"),
+        body: format!(
+            "Hej\n\n\
+             Du har fået adgang til Selvbetjening for {company}. Vælg din adgangskode her:\n\n\
+             {link}\n\n\
+             Linket virker én gang og udløber {expires}. Derefter logger du ind med din \
+             e-mailadresse og den adgangskode, du har valgt.\n\n\
+             Venlig hilsen\nSelvbetjening\n",
+            expires = denmark.format("%d.%m.%Y kl. %H:%M"),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -195,5 +240,10 @@ mod tests {
             Some("Læs her:\n\nhttp://x/poa/{sendt}\n\nHilsen")
         );
         assert_eq!(without_link_tokens("no link"), None);
+        assert_eq!(
+            without_link_tokens("http://x/auth/password-reset/Zz_9-a and http://x/poa/Q1")
+                .as_deref(),
+            Some("http://x/auth/password-reset/{sendt} and http://x/poa/{sendt}")
+        );
     }
 }

@@ -16,7 +16,11 @@ pub fn hash_secret(secret: &str) -> ApiResult<String> {
 /// Checks a secret against a stored hash. `None` (unknown user) still spends the time of
 /// one verification, so response times do not tell which emails exist.
 pub fn verify_secret(secret: &str, stored: Option<&str>) -> bool {
-    let stored = stored.unwrap_or(DUMMY_HASH);
+    // A stored value that is no hash (an invited user's "no password yet") takes the
+    // same time as an unknown user: the dummy hash is verified, and fails.
+    let stored = stored
+        .filter(|s| PasswordHash::new(s).is_ok())
+        .unwrap_or(DUMMY_HASH);
     let Ok(hash) = PasswordHash::new(stored) else {
         return false;
     };

@@ -101,16 +101,17 @@ impl RootSpanBuilder for RequestSpan {
     }
 }
 
-/// The path as logs may show it: a power-of-attorney link's token is a secret that signs
-/// for the owner, so `/poa/<token>` becomes `/poa/{redacted}`.
+/// The path as logs may show it: a link's token is a secret that acts for its receiver
+/// (a power of attorney's signature, a new password), so `/poa/<token>` becomes
+/// `/poa/{redacted}`, and the same for password links.
 pub fn redacted(path: &str) -> std::borrow::Cow<'_, str> {
-    match path.strip_prefix("/poa/") {
-        Some(rest) => {
+    for prefix in ["/poa/", "/auth/password-reset/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest.find('/').map_or("", |i| &rest[i..]);
-            std::borrow::Cow::Owned(format!("/poa/{{redacted}}{tail}"))
+            return std::borrow::Cow::Owned(format!("{prefix}{{redacted}}{tail}"));
         }
-        None => std::borrow::Cow::Borrowed(path),
     }
+    std::borrow::Cow::Borrowed(path)
 }
 
 #[cfg(test)]
@@ -122,5 +123,10 @@ mod tests {
         assert_eq!(redacted("/poa/abcDEF-123_x"), "/poa/{redacted}");
         assert_eq!(redacted("/poa/abcDEF-123_x/sign"), "/poa/{redacted}/sign");
         assert_eq!(redacted("/orders/1"), "/orders/1");
+        assert_eq!(
+            redacted("/auth/password-reset/x1_Y"),
+            "/auth/password-reset/{redacted}"
+        );
+        assert_eq!(redacted("/auth/password-reset"), "/auth/password-reset");
     }
 }

@@ -13,6 +13,7 @@ mod error;
 pub mod help;
 pub mod idempotency;
 pub mod login_failures;
+pub mod login_links;
 pub mod number_ports;
 pub mod numbers;
 pub mod orders;

@@ -37,6 +37,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_links (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     access_revocations (subject_id) {
         subject_id -> Text,
         not_before -> Timestamp,
@@ -130,6 +141,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     poa_links,
     poa_signatures,
     access_revocations,
+    login_links,
 );
 
 diesel::table! {

@@ -145,3 +145,24 @@ pub fn set_enabled(conn: &mut DbConnection, id: Uuid, enabled: bool) -> Result<O
     }
     get(conn, id).map(Some)
 }
+
+/// A password hash that matches no password: an invited user has not chosen one yet.
+pub const NO_PASSWORD: &str = "!";
+
+/// Sets the user's password hash.
+pub fn set_password(conn: &mut DbConnection, id: Uuid, password_hash: &str) -> Result<()> {
+    diesel::update(users::table.find(id.to_string()))
+        .set(users::password_hash.eq(password_hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether the user `id` has chosen a password; `None` when there is no such user.
+pub fn has_password(conn: &mut DbConnection, id: Uuid) -> Result<Option<bool>> {
+    Ok(users::table
+        .find(id.to_string())
+        .select(users::password_hash)
+        .first::<String>(conn)
+        .optional()?
+        .map(|hash| hash != NO_PASSWORD))
+}

@@ -13,6 +13,7 @@ mod errors;
 mod health;
 mod help;
 mod idempotency;
+mod login_help;
 mod metrics;
 mod migrations;
 mod numbers;

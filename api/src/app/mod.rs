@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod help;
 pub mod idempotency;
 pub mod login;
+pub mod login_help;
 pub mod numbers;
 pub mod operator;
 pub mod orders;

@@ -40,6 +40,8 @@ pub enum OperatorError {
     DisablingYourself,
     #[error(transparent)]
     Storage(#[from] persistence::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
 }
 
 /// Registers a company.
@@ -88,26 +90,46 @@ fn find_company(conn: &mut DbConnection, id: Uuid) -> Result<Company, OperatorEr
     })
 }
 
-/// Creates a login with an argon2id `hash` of its password: a company's admin or viewer
-/// (`company` given) or one of the operator's staff. Used by the API (audited as `who`),
-/// the CLI and the demo.
+/// How a new user gets a password.
+pub enum FirstPassword<'a> {
+    /// The argon2id hash of the one the operator chose.
+    Hash(&'a str),
+    /// An emailed invitation to choose it (with the settings that make the link).
+    Invitation(&'a super::Settings),
+}
+
+/// Creates a login: a company's admin or viewer (`company` given) or one of the
+/// operator's staff. Used by the API (audited as `who`) and the CLI.
 pub fn create_user(
     conn: &mut DbConnection,
     who: Option<&Principal>,
     email: &EmailAddress,
-    hash: &str,
+    password: FirstPassword<'_>,
     role: Role,
     company: Option<Uuid>,
 ) -> Result<User, OperatorError> {
     persistence::db::write(conn, |conn| {
-        if let Some(company) = company {
-            find_company(conn, company)?;
-        }
+        let company_name = match company {
+            Some(company) => find_company(conn, company)?.name.as_str().to_owned(),
+            None => "Selvbetjening".to_owned(),
+        };
+        let hash = match password {
+            FirstPassword::Hash(hash) => hash,
+            FirstPassword::Invitation(_) => persistence::users::NO_PASSWORD,
+        };
         let user =
             persistence::users::insert(conn, email, hash, role, company).map_err(|e| match e {
                 persistence::Error::Conflict { .. } => OperatorError::EmailTaken,
                 other => other.into(),
             })?;
+        if let FirstPassword::Invitation(settings) = password {
+            super::login_help::invite(conn, settings, &user, &company_name).map_err(
+                |e| match e {
+                    super::login_help::LoginHelpError::Storage(e) => OperatorError::Storage(e),
+                    other => OperatorError::Internal(anyhow::anyhow!(other.to_string())),
+                },
+            )?;
+        }
         if let Some(who) = who {
             audit(
                 conn,

@@ -8,6 +8,7 @@ use super::preconditions::stale;
 use crate::app::help::{FEEDBACK_PER_WINDOW, HelpError};
 use crate::app::idempotency::KeyError;
 use crate::app::login::LoginError;
+use crate::app::login_help::LoginHelpError;
 use crate::app::operator::OperatorError;
 use crate::app::orders::OrderError;
 use crate::app::porting::PortError;
@@ -138,6 +139,7 @@ impl From<OperatorError> for ApiError {
                 "you cannot disable your own login; ask another operator",
             ),
             OperatorError::Storage(err) => err.into(),
+            OperatorError::Internal(err) => ApiError::internal(err),
         }
     }
 }
@@ -236,6 +238,30 @@ impl From<PortError> for ApiError {
             PortError::Invalid(errors) => ApiError::validation(errors),
             PortError::Storage(err) => err.into(),
             PortError::Internal(err) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<LoginHelpError> for ApiError {
+    fn from(err: LoginHelpError) -> Self {
+        match err {
+            LoginHelpError::LinkGone => ApiError::new(
+                StatusCode::GONE,
+                "link_gone",
+                "Gone",
+                "this link no longer works; ask for a new one",
+            ),
+            LoginHelpError::TooManyRequests { retry_after } => ApiError::too_many_requests(
+                retry_after,
+                format!("too many requests for a new password; try again in {retry_after} seconds"),
+            ),
+            LoginHelpError::UserNotFound => ApiError::not_found("the user"),
+            LoginHelpError::UserHasPassword => ApiError::conflict(
+                "user_has_password",
+                "the user has chosen a password; they can reset it themselves",
+            ),
+            LoginHelpError::Storage(err) => err.into(),
+            LoginHelpError::Internal(err) => ApiError::internal(err),
         }
     }
 }

@@ -13,12 +13,14 @@ pub mod number_ports;
 pub mod numbers;
 pub mod operator;
 pub mod orders;
+pub mod password_reset;
 pub mod poa;
 pub mod subscriptions;
 pub mod token;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     token::configure(cfg);
+    password_reset::configure(cfg);
     health::configure(cfg);
     metrics::configure(cfg);
     catalog::configure(cfg);

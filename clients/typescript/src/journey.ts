@@ -3,7 +3,8 @@
 // draft order, correct it, confirm it, and read the subscription it created. Then keep an
 // employee's own number: a port-in order, the owner's power of attorney opened from the
 // emailed link (read from the server's mailbox folder, MAILBOX_DIR) and signed, and the
-// simulated donor's acceptance with a port date.
+// simulated donor's acceptance with a port date. Last, the demo viewer forgets the
+// password: asks for a reset, follows the emailed link, chooses a new one and logs in.
 //
 //     BASE_URL=http://127.0.0.1:8080 MAILBOX_DIR=./data/mailbox npm run journey
 //
@@ -11,7 +12,7 @@
 // change to the document that breaks this client breaks `npm run typecheck`. Exits 1 on
 // the first answer that is not what the document and the design promise.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import createClient from "openapi-fetch";
 import type { paths } from "./schema.js";
@@ -186,6 +187,55 @@ async function main(): Promise<void> {
   step("GET /subscriptions/{id}", `${sub.status}, ${sub.number}, sign-in ${sub.uc_account}`);
 
   await portIn(client, api, plan.code, packageList[0].code);
+  await resetPassword(client);
+}
+
+// The newest link to `to` under `path` in the mailbox folder: its 43-character token.
+async function mailedToken(to: string, path: string): Promise<string> {
+  const mailbox = process.env.MAILBOX_DIR;
+  expect(!!mailbox, "set MAILBOX_DIR to the server's mailbox folder");
+  const pattern = new RegExp(`${path.replace(/\//g, "\\/")}([A-Za-z0-9_-]{43})`);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const found = readdirSync(mailbox ?? "")
+      .filter((name) => name.endsWith(".eml"))
+      .map((name) => join(mailbox ?? "", name))
+      .map((file) => ({ file, at: statSync(file).mtimeMs }))
+      .sort((a, b) => a.at - b.at)
+      .map(({ file }) => readFileSync(file, "utf8").replace(/=\r?\n/g, ""))
+      .filter((text) => text.includes(`To: ${to}`))
+      .map((text) => pattern.exec(text)?.[1])
+      .filter((token): token is string => !!token);
+    if (found.length > 0) return found[found.length - 1];
+    await sleep(100);
+  }
+  throw new Mismatch(`no link ${path} to ${to} in ${mailbox}`);
+}
+
+async function resetPassword(publicClient: Client): Promise<void> {
+  // 11. The demo viewer forgot the password: the same answer whether or not the address
+  // is known, and a single-use link by email.
+  const viewer = process.env.DEMO_VIEWER_USERNAME ?? "viewer@nordlys.example";
+  const asked = await publicClient.POST("/auth/password-reset", { body: { email: viewer } });
+  expectStatus("POST /auth/password-reset", asked.response, 202, asked.error);
+  const token = await mailedToken(viewer, "/auth/password-reset/");
+  const link = await publicClient.GET("/auth/password-reset/{token}", { params: { path: { token } } });
+  expectStatus("GET /auth/password-reset/{token}", link.response, 200, link.error);
+  expect(link.data?.purpose === "reset", `GET /auth/password-reset/{token}: purpose ${link.data?.purpose}`);
+  step("POST /auth/password-reset", `a link for ${link.data?.email}, until ${link.data?.expires_at}`);
+  const newPassword = `viewer-${crypto.randomUUID()}`;
+  const chosen = await publicClient.POST("/auth/password-reset/{token}", {
+    params: { path: { token } },
+    body: { password: newPassword },
+  });
+  expectStatus("POST /auth/password-reset/{token}", chosen.response, 204, chosen.error);
+  const login = await publicClient.POST("/auth/token", {
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: { grant_type: "password", username: viewer, password: newPassword },
+  });
+  expectStatus("POST /auth/token (new password)", login.response, 200, login.error);
+  const spent = await publicClient.GET("/auth/password-reset/{token}", { params: { path: { token } } });
+  expectStatus("GET /auth/password-reset/{token} (used)", spent.response, 410, spent.error);
+  step("POST /auth/password-reset/{token}", "a new password; the viewer logs in with it");
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

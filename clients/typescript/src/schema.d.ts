@@ -21,6 +21,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Forgot the password: email a link to choose a new one */
+        post: operations["request_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password-reset/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a password link (public, by emailed link) */
+        get: operations["open_password_link"];
+        put?: never;
+        /** Choose a new password (public, by emailed link) */
+        post: operations["choose_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -175,6 +210,23 @@ export interface paths {
         head?: never;
         /** Disable or enable a user */
         patch: operations["change_user"];
+        trace?: never;
+    };
+    "/operator/users/{id}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a user a new invitation */
+        post: operations["send_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/operator/companies/{id}/clients": {
@@ -841,15 +893,36 @@ export interface components {
         /**
          * @example {
          *       "email": "mette@nordlys.example",
-         *       "password": "en-lang-adgangskode",
          *       "role": "admin"
          *     }
          */
         CreateUser: {
             email: components["schemas"]["Email"];
             role: components["schemas"]["CompanyRole"];
-            /** @description 12 to 128 characters. */
-            password: components["schemas"]["Password"];
+            /**
+             * @description 12 to 128 characters. Leave it out to email the user an invitation to choose one
+             *     (a single-use link, valid 7 days).
+             */
+            password?: components["schemas"]["Password"];
+        };
+        /**
+         * @description The new user, and whether an invitation went out.
+         * @example {
+         *       "invitation_sent": true,
+         *       "user": {
+         *         "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *         "created_at": "2026-11-25T09:31:00Z",
+         *         "email": "mette@nordlys.example",
+         *         "enabled": true,
+         *         "id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b",
+         *         "role": "admin"
+         *       }
+         *     }
+         */
+        CreatedUser: {
+            user: components["schemas"]["UserDto"];
+            /** @description `true`: the user was emailed a link to choose their password. */
+            invitation_sent: boolean;
         };
         /**
          * @description A CVR number: 8 digits, not starting with 0, with a valid modulus-11 check digit.
@@ -1025,6 +1098,16 @@ export interface components {
          * @enum {string}
          */
         NewNumberType: "new";
+        /**
+         * @description The password chosen.
+         * @example {
+         *       "password": "en-ny-lang-adgangskode"
+         *     }
+         */
+        NewPassword: {
+            /** @description 12 to 128 characters. */
+            password: components["schemas"]["Password"];
+        };
         NoticeDto: {
             code: string;
             message: string;
@@ -1918,6 +2001,22 @@ export interface components {
          */
         Password: string;
         /**
+         * @description What a link is for, before the password is chosen.
+         * @example {
+         *       "email": "v***@nordlys.example",
+         *       "expires_at": "2026-12-02T10:30:00Z",
+         *       "purpose": "reset"
+         *     }
+         */
+        PasswordLinkDto: {
+            /** @description The user's address, half hidden. */
+            email: string;
+            /** @description `reset` (a forgotten password) or `invitation` (a new user's first password). */
+            purpose: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        /**
          * @description A subscription plan. Money is integer øre ex VAT.
          * @example {
          *       "code": "ERHVERV_L",
@@ -2133,6 +2232,25 @@ export interface components {
             /** @description `owner_mismatch`, `number_unknown`, `number_inactive` or `other`. */
             code: string;
             text?: string | null;
+        };
+        /**
+         * @description The same answer whether or not the address has a login.
+         * @example {
+         *       "message": "If the address has access to Selvbetjening, a link to choose a new password is on its way; it works once, for an hour."
+         *     }
+         */
+        ResetAccepted: {
+            message: string;
+        };
+        /**
+         * @description Who forgot their password.
+         * @example {
+         *       "email": "viewer@nordlys.example"
+         *     }
+         */
+        ResetRequest: {
+            /** @description The address the user logs in with. */
+            email: components["schemas"]["Email"];
         };
         /**
          * @description The owner's signature.
@@ -2721,6 +2839,153 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    request_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted, whether or not the address is known */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            /** @description Too many requests for this address or from this client; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until another request is accepted */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "too_many_requests",
+                     *       "detail": "too many requests for a new password; try again in 1800 seconds",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 429,
+                     *       "title": "Too many requests",
+                     *       "type": "urn:selvbetjening:problem:too_many_requests"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    open_password_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the emailed link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link works */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordLinkDto"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description The link is used, replaced, expired or was never issued (`link_gone`) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "link_gone",
+                     *       "detail": "this link no longer works; ask for a new one",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 410,
+                     *       "title": "Gone",
+                     *       "type": "urn:selvbetjening:problem:link_gone"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    choose_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the emailed link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPassword"];
+            };
+        };
+        responses: {
+            /** @description The password is set; log in with it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            /** @description The link is used, replaced, expired or was never issued (`link_gone`) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "link_gone",
+                     *       "detail": "this link no longer works; ask for a new one",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 410,
+                     *       "title": "Gone",
+                     *       "type": "urn:selvbetjening:problem:link_gone"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     health_live: {
         parameters: {
             query?: never;
@@ -3044,13 +3309,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The user */
+            /** @description The user, and whether an invitation went out */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserDto"];
+                    "application/json": components["schemas"]["CreatedUser"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3134,6 +3399,53 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    send_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitation is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedUser"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The user has chosen a password (`user_has_password`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "user_has_password",
+                     *       "detail": "the user has chosen a password; they can reset it themselves",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:user_has_password"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::app::operator::FirstPassword;
 use crate::auth::OperatorStaff;
 use crate::body::{Json, Query};
 use crate::error::ApiResult;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_company_user)
         .service(list_company_users)
         .service(change_user)
+        .service(send_invitation)
         .service(create_company_client)
         .service(list_company_clients)
         .service(revoke_client);
@@ -49,14 +51,25 @@ impl From<CompanyRole> for Role {
 // No `Debug`: it holds a password.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"email": "mette@nordlys.example", "role": "admin", "password": "en-lang-adgangskode"}))]
+#[schema(example = json!({"email": "mette@nordlys.example", "role": "admin"}))]
 pub struct CreateUser {
     #[schema(value_type = crate::wire::text::Email)]
     pub email: String,
     pub role: CompanyRole,
-    /// 12 to 128 characters.
+    /// 12 to 128 characters. Leave it out to email the user an invitation to choose one
+    /// (a single-use link, valid 7 days).
+    #[serde(default)]
     #[schema(value_type = crate::wire::text::Password)]
-    pub password: String,
+    pub password: Option<String>,
+}
+
+/// The new user, and whether an invitation went out.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"user": {"id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b", "email": "mette@nordlys.example", "role": "admin", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "enabled": true, "created_at": "2026-11-25T09:31:00Z"}, "invitation_sent": true}))]
+pub struct CreatedUser {
+    pub user: UserDto,
+    /// `true`: the user was emailed a link to choose their password.
+    pub invitation_sent: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -124,7 +137,7 @@ impl From<persistence::users::User> for UserDto {
     params(("id" = Uuid, Path, description = "The company's id")),
     request_body = CreateUser,
     responses(
-        (status = 201, description = "The user", body = UserDto),
+        (status = 201, description = "The user, and whether an invitation went out", body = CreatedUser),
         (status = 409, description = "The email is in use (`email_taken`)", body = crate::error::Problem,
             content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:email_taken", "title": "The request conflicts with the current state", "status": 409, "detail": "a user with this email exists", "code": "email_taken", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))
@@ -141,25 +154,40 @@ async fn create_company_user(
     let body = body.0;
     let mut fields = Fields::new();
     let email = fields.check("/email", EmailAddress::parse(&body.email));
-    let password = fields.check("/password", Password::parse(&body.password));
+    let password = match body.password.as_deref() {
+        None => Some(None),
+        Some(given) => fields.check("/password", Password::parse(given)).map(Some),
+    };
     let (Some(email), Some(password)) = (email, password) else {
         return Err(fields.into_error());
     };
     let role = Role::from(body.role);
-    let hash = hash_password(password.expose_secret().to_owned()).await?;
+    let hash = match password {
+        Some(password) => Some(hash_password(password.expose_secret().to_owned()).await?),
+        None => None,
+    };
+    let invitation_sent = hash.is_none();
+    let settings = state.settings.clone();
     let user = state
         .run(move |conn| {
+            let first = match &hash {
+                Some(hash) => FirstPassword::Hash(hash),
+                None => FirstPassword::Invitation(&settings),
+            };
             crate::app::operator::create_user(
                 conn,
                 Some(&who.0),
                 &email,
-                &hash,
+                first,
                 role,
                 Some(company_id),
             )
         })
         .await?;
-    Ok(HttpResponse::Created().json(UserDto::from(user)))
+    Ok(HttpResponse::Created().json(CreatedUser {
+        user: UserDto::from(user),
+        invitation_sent,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -337,4 +365,35 @@ async fn revoke_client(
         .await?;
     state.revocations.note(id, persistence::now());
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Emails a user who has not chosen a password yet a new invitation (valid 7 days); the
+/// earlier one stops working.
+#[utoipa::path(
+    tag = "operator",
+    operation_id = "send_invitation",
+    summary = "Send a user a new invitation",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 202, description = "The invitation is on its way", body = CreatedUser),
+        (status = 409, description = "The user has chosen a password (`user_has_password`)", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:user_has_password", "title": "The request conflicts with the current state", "status": 409, "detail": "the user has chosen a password; they can reset it themselves", "code": "user_has_password", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[post("/operator/users/{id}/invitation")]
+async fn send_invitation(
+    who: OperatorStaff,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the user")?;
+    let settings = state.settings.clone();
+    let user = state
+        .run(move |conn| crate::app::login_help::reinvite(conn, &settings, &who.0, id))
+        .await?;
+    Ok(HttpResponse::Accepted().json(CreatedUser {
+        user: UserDto::from(user),
+        invitation_sent: true,
+    }))
 }
