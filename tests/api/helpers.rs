@@ -434,8 +434,14 @@ pub async fn confirmed(app: &TestApp, token: &str, body: &Value) -> Value {
 /// `owner_email` with a signing link, and returns the token of the most recently
 /// written one.
 pub async fn poa_token(app: &TestApp, owner_email: &str, nth: usize) -> String {
-    let link = format!("{}/poa/", app.address);
-    let to = format!("To: {owner_email}");
+    mailed_token(app, owner_email, "/poa/", nth).await
+}
+
+/// The token of the newest emailed link `<address><path><token>` to `to`, once at least
+/// `nth` such emails are in the mailbox folder (waits up to 10 s).
+pub async fn mailed_token(app: &TestApp, to: &str, path: &str, nth: usize) -> String {
+    let link = format!("{}{path}", app.address);
+    let to = format!("To: {to}");
     let mut found = Vec::new();
     for _ in 0..100 {
         found = std::fs::read_dir(&app.config.mailbox_dir)
@@ -459,11 +465,11 @@ pub async fn poa_token(app: &TestApp, owner_email: &str, nth: usize) -> String {
     }
     assert!(
         found.len() >= nth,
-        "expected {nth} signing links to {owner_email}, found {}",
+        "expected {nth} links {path} {to}, found {}",
         found.len()
     );
     found.sort_by_key(|(written, _)| *written);
-    let (_, email) = found.last().expect("a signing link");
+    let (_, email) = found.last().expect("a link");
     let start = email.rfind(&link).expect("the link") + link.len();
     let token: String = email[start..]
         .chars()

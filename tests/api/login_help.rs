@@ -5,38 +5,15 @@ use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, TestApp, json_of, outbox, problem, spawn_app_with};
+use crate::helpers::{Db, TestApp, json_of, mailed_token, outbox, problem, spawn_app_with};
 
 async fn app(db: Db) -> Option<TestApp> {
     spawn_app_with(db, |c| c.revocation_refresh_ms = 100).await
 }
 
-/// The token of the newest password link emailed to `to`, waiting for the `nth` such email.
+/// The token of the newest password link emailed to `to`, once there are `nth`.
 async fn password_token(app: &TestApp, to: &str, nth: usize) -> String {
-    for _ in 0..100 {
-        let mut emails: Vec<(std::time::SystemTime, String)> =
-            std::fs::read_dir(&app.config.mailbox_dir)
-                .map(|d| {
-                    d.flatten()
-                        .filter_map(|e| {
-                            let modified = e.metadata().ok()?.modified().ok()?;
-                            let text = std::fs::read_to_string(e.path()).ok()?;
-                            Some((modified, text.replace("=\r\n", "").replace("=\n", "")))
-                        })
-                        .filter(|(_, t)| t.contains(&format!("To: {to}")))
-                        .filter(|(_, t)| t.contains("/auth/password-reset/"))
-                        .collect()
-                })
-                .unwrap_or_default();
-        if emails.len() >= nth {
-            emails.sort_by_key(|(at, _)| *at);
-            let text = &emails[emails.len() - 1].1;
-            let start = text.find("/auth/password-reset/").unwrap() + "/auth/password-reset/".len();
-            return text[start..start + 43].to_owned();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("no password link to {to}");
+    mailed_token(app, to, "/auth/password-reset/", nth).await
 }
 
 async fn ask_reset(app: &TestApp, email: &str) -> reqwest::Response {
