@@ -7,6 +7,7 @@ mod helpers;
 mod access;
 mod audit;
 mod auth;
+mod authorization;
 mod catalog;
 mod contract_rules;
 mod errors;

@@ -16,9 +16,11 @@ use crate::wire::text;
 
 mod links;
 mod problems;
+mod roles;
 
 use links::Links;
 use problems::StandardProblems;
+use roles::Roles;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -59,6 +61,7 @@ pub fn document() -> OpenApi {
         .configure(crate::routes::configure)
         .split_for_parts();
     StandardProblems.modify(&mut api);
+    Roles.modify(&mut api);
     PageExamples.modify(&mut api);
     ClosedVariants.modify(&mut api);
     Links.modify(&mut api);

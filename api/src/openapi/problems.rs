@@ -7,8 +7,6 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBui
 
 use crate::error::PROBLEM_JSON;
 
-/// Operations any authenticated role may call: they never answer 403.
-const ANY_ROLE: &[&str] = &["list_plans", "list_mobile_packages", "list_audit_events"];
 /// Operations that touch no database.
 const NO_DATABASE: &[&str] = &["health_live"];
 
@@ -151,19 +149,21 @@ impl Modify for StandardProblems {
                 RefOr::T(Self::component(status, code, title, detail)),
             );
         }
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("put", &mut item.put),
+                ("patch", &mut item.patch),
+                ("delete", &mut item.delete),
             ];
-            for operation in operations.into_iter().flatten() {
+            for (method, operation) in operations {
+                let Some(operation) = operation else {
+                    continue;
+                };
                 let id = operation.operation_id.clone().unwrap_or_default();
-                let secured = operation.security.as_ref().is_some_and(|s| {
-                    !s.is_empty() && serde_json::to_value(s).is_ok_and(|v| v != json!([{}]))
-                });
+                let secured = !super::roles::is_public(operation);
+                let refused = super::roles::refuses_some_role(path, method, operation);
                 let params = operation.parameters.clone().unwrap_or_default();
                 let in_path = params.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path)));
                 let in_query = params.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)));
@@ -175,7 +175,7 @@ impl Modify for StandardProblems {
                 }
                 if secured {
                     Self::add(operation, "401", "Unauthorized");
-                    if !ANY_ROLE.contains(&id.as_str()) {
+                    if refused {
                         Self::add(operation, "403", "Forbidden");
                     }
                 }
