@@ -87,6 +87,16 @@ pub struct Config {
     #[arg(long, env = "OUTBOX_POLL_MS", default_value_t = 1000, global = true)]
     pub outbox_poll_ms: u64,
 
+    /// How long a worker's claim on queued emails lasts: after a crash, its unsent emails
+    /// go out once the claim runs out. Longer than an SMTP exchange (10 s).
+    #[arg(
+        long,
+        env = "OUTBOX_LEASE_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub outbox_lease_seconds: u64,
+
     /// Where people reach this service: the base of links in emails (the power of
     /// attorney's signing link). Default: the address the server listens on.
     #[arg(long, env = "PUBLIC_URL", global = true)]
@@ -166,6 +176,7 @@ impl std::fmt::Debug for Config {
             .field("token_ttl_seconds", &self.token_ttl_seconds)
             .field("draft_ttl_minutes", &self.draft_ttl_minutes)
             .field("outbox_poll_ms", &self.outbox_poll_ms)
+            .field("outbox_lease_seconds", &self.outbox_lease_seconds)
             .field("public_url", &self.public_url)
             .field("workers", &self.workers)
             .field("database_pool_size", &self.database_pool_size)
@@ -193,6 +204,7 @@ impl Config {
             workers: None,
             draft_ttl_minutes: 30,
             outbox_poll_ms: 1000,
+            outbox_lease_seconds: 60,
             public_url: None,
             database_pool_size: 10,
             donor_gateway: None,

@@ -2,7 +2,6 @@
 //! `SMTP_URL` is set. At least once: a message is marked sent only after delivery, and a
 //! crashed worker's claim lapses so another picks the message up.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,21 +12,41 @@ use persistence::Store;
 use persistence::outbox::Message;
 
 const FROM: &str = "Selvbetjening <noreply@selvbetjening.example>";
-/// How long a claimed batch is ours before another worker may retry it.
-const LEASE_SECONDS: i64 = 60;
-const BATCH: i64 = 20;
+/// Messages claimed per round.
+pub const BATCH: i64 = 20;
+/// How long an SMTP exchange may take; the claim lease must be longer.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Where messages go.
-pub enum Mailer {
+/// Where messages go, and how long a claimed batch is ours before another worker (or this
+/// one, restarted after a crash) may deliver it.
+pub struct Mailer {
+    transport: Sink,
+    lease: chrono::Duration,
+}
+
+enum Sink {
     /// One `.eml` file per message in a folder.
-    Folder(FileTransport, PathBuf),
+    Folder(FileTransport),
     Smtp(Box<SmtpTransport>),
 }
 
 impl Mailer {
     pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Mailer> {
+        let seconds = config.outbox_lease_seconds;
+        anyhow::ensure!(
+            Duration::from_secs(seconds) > SMTP_TIMEOUT || config.smtp_url.is_none(),
+            "OUTBOX_LEASE_SECONDS must be longer than an SMTP exchange may take ({} s)",
+            SMTP_TIMEOUT.as_secs()
+        );
+        Ok(Mailer {
+            transport: Self::transport(config)?,
+            lease: chrono::Duration::seconds(i64::try_from(seconds.max(1)).unwrap_or(60)),
+        })
+    }
+
+    fn transport(config: &crate::config::Config) -> anyhow::Result<Sink> {
         match &config.smtp_url {
-            Some(url) => Ok(Mailer::Smtp(Box::new(smtp(url)?))),
+            Some(url) => Ok(Sink::Smtp(Box::new(smtp(url)?))),
             None => {
                 std::fs::create_dir_all(&config.mailbox_dir).with_context(|| {
                     format!(
@@ -35,10 +54,7 @@ impl Mailer {
                         config.mailbox_dir.display()
                     )
                 })?;
-                Ok(Mailer::Folder(
-                    FileTransport::new(&config.mailbox_dir),
-                    config.mailbox_dir.clone(),
-                ))
+                Ok(Sink::Folder(FileTransport::new(&config.mailbox_dir)))
             }
         }
     }
@@ -54,11 +70,11 @@ impl Mailer {
             .message_id(Some(format!("<{}@selvbetjening.example>", message.id)))
             .header(ContentType::TEXT_PLAIN)
             .body(message.body.clone())?;
-        match self {
-            Mailer::Folder(transport, _) => {
+        match &self.transport {
+            Sink::Folder(transport) => {
                 transport.send(&email)?;
             }
-            Mailer::Smtp(transport) => {
+            Sink::Smtp(transport) => {
                 transport.send(&email)?;
             }
         }
@@ -86,7 +102,9 @@ fn smtp(url: &str) -> anyhow::Result<SmtpTransport> {
         None => (address, 25),
     };
     anyhow::ensure!(!host.is_empty(), "SMTP_URL has no host");
-    let mut builder = SmtpTransport::builder_dangerous(host).port(port);
+    let mut builder = SmtpTransport::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(SMTP_TIMEOUT));
     if let Some((user, password)) = credentials.and_then(|c| c.split_once(':')) {
         builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
             user.to_owned(),
@@ -98,9 +116,7 @@ fn smtp(url: &str) -> anyhow::Result<SmtpTransport> {
 
 /// Delivers what is due once; returns how many were sent.
 pub fn deliver_due(store: &Store, mailer: &Mailer) -> anyhow::Result<usize> {
-    let claimed = store.write(|conn| {
-        persistence::outbox::claim(conn, BATCH, chrono::Duration::seconds(LEASE_SECONDS))
-    })?;
+    let claimed = store.write(|conn| persistence::outbox::claim(conn, BATCH, mailer.lease))?;
     let mut sent = 0;
     for message in claimed {
         match mailer.deliver(&message) {
@@ -127,13 +143,26 @@ pub fn spawn_worker(store: Store, mailer: Arc<Mailer>, every: Duration) {
     tokio::spawn(async move {
         loop {
             let (store_, mailer_) = (store.clone(), mailer.clone());
-            match tokio::task::spawn_blocking(move || deliver_due(&store_, &mailer_)).await {
-                Ok(Ok(n)) if n > 0 => tracing::info!(sent = n, "outbox delivered"),
-                Ok(Ok(_)) => {}
-                Ok(Err(err)) => tracing::warn!(error = %err, "outbox round failed"),
-                Err(err) => tracing::error!(error = %err, "outbox worker panicked"),
+            let round = tokio::task::spawn_blocking(move || deliver_due(&store_, &mailer_)).await;
+            let full = match round {
+                Ok(Ok(n)) if n > 0 => {
+                    tracing::info!(sent = n, "outbox delivered");
+                    n >= usize::try_from(BATCH).unwrap_or(usize::MAX)
+                }
+                Ok(Ok(_)) => false,
+                Ok(Err(err)) => {
+                    tracing::warn!(error = %err, "outbox round failed");
+                    false
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "outbox worker panicked");
+                    false
+                }
+            };
+            // A full batch means more may be due: the next round at once, not after a pause.
+            if !full {
+                tokio::time::sleep(every).await;
             }
-            tokio::time::sleep(every).await;
         }
     });
 }

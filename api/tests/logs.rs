@@ -8,15 +8,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_selvbetjening");
+mod support;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::{BIN, free_port};
 
 /// The token of the first signing link in the mailbox folder.
 async fn signing_token(mailbox: &std::path::Path) -> String {

@@ -1,0 +1,185 @@
+//! What the tests that run the real binary as processes share: a fresh PostgreSQL
+//! database, a server process on it, and small HTTP and mailbox helpers.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_selvbetjening");
+pub const SECRET: &str = "two-processes-secret-two-processes-secret-0123";
+
+pub struct Database {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl Database {
+    pub fn create(admin: &str) -> Database {
+        let name = format!("selvbetjening_test_{}", uuid::Uuid::now_v7().simple());
+        let mut conn =
+            PgConnection::establish(admin).expect("TEST_DATABASE_URL reaches PostgreSQL");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let (base, query) = admin
+            .split_once('?')
+            .map_or((admin, None), |(b, q)| (b, Some(q)));
+        let host_start = base.find("://").map_or(0, |i| i + 3);
+        let prefix = base[host_start..]
+            .find('/')
+            .map_or(base, |i| &base[..host_start + i]);
+        let url = match query {
+            Some(q) => format!("{prefix}/{name}?{q}"),
+            None => format!("{prefix}/{name}"),
+        };
+        Database {
+            admin: admin.to_owned(),
+            name,
+            url,
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin) {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// A running `selvbetjening serve`, stopped when dropped.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn command(db: &Database, dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("JWT_SECRET", SECRET)
+        .env("DATA_DIR", dir)
+        .env("DEMO", "false")
+        .env("OUTBOX_POLL_MS", "50")
+        // A killed worker's claims on queued emails run out in 2 s, so a restart takes over.
+        .env("OUTBOX_LEASE_SECONDS", "2")
+        .env("WORKERS", "2")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    command
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub async fn start(db: &Database, dir: &Path, mailbox: &Path) -> Server {
+    let port = free_port();
+    let child = command(db, dir)
+        .arg("serve")
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("MAILBOX_DIR", mailbox)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client
+            .get(format!("{}/health/ready", server.base))
+            .send()
+            .await
+            && r.status() == StatusCode::OK
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server on port {port} did not become ready");
+}
+
+pub async fn token(
+    client: &reqwest::Client,
+    server: &Server,
+    email: &str,
+    password: &str,
+) -> String {
+    let r = client
+        .post(format!("{}/auth/token", server.base))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub async fn post(
+    client: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    token: &str,
+    body: &Value,
+) -> reqwest::Response {
+    client
+        .post(format!("{}{path}", server.base))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub fn emails(folder: &Path) -> Vec<String> {
+    std::fs::read_dir(folder)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+                .filter_map(|p| std::fs::read_to_string(p).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn message_id(email: &str) -> String {
+    email
+        .lines()
+        .find_map(|l| l.strip_prefix("Message-ID: "))
+        .expect("a Message-ID header")
+        .trim()
+        .to_owned()
+}
