@@ -78,8 +78,22 @@ impl Keys {
 
     /// Issues a token for a subject (a user's or an API client's id).
     pub fn issue(&self, subject: Uuid, role: Role, company: Option<Uuid>) -> ApiResult<String> {
-        let jti = Uuid::now_v7();
-        let now = chrono::Utc::now().timestamp();
+        self.issue_as_of(Uuid::now_v7(), subject, role, company)
+    }
+
+    /// Issues a token whose issue instant is `jti`'s (a UUIDv7 taken when the login began):
+    /// a revocation committed while the login ran then covers the token too.
+    pub fn issue_as_of(
+        &self,
+        jti: Uuid,
+        subject: Uuid,
+        role: Role,
+        company: Option<Uuid>,
+    ) -> ApiResult<String> {
+        let now = jti
+            .get_timestamp()
+            .and_then(|ts| i64::try_from(ts.to_unix().0).ok())
+            .unwrap_or_else(|| chrono::Utc::now().timestamp());
         let claims = Claims {
             sub: subject.to_string(),
             role: role.as_str().to_owned(),
@@ -120,7 +134,7 @@ fn issued_millis(claims: &Claims) -> i64 {
 }
 
 /// This process's copy of the revocations (`access_revocations`): a token issued to a
-/// subject (user, API client, company) at or before its time is refused. Read on every
+/// subject (user, API client, company) before its time is refused. Read on every
 /// request without a database round trip; refreshed from the database every few seconds,
 /// and at once in the process that revokes.
 #[derive(Debug, Default)]
@@ -147,11 +161,13 @@ impl Revocations {
         }
     }
 
-    /// Whether a token issued to `subject` at `issued_at` (Unix milliseconds) is refused.
+    /// Whether a token issued to `subject` at `issued_at` (Unix milliseconds) is refused:
+    /// one issued before the revocation's millisecond. (Within that millisecond the order
+    /// cannot be told; a login right after a password reset must work.)
     pub fn refuses(&self, subject: Uuid, issued_at: i64) -> bool {
         self.not_before
             .read()
-            .map(|map| map.get(&subject).is_some_and(|nb| issued_at <= *nb))
+            .map(|map| map.get(&subject).is_some_and(|nb| issued_at < *nb))
             .unwrap_or(true)
     }
 }
@@ -295,7 +311,7 @@ mod tests {
             .naive_utc();
         revocations.note(user, at);
         assert!(revocations.refuses(user, 1_000_499));
-        assert!(revocations.refuses(user, 1_000_500));
+        assert!(!revocations.refuses(user, 1_000_500));
         assert!(!revocations.refuses(user, 1_000_501));
         assert!(!revocations.refuses(Uuid::now_v7(), 999));
         revocations.replace(Vec::new());

@@ -125,6 +125,17 @@ pub struct Config {
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', global = true)]
     pub trusted_proxies: Vec<String>,
 
+    /// The forwarding header the trusted proxies write: `x-forwarded-for` or `forwarded`
+    /// (RFC 7239). The other is ignored, so a client cannot slip an address in through it.
+    #[arg(
+        long,
+        env = "FORWARDED_HEADER",
+        value_enum,
+        default_value = "x-forwarded-for",
+        global = true
+    )]
+    pub forwarded_header: crate::http::client::ForwardedHeader,
+
     /// Who answers signed port requests: `simulated` (answers by itself within seconds,
     /// so the whole journey completes locally) or `manual` (operators record the donor's
     /// answers). Default: simulated on the embedded database, manual on PostgreSQL.
@@ -182,6 +193,7 @@ impl std::fmt::Debug for Config {
             .field("database_pool_size", &self.database_pool_size)
             .field("donor_gateway", &self.donor_gateway)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("forwarded_header", &self.forwarded_header)
             .field("revocation_refresh_ms", &self.revocation_refresh_ms)
             .finish_non_exhaustive()
     }
@@ -209,6 +221,7 @@ impl Config {
             database_pool_size: 10,
             donor_gateway: None,
             trusted_proxies: Vec::new(),
+            forwarded_header: crate::http::client::ForwardedHeader::XForwardedFor,
             revocation_refresh_ms: 10_000,
             faults: crate::app::Faults::default(),
             clock: crate::app::Clock::default(),

@@ -91,7 +91,10 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
 impl Application {
     pub async fn build(mut config: Config) -> anyhow::Result<Application> {
         check_origins(&config.cors_origins)?;
-        let proxies = crate::http::client::TrustedProxies::parse(&config.trusted_proxies)?;
+        let proxies = crate::http::client::TrustedProxies::parse(
+            &config.trusted_proxies,
+            config.forwarded_header,
+        )?;
         let store = open_store(&config)?;
         let keys = Keys::new(&jwt_secret(&config)?, config.token_ttl_seconds)?;
         if config.demo_enabled() && crate::demo::seed_if_empty(&store)? {

@@ -70,7 +70,7 @@ impl Manager {
                 // WAL lets readers run beside the one writer; busy_timeout makes a second
                 // writer wait instead of failing; foreign keys are off in SQLite by default.
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;

@@ -60,14 +60,17 @@ pub fn claim(
                 ))
                 .on_conflict_do_nothing()
                 .execute(pg);
-            match inserted {
+            let inserted = match inserted {
                 Err(diesel::result::Error::DatabaseError(_, info))
                     if info.message().contains("lock timeout") =>
                 {
                     return Ok(Claim::InFlight);
                 }
                 other => other?,
-            }
+            };
+            // The bound is the key's wait only; the effect's own waits are as without a key.
+            pg.batch_execute("SET LOCAL lock_timeout = 0")?;
+            inserted
         }
         DbConnection::Sqlite(lite) => {
             let exists: i64 = idempotency_keys::table

@@ -74,10 +74,14 @@ pub fn clear(conn: &mut DbConnection, subject: &str) -> Result<()> {
     Ok(())
 }
 
-/// Deletes failures older than the window; they no longer count.
-pub fn prune(conn: &mut DbConnection, before: NaiveDateTime) -> Result<usize> {
-    Ok(
-        diesel::delete(login_failures::table.filter(login_failures::failed_at.lt(before)))
-            .execute(conn)?,
+/// Deletes the attempts of subjects starting with `prefix` older than `before`: they no
+/// longer count in that kind's window (each kind has its own: logins 15 minutes, password
+/// resets an hour).
+pub fn prune(conn: &mut DbConnection, prefix: &str, before: NaiveDateTime) -> Result<usize> {
+    Ok(diesel::delete(
+        login_failures::table
+            .filter(login_failures::subject.like(format!("{prefix}%")))
+            .filter(login_failures::failed_at.lt(before)),
     )
+    .execute(conn)?)
 }

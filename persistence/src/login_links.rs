@@ -109,3 +109,16 @@ pub fn end_open(
         .set(login_links::ended_at.eq(Some(at)))
         .execute(conn)?)
 }
+
+/// Ends the link `token_hash` if it still opens at `now`; false when it was already gone.
+pub fn end(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> Result<bool> {
+    let changed = diesel::update(
+        login_links::table
+            .find(token_hash)
+            .filter(login_links::ended_at.is_null())
+            .filter(login_links::expires_at.gt(now)),
+    )
+    .set(login_links::ended_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

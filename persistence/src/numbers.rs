@@ -381,6 +381,17 @@ pub fn give_back(conn: &mut DbConnection, company: Uuid, number: &DanishNumber) 
 /// that waited for it.
 pub fn add_ported(conn: &mut DbConnection, company: Uuid, number: &DanishNumber) -> Result<()> {
     let now = crate::now();
+    let held: i64 = numbers::table
+        .filter(numbers::number.eq(number.as_str()))
+        .filter(numbers::state.ne(NumberState::Available.as_str()))
+        .count()
+        .get_result(conn)?;
+    if held > 0 {
+        // Reserved or assigned to someone else: never taken over silently.
+        return Err(Error::Conflict {
+            what: "number held by another subscription",
+        });
+    }
     let changed = diesel::update(numbers::table.filter(numbers::number.eq(number.as_str())))
         .set((
             numbers::state.eq(NumberState::Assigned.as_str()),

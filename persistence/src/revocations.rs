@@ -9,7 +9,9 @@ use crate::error::uuid;
 use crate::schema::access_revocations;
 use crate::{DbConnection, Result};
 
-/// Refuses every token issued to `subject` until `at`.
+/// Refuses every token issued to `subject` until `at`. Callers change the subject's own
+/// row first (disable the user or company, revoke the client), which makes two revocations
+/// of one subject take turns.
 pub fn revoke(conn: &mut DbConnection, subject: Uuid, at: NaiveDateTime) -> Result<()> {
     let id = subject.to_string();
     let changed = diesel::update(access_revocations::table.find(&id))

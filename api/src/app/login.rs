@@ -73,7 +73,9 @@ pub fn log_in(
                 });
             }
         }
-        persistence::login_failures::prune(conn, now - window)?;
+        for kind in ["user:", "client:", "ip:"] {
+            persistence::login_failures::prune(conn, kind, now - window)?;
+        }
         let attempt = persistence::login_failures::record(conn, &refs, now)?;
         Ok((attempt, owner(conn, credentials)?))
     })?;

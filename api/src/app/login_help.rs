@@ -85,6 +85,7 @@ pub fn request_reset(
                 });
             }
         }
+        persistence::login_failures::prune(conn, "reset", now - window)?;
         persistence::login_failures::record(conn, &refs, now)?;
         let user = persistence::users::find_by_email(conn, &email)?
             .map(|(user, _)| user)
@@ -188,8 +189,14 @@ pub fn choose_password(
 ) -> Result<Uuid, LoginHelpError> {
     let now = settings.clock.stamp();
     persistence::db::write(conn, |conn| {
-        let link = persistence::login_links::live(conn, &token_hash(token), now)?
+        let hash_of_token = token_hash(token);
+        let link = persistence::login_links::live(conn, &hash_of_token, now)?
             .ok_or(LoginHelpError::LinkGone)?;
+        // Ending the link is the claim: of two requests with it, one ends it, the other
+        // finds it gone.
+        if !persistence::login_links::end(conn, &hash_of_token, now)? {
+            return Err(LoginHelpError::LinkGone);
+        }
         persistence::users::set_password(conn, link.user_id, hash)?;
         persistence::login_links::end_open(conn, link.user_id, None, now)?;
         persistence::revocations::revoke(conn, link.user_id, persistence::now())?;

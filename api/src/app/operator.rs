@@ -181,21 +181,25 @@ pub fn add_numbers(
             find_company(conn, company)?;
         }
         let taken = persistence::numbers::existing(conn, numbers)?;
-        if !taken.is_empty() {
-            return Err(OperatorError::NumbersTaken(
-                numbers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| taken.iter().any(|t| t == n.as_str()))
-                    .map(|(i, n)| {
-                        FieldError::new(
-                            format!("/numbers/{i}"),
-                            "number_taken",
-                            format!("{n} is already in a pool"),
-                        )
-                    })
-                    .collect(),
-            ));
+        let mut errors = Vec::new();
+        for (i, n) in numbers.iter().enumerate() {
+            if taken.iter().any(|t| t == n.as_str()) {
+                errors.push(FieldError::new(
+                    format!("/numbers/{i}"),
+                    "number_taken",
+                    format!("{n} is already in a pool"),
+                ));
+            } else if persistence::number_ports::is_live(conn, n)? {
+                // It is on its way to a company that ported it in: it becomes theirs.
+                errors.push(FieldError::new(
+                    format!("/numbers/{i}"),
+                    "number_taken",
+                    format!("{n} is being ported in by a company"),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(OperatorError::NumbersTaken(errors));
         }
         let added =
             persistence::numbers::add_to_pool(conn, company, numbers).map_err(|e| match e {

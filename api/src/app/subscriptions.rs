@@ -123,6 +123,20 @@ fn lock(
     persistence::subscriptions::lock(conn, company, id)?.ok_or(SubscriptionError::NotFound)
 }
 
+/// Like [`lock`], for an ending: the port of a subscription that came with one is locked
+/// first, in the order the porting use cases lock (port, then subscription), so an ending
+/// and a port's expiry or cancellation take turns instead of deadlocking.
+fn lock_for_ending(
+    conn: &mut DbConnection,
+    company: Uuid,
+    id: Uuid,
+) -> Result<Subscription, SubscriptionError> {
+    if let Some(port) = persistence::number_ports::of_subscription(conn, company, id)? {
+        persistence::number_ports::lock(conn, Some(company), port.id)?;
+    }
+    lock(conn, company, id)
+}
+
 /// The changeable part of a subscription, whole: what a merge patch is applied to.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,7 +234,7 @@ pub fn terminate(
         return Err(SubscriptionError::DateInPast { today });
     }
     persistence::db::write(conn, |conn| {
-        let mut s = lock(conn, company, id)?;
+        let mut s = lock_for_ending(conn, company, id)?;
         if expected.is_some_and(|m| !m.matches(s.version)) {
             return Err(SubscriptionError::Stale);
         }
@@ -309,7 +323,7 @@ pub fn terminate_due(
     let mut ended = 0;
     for candidate in due {
         let outcome = persistence::db::write(conn, |conn| {
-            let mut s = lock(conn, candidate.company, candidate.id)?;
+            let mut s = lock_for_ending(conn, candidate.company, candidate.id)?;
             let still_due = s.status != SubscriptionStatus::Terminated
                 && s.terminates_on.is_some_and(|on| on <= today);
             if !still_due {

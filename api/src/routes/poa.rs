@@ -85,7 +85,9 @@ async fn sign_power_of_attorney(
         return Err(fields.into_error());
     };
     let client = Client {
-        ip: crate::http::client::client_key(&req),
+        // The evidence keeps the full address, not the /64 limits count by.
+        ip: crate::http::client::client_address(&req)
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)

@@ -86,11 +86,16 @@ async fn token(
         body.client_secret.get_or_insert(secret);
     }
     let credentials = credentials(&body)?;
+    // The token counts as issued now, before the owner is checked: access taken away while
+    // the password is being verified then ends this token too.
+    let issued = uuid::Uuid::now_v7();
     let ip = crate::http::client::client_key(&req);
     let who = state
         .run(move |conn| crate::app::login::log_in(conn, &credentials, &ip))
         .await?;
-    let access_token = state.keys.issue(who.id, who.role, who.company)?;
+    let access_token = state
+        .keys
+        .issue_as_of(issued, who.id, who.role, who.company)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(TokenResponse {

@@ -64,6 +64,10 @@ pub fn resend(
         if port.status != PortStatus::AwaitingSignature {
             return Err(PortError::NotAwaitingSignature(port.status));
         }
+        if now >= port.poa_expires_at {
+            // Past its signing deadline: the worker is about to expire it.
+            return Err(PortError::Ended(PortStatus::Expired));
+        }
         let link = issue_link(conn, settings, &mut port, now, false)?;
         port.poa_expires_at = now + Duration::days(POA_VALID_DAYS);
         write(conn, &mut port, PortStatus::AwaitingSignature, now)?;
@@ -111,6 +115,9 @@ pub fn correct(
         if !matches!(was, PortStatus::AwaitingSignature | PortStatus::Rejected) {
             return Err(PortError::NotCorrectable(was));
         }
+        if was == PortStatus::AwaitingSignature && now >= port.poa_expires_at {
+            return Err(PortError::Ended(PortStatus::Expired));
+        }
         if !expected.matches(port.version) {
             return Err(PortError::Stale);
         }
@@ -132,7 +139,13 @@ pub fn correct(
         port.owner_name = name;
         port.number = number;
         let needs_link = match was {
-            PortStatus::AwaitingSignature => changed,
+            PortStatus::AwaitingSignature => {
+                // A new document to sign gets the whole signing time again.
+                if signed_changed {
+                    port.poa_expires_at = now + Duration::days(POA_VALID_DAYS);
+                }
+                changed
+            }
             _ if signed_changed => {
                 port.rejection = None;
                 advance(conn, &mut port, PortEvent::Correct, now)?;

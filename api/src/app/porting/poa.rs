@@ -26,7 +26,11 @@ pub struct Client {
 /// The port whose live link `token` is, locked: awaiting a signature, and not past the
 /// signing deadline. Anything else is gone, so a token cannot be probed.
 fn live(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> Result<NumberPort, PortError> {
-    persistence::number_ports::lock_by_link(conn, &token_hash(token))?
+    let hash = token_hash(token);
+    // Read again under the lock: a correction or reminder that replaced the link while
+    // this request waited has made it dead.
+    persistence::number_ports::lock_by_link(conn, &hash)?
+        .filter(|p| p.poa_token_hash.as_deref() == Some(hash.as_str()))
         .filter(|p| p.status == PortStatus::AwaitingSignature && now < p.poa_expires_at)
         .ok_or(PortError::LinkGone)
 }

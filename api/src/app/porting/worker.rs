@@ -110,18 +110,29 @@ fn candidates(
 }
 
 /// Runs `step` on the port `id` in a transaction of its own, the port locked and read
-/// again; 1 when it did something.
+/// again; 1 when it did something. A port that fails is logged and left for the next
+/// round, so one port never holds up the others.
 fn each(
     conn: &mut DbConnection,
     id: Uuid,
     step: impl FnOnce(&mut DbConnection, &mut NumberPort) -> Result<bool, PortError>,
 ) -> Result<usize, PortError> {
-    persistence::db::write(conn, |conn| {
+    let done = persistence::db::write(conn, |conn| {
         let Some(mut port) = persistence::number_ports::lock(conn, None, id)? else {
             return Ok(0);
         };
         Ok(usize::from(step(conn, &mut port)?))
-    })
+    });
+    match done {
+        Err(PortError::Storage(persistence::Error::Unavailable(e))) => {
+            Err(PortError::Storage(persistence::Error::Unavailable(e)))
+        }
+        Err(err) => {
+            tracing::warn!(port = %id, error = %err, "porting step failed; tried again next round");
+            Ok(0)
+        }
+        ok => ok,
+    }
 }
 
 /// A fresh link to an owner who has not signed within three days; the first link dies.
