@@ -235,3 +235,33 @@ async fn without_trusted_proxies_a_forwarded_address_is_ignored(
         "the peer is the client; what it writes in X-Forwarded-For does not change that"
     );
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_number_being_ported_in_cannot_be_added_to_a_pool(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &[], &[]).await;
+    let mut port_in = crate::helpers::form("JB", None);
+    port_in["number"] = json!({
+        "type": "port_in", "number": "+4521234567", "owner_email": "jens@privat.example",
+        "owner_name": "Jens Berg",
+    });
+    crate::helpers::confirmed(&app, &company.admin, &port_in).await;
+    let operator = app.operator_token().await;
+    let p = problem(
+        app.post_json(
+            "/operator/numbers",
+            Some(&operator),
+            &json!({"numbers": ["+4521234567"]}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "number_taken",
+    )
+    .await;
+    assert_eq!(pointers(&p), ["/numbers/0"]);
+}
