@@ -39,6 +39,25 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
     actix_web::web::block(move || hash_secret(&password)).await?
 }
 
+/// A new token for an emailed link (a power of attorney, a password link): 32 random bytes
+/// as 43 base64url characters. Only its hash is ever stored.
+pub fn link_token() -> anyhow::Result<String> {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The stored form of a link's token: its SHA-256 in hex, so the database alone cannot act
+/// for anyone.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A new random secret: 32 bytes as 64 hex characters.
 pub fn random_secret() -> ApiResult<String> {
     let mut bytes = [0u8; 32];

@@ -3,7 +3,6 @@
 //! same kind. Asking for a reset answers the same for known and unknown addresses, along
 //! the same path, and is limited per address and per client in the database.
 
-use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
 use domain::email::EmailAddress;
 use persistence::DbConnection;
@@ -14,6 +13,7 @@ use uuid::Uuid;
 
 use super::{Principal, Settings, audit, audit_as};
 use crate::emails::Email;
+use crate::secrets::token_hash;
 
 /// How long a reset link works.
 pub const RESET_VALID_MINUTES: i64 = 60;
@@ -122,9 +122,7 @@ fn issue(
     purpose: Purpose,
     now: NaiveDateTime,
 ) -> Result<String, LoginHelpError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!(e))?;
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = crate::secrets::link_token()?;
     let expires_at = match purpose {
         Purpose::Reset => now + Duration::minutes(RESET_VALID_MINUTES),
         Purpose::Invitation => now + Duration::days(INVITATION_VALID_DAYS),
@@ -134,10 +132,6 @@ fn issue(
         "{}/auth/password-reset/{token}",
         settings.public_url.trim_end_matches('/')
     ))
-}
-
-fn token_hash(token: &str) -> String {
-    super::porting::token_hash(token)
 }
 
 fn queue(

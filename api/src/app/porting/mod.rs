@@ -4,7 +4,6 @@
 //! corrects it (`manage`), and the porting worker reminds, expires, fetches the donor's
 //! answers and moves the number at 02:00 on the port date (`worker`).
 
-use base64::Engine;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use domain::number::DanishNumber;
 use domain::order::PortRequest;
@@ -12,7 +11,6 @@ use domain::porting::{NumberPort, PortEvent, PortStatus};
 use domain::subscription::SubscriptionEvent;
 use persistence::DbConnection;
 use persistence::outbox::NewMessage;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::Settings;
@@ -104,12 +102,7 @@ pub fn view(conn: &mut DbConnection, port: &NumberPort) -> persistence::Result<N
     })
 }
 
-/// The stored form of a power of attorney's token: only its hash is kept, so the
-/// database alone cannot sign for anyone.
-pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::secrets::token_hash;
 
 /// A SHA-256 as lower-case hex.
 fn sha256_hex(text: &str) -> String {
@@ -118,9 +111,7 @@ fn sha256_hex(text: &str) -> String {
 
 /// A fresh signing link: the hash to keep, and the address to send.
 fn mint_link(settings: &Settings) -> Result<(String, String), PortError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!(e))?;
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = crate::secrets::link_token()?;
     let link = format!("{}/poa/{token}", settings.public_url.trim_end_matches('/'));
     Ok((token_hash(&token), link))
 }
