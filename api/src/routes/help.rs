@@ -236,8 +236,21 @@ async fn send_help_feedback(
     body: Json<FeedbackRequest>,
 ) -> ApiResult<HttpResponse> {
     let slug = slug.into_inner();
-    let body = body.0;
+    let feedback = feedback_of(body.0)?;
+    let ip = crate::http::client::client_key(&req);
+    let rating = state
+        .run(move |conn| crate::app::help::send(conn, &slug, &feedback, &ip))
+        .await?;
+    Ok(HttpResponse::Created().json(FeedbackReceipt {
+        rating: rating.into(),
+    }))
+}
+
+/// The feedback as sent, checked: a comment of at most `MAX_COMMENT` characters needs a
+/// valid email address (so we can answer); a blank comment is kept as none.
+fn feedback_of(body: FeedbackRequest) -> ApiResult<Feedback> {
     let mut fields = Fields::new();
+    // The limit counts the comment as sent.
     if body
         .comment
         .as_ref()
@@ -263,9 +276,8 @@ async fn send_help_feedback(
     if !fields.is_empty() {
         return Err(fields.into_error());
     }
-    let feedback = Feedback {
+    Ok(Feedback {
         helpful: body.helpful,
-        // The limit counts the comment as sent; a blank one is kept as none.
         comment: body
             .comment
             .as_deref()
@@ -273,12 +285,5 @@ async fn send_help_feedback(
             .filter(|c| !c.is_empty())
             .map(str::to_owned),
         email,
-    };
-    let ip = crate::http::client::client_key(&req);
-    let rating = state
-        .run(move |conn| crate::app::help::send(conn, &slug, &feedback, &ip))
-        .await?;
-    Ok(HttpResponse::Created().json(FeedbackReceipt {
-        rating: rating.into(),
-    }))
+    })
 }

@@ -151,17 +151,7 @@ async fn create_company_user(
     body: Json<CreateUser>,
 ) -> ApiResult<HttpResponse> {
     let company_id = path_id(&id, "the company")?;
-    let body = body.0;
-    let mut fields = Fields::new();
-    let email = fields.check("/email", EmailAddress::parse(&body.email));
-    let password = match body.password.as_deref() {
-        None => Some(None),
-        Some(given) => fields.check("/password", Password::parse(given)).map(Some),
-    };
-    let (Some(email), Some(password)) = (email, password) else {
-        return Err(fields.into_error());
-    };
-    let role = Role::from(body.role);
+    let (email, password, role) = new_user_of(body.0)?;
     let hash = match password {
         Some(password) => Some(hash_password(password.expose_secret().to_owned()).await?),
         None => None,
@@ -259,6 +249,20 @@ async fn create_company_client(
             company_id: client.company_id,
             created_at: utc(client.created_at),
         }))
+}
+
+/// The new user's address, password (none: invite them) and role, every wrong field named.
+fn new_user_of(body: CreateUser) -> ApiResult<(EmailAddress, Option<Password>, Role)> {
+    let mut fields = Fields::new();
+    let email = fields.check("/email", EmailAddress::parse(&body.email));
+    let password = match body.password.as_deref() {
+        None => Some(None),
+        Some(given) => fields.check("/password", Password::parse(given)).map(Some),
+    };
+    match (email, password) {
+        (Some(email), Some(password)) => Ok((email, password, Role::from(body.role))),
+        _ => Err(fields.into_error()),
+    }
 }
 
 /// A company's admins and viewers, oldest first.
