@@ -10,6 +10,7 @@ mod auth;
 mod authorization;
 mod catalog;
 mod contract_rules;
+mod database_loss;
 mod errors;
 mod health;
 mod help;
