@@ -18,6 +18,8 @@ pub const AUDIENCE: &str = "selvbetjening-api";
 pub const MAX_TTL_SECONDS: u64 = 24 * 60 * 60;
 /// The shortest: a minute, so a token is still usable by the time it arrives.
 pub const MIN_TTL_SECONDS: u64 = 60;
+/// The longest token looked at.
+const MAX_TOKEN_BYTES: usize = 2048;
 /// A shorter HMAC key is guessable; refuse to start with one.
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -109,8 +111,17 @@ impl Keys {
             .map_err(ApiError::internal)
     }
 
-    /// Checks a token's signature, algorithm, issuer, audience and times.
+    /// Checks a token's signature, algorithm, issuer, audience and times. Ours are a few
+    /// hundred bytes and name no key (`kid`): a longer one, or one that names a key, is
+    /// refused before anything else is read from it.
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        use jsonwebtoken::errors::{Error, ErrorKind};
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::from(ErrorKind::InvalidToken));
+        }
+        if jsonwebtoken::decode_header(token)?.kid.is_some() {
+            return Err(Error::from(ErrorKind::InvalidToken));
+        }
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
     }
