@@ -110,6 +110,16 @@ pub struct Config {
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10, global = true)]
     pub database_pool_size: u32,
 
+    /// How long a request waits for a database connection before it answers 503, in
+    /// milliseconds (when the database is away, this is how soon clients hear it).
+    #[arg(
+        long,
+        env = "DATABASE_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub database_timeout_ms: u64,
+
     /// How often each process reads the revoked users, clients and companies, in
     /// milliseconds; a revocation takes effect everywhere within this.
     #[arg(
@@ -191,6 +201,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("workers", &self.workers)
             .field("database_pool_size", &self.database_pool_size)
+            .field("database_timeout_ms", &self.database_timeout_ms)
             .field("donor_gateway", &self.donor_gateway)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("forwarded_header", &self.forwarded_header)
@@ -219,6 +230,7 @@ impl Config {
             outbox_lease_seconds: 60,
             public_url: None,
             database_pool_size: 10,
+            database_timeout_ms: 5000,
             donor_gateway: None,
             trusted_proxies: Vec::new(),
             forwarded_header: crate::http::client::ForwardedHeader::XForwardedFor,

@@ -33,7 +33,7 @@ pub struct Application {
 pub fn open_store(config: &Config) -> anyhow::Result<Store> {
     let options = PoolOptions {
         max_size: config.database_pool_size,
-        ..PoolOptions::default()
+        connection_timeout: std::time::Duration::from_millis(config.database_timeout_ms.max(1)),
     };
     let store = Store::open(&config.database_url, &options)
         .map_err(|e| anyhow::anyhow!("cannot open the database: {}", error_chain(&e)))?;

@@ -83,6 +83,8 @@ async fn a_lost_database_is_503_within_bounds_and_the_server_recovers_by_itself(
         dir.path(),
     );
     config.database_pool_size = 4;
+    // Clients hear of a lost database within a second.
+    config.database_timeout_ms = 1000;
     let app = selvbetjening::Application::build(config.clone())
         .await
         .unwrap();
