@@ -182,9 +182,38 @@ pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, F
         .map_err(|err| data_error(pointer_of(err.path()), err.inner()))
 }
 
+/// Marks a pointer carried inside an error message by [`located`].
+const NESTED: char = '\u{1f}';
+
+/// Reads `value` into `T` as [`from_value`] does, for use inside a `Deserialize` impl
+/// whose own deserializer loses the path (serde buffers an internally tagged enum
+/// before it reads the variant): the error carries the pointer below `value`, and the
+/// problem names the field itself rather than the enum around it.
+pub fn located<T: DeserializeOwned, E: serde::de::Error>(value: serde_json::Value) -> Result<T, E> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let message = err.inner().to_string();
+        let (below, message) = nested(&message);
+        E::custom(format!(
+            "{NESTED}{}{below}{NESTED}{message}",
+            pointer_of(err.path())
+        ))
+    })
+}
+
+/// Splits a message made by [`located`] into the pointer it carries and the message.
+fn nested(message: &str) -> (&str, &str) {
+    message
+        .strip_prefix(NESTED)
+        .and_then(|rest| rest.split_once(NESTED))
+        .unwrap_or(("", message))
+}
+
 /// A well-formed document of the wrong shape: which value, and why.
 fn data_error(mut pointer: String, err: &serde_json::Error) -> FieldError {
     let message = strip_position(&err.to_string());
+    let (below, message) = nested(&message);
+    pointer.push_str(below);
+    let message = message.to_owned();
     // serde_path_to_error's path already ends at an unknown field, but stops before a
     // missing one.
     let code = if message.starts_with("unknown field `") {

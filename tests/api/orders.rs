@@ -853,3 +853,80 @@ async fn a_null_number_in_a_patch_picks_the_first_free_new_number_even_for_a_por
     assert_eq!(edited["number"]["number"], "+4520710001");
     assert!(edited["notices"].as_array().unwrap().is_empty());
 }
+
+/// The leaves of a JSON object, as (pointer, value) pairs.
+fn leaves(value: &serde_json::Value, at: &str, out: &mut Vec<(String, serde_json::Value)>) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, inner) in fields {
+                leaves(inner, &format!("{at}/{name}"), out);
+            }
+        }
+        leaf => out.push((at.to_owned(), leaf.clone())),
+    }
+}
+
+/// Every value of another JSON type than `leaf` (null left out: some fields may be null).
+fn of_other_types(leaf: &serde_json::Value) -> Vec<serde_json::Value> {
+    [
+        json!(true),
+        json!(7),
+        json!(1.5),
+        json!("7"),
+        json!([]),
+        json!({}),
+    ]
+    .into_iter()
+    .filter(|wrong| match (leaf, wrong) {
+        (serde_json::Value::Number(_), serde_json::Value::Number(_)) => false,
+        (a, b) => std::mem::discriminant(a) != std::mem::discriminant(b),
+    })
+    .collect()
+}
+
+#[rstest]
+#[tokio::test]
+async fn every_field_of_a_wrong_type_is_named_by_its_own_pointer_and_nothing_is_written(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let port_in = json!({
+        "plan": "ERHVERV_S", "mobile_package": "DATA_10", "data_sharing_cards": 0,
+        "employee": {"name": "Mette Hansen", "initials": "MH", "title": "Projektleder", "email": "mette@firma31258715.example", "cost_center": "4100"},
+        "number": {"type": "port_in", "number": "33123456", "owner_email": "ejer@firma.example", "owner_name": "Ejer", "requested_date": "2030-01-02"}
+    });
+    let mut cases = 0;
+    for valid in [form("MH", Some("20710001")), port_in] {
+        let mut fields = Vec::new();
+        leaves(&valid, "", &mut fields);
+        // An unknown field inside the number choice is named where it is too.
+        fields.push(("/number/colour".to_owned(), json!(null)));
+        for (pointer, leaf) in fields {
+            for wrong in of_other_types(&leaf) {
+                let mut body = valid.clone();
+                match body.pointer_mut(&pointer) {
+                    Some(field) => *field = wrong.clone(),
+                    None => body["number"]["colour"] = wrong.clone(),
+                }
+                let p = problem(
+                    app.post_json("/orders", Some(&company.admin), &body).await,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                )
+                .await;
+                assert_eq!(pointers(&p), vec![pointer.clone()], "{pointer} = {wrong}");
+                cases += 1;
+            }
+        }
+    }
+    assert!(cases > 80, "{cases} cases");
+    let all = json_of(
+        app.get("/orders", Some(&company.admin)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(all["items"].as_array().unwrap().is_empty(), "{all}");
+}

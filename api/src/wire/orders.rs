@@ -31,6 +31,7 @@ pub struct OrderForm {
     pub employee: EmployeeForm,
     /// The number: a new one (a given free number, or the first free one when omitted)
     /// or the employee's existing number, ported in.
+    #[serde(default, deserialize_with = "number_choice")]
     pub number: Option<NumberChoice>,
 }
 
@@ -74,6 +75,83 @@ pub enum NumberChoice {
         /// The wished port date; the earliest legal date when omitted.
         requested_date: Option<NaiveDate>,
     },
+}
+
+/// Reads the number choice variant by variant, so that a wrong field inside one is named
+/// by its own pointer (`/number/owner_email`), not by the enum's (`/number`).
+fn number_choice<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<NumberChoice>, D::Error> {
+    use serde::de::Error;
+    let Some(mut value) = Option::<serde_json::Value>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let tag = value
+        .as_object_mut()
+        .and_then(|fields| fields.remove("type"));
+    Ok(Some(
+        match tag.as_ref().and_then(serde_json::Value::as_str) {
+            Some("new") => {
+                let New { number } = crate::body::located(value)?;
+                NumberChoice::New { number }
+            }
+            Some("port_in") => {
+                let PortIn {
+                    number,
+                    owner_email,
+                    owner_name,
+                    requested_date,
+                } = crate::body::located(value)?;
+                NumberChoice::PortIn {
+                    number,
+                    owner_email,
+                    owner_name,
+                    requested_date,
+                }
+            }
+            // A tag of the wrong type or an unknown one is named at `/number/type`; no
+            // tag, or no object: serde's own words.
+            _ => {
+                if let Some(tag) = tag {
+                    crate::body::located::<NumberTag, D::Error>(
+                        serde_json::json!({ "type": tag }),
+                    )?;
+                }
+                NumberChoice::deserialize(value).map_err(D::Error::custom)?
+            }
+        },
+    ))
+}
+
+/// The fields of [`NumberChoice::New`], read alone.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct New {
+    number: Option<String>,
+}
+
+/// The fields of [`NumberChoice::PortIn`], read alone.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortIn {
+    number: String,
+    owner_email: String,
+    owner_name: String,
+    requested_date: Option<NaiveDate>,
+}
+
+/// The tag alone, to name a wrong one by its pointer.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct NumberTag {
+    r#type: NumberType,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum NumberType {
+    New,
+    PortIn,
 }
 
 /// A port-in's details, as stored.
