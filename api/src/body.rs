@@ -200,6 +200,48 @@ pub fn located<T: DeserializeOwned, E: serde::de::Error>(value: serde_json::Valu
     })
 }
 
+/// Reads an internally tagged enum from `value` so that every wrong value is named by
+/// its own pointer: `read` gets the variant's name and its fields (the tag removed) and
+/// reads them with [`located`]; a missing, unknown or wrongly typed tag is named at the
+/// tag, a value that is no object at the enum.
+pub fn tagged<T, E: serde::de::Error>(
+    mut value: serde_json::Value,
+    tag: &'static str,
+    variants: &'static [&'static str],
+    read: impl FnOnce(&str, serde_json::Value) -> Result<T, E>,
+) -> Result<T, E> {
+    let Some(fields) = value.as_object_mut() else {
+        return Err(E::invalid_type(unexpected(&value), &"an object"));
+    };
+    let Some(name) = fields.remove(tag) else {
+        return Err(E::missing_field(tag));
+    };
+    let at_tag = |err: E| E::custom(format!("{NESTED}/{}{NESTED}{err}", escape(tag)));
+    match name.as_str() {
+        Some(name) if variants.contains(&name) => read(name, value),
+        Some(name) => Err(at_tag(E::unknown_variant(name, variants))),
+        None => Err(at_tag(E::invalid_type(unexpected(&name), &"a string"))),
+    }
+}
+
+/// How serde names a JSON value it did not expect.
+fn unexpected(value: &serde_json::Value) -> serde::de::Unexpected<'_> {
+    use serde::de::Unexpected;
+    use serde_json::Value;
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Unexpected::Signed(i),
+            (None, Some(u)) => Unexpected::Unsigned(u),
+            (None, None) => Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
 /// Splits a message made by [`located`] into the pointer it carries and the message.
 fn nested(message: &str) -> (&str, &str) {
     message

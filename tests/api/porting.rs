@@ -1018,6 +1018,35 @@ async fn a_donors_port_date_must_be_a_working_day_no_earlier_than_the_earliest_l
     let started = port_in(&app, &company, "JB", "+4521234567", "jens@privat.example").await;
     sign(&app, &started.token).await;
 
+    // A body of the wrong shape names the very field, whichever variant it is.
+    for (body, pointer) in [
+        (
+            json!({"decision": "accepted", "port_date": 7}),
+            "/port_date",
+        ),
+        (json!({"decision": "accepted"}), "/port_date"),
+        (
+            json!({"decision": "accepted", "port_date": "2027-05-18", "colour": 1}),
+            "/colour",
+        ),
+        (
+            json!({"decision": "rejected", "reason_code": "nope"}),
+            "/reason_code",
+        ),
+        (
+            json!({"decision": "rejected", "reason_code": "other", "reason": 7}),
+            "/reason",
+        ),
+        (json!({"decision": "maybe"}), "/decision"),
+        (json!({"decision": 7}), "/decision"),
+        (json!({"port_date": "2027-05-18"}), "/decision"),
+    ] {
+        field_error(
+            donor_responds(&app, &operator, started.id(), &body).await,
+            pointer,
+        )
+        .await;
+    }
     let accept = |day: NaiveDate| json!({"decision": "accepted", "port_date": day});
     for (day, what) in [
         (date(2026, 12, 5), "a Saturday"),

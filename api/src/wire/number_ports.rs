@@ -168,7 +168,12 @@ pub struct SignedDto {
 
 /// The donor operator's answer, as an operator records it.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(tag = "decision", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "decision",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "serde_json::Value"
+)]
 #[schema(example = json!({"decision": "accepted", "port_date": "2026-11-27"}))]
 pub enum DonorResponse {
     /// The donor agreed to a port date: a Danish working day no earlier than the
@@ -183,6 +188,47 @@ pub enum DonorResponse {
         #[schema(value_type = Option<crate::wire::text::Text500>)]
         reason: Option<String>,
     },
+}
+
+/// Read variant by variant, so that a wrong field is named by its own pointer
+/// (`/port_date`), not by the whole body's.
+impl TryFrom<serde_json::Value> for DonorResponse {
+    type Error = serde_json::Error;
+
+    fn try_from(value: serde_json::Value) -> Result<Self, Self::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Accepted {
+            port_date: NaiveDate,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Rejected {
+            reason_code: RejectionCode,
+            #[serde(default)]
+            reason: Option<String>,
+        }
+        crate::body::tagged(
+            value,
+            "decision",
+            &["accepted", "rejected"],
+            |variant, fields| {
+                Ok(if variant == "accepted" {
+                    let Accepted { port_date } = crate::body::located(fields)?;
+                    DonorResponse::Accepted { port_date }
+                } else {
+                    let Rejected {
+                        reason_code,
+                        reason,
+                    } = crate::body::located(fields)?;
+                    DonorResponse::Rejected {
+                        reason_code,
+                        reason,
+                    }
+                })
+            },
+        )
+    }
 }
 
 super::state_schema!(

@@ -82,45 +82,29 @@ pub enum NumberChoice {
 fn number_choice<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<NumberChoice>, D::Error> {
-    use serde::de::Error;
-    let Some(mut value) = Option::<serde_json::Value>::deserialize(deserializer)? else {
+    let Some(value) = Option::<serde_json::Value>::deserialize(deserializer)? else {
         return Ok(None);
     };
-    let tag = value
-        .as_object_mut()
-        .and_then(|fields| fields.remove("type"));
-    Ok(Some(
-        match tag.as_ref().and_then(serde_json::Value::as_str) {
-            Some("new") => {
-                let New { number } = crate::body::located(value)?;
-                NumberChoice::New { number }
+    crate::body::tagged(value, "type", &["new", "port_in"], |variant, fields| {
+        Ok(if variant == "new" {
+            let New { number } = crate::body::located(fields)?;
+            NumberChoice::New { number }
+        } else {
+            let PortIn {
+                number,
+                owner_email,
+                owner_name,
+                requested_date,
+            } = crate::body::located(fields)?;
+            NumberChoice::PortIn {
+                number,
+                owner_email,
+                owner_name,
+                requested_date,
             }
-            Some("port_in") => {
-                let PortIn {
-                    number,
-                    owner_email,
-                    owner_name,
-                    requested_date,
-                } = crate::body::located(value)?;
-                NumberChoice::PortIn {
-                    number,
-                    owner_email,
-                    owner_name,
-                    requested_date,
-                }
-            }
-            // A tag of the wrong type or an unknown one is named at `/number/type`; no
-            // tag, or no object: serde's own words.
-            _ => {
-                if let Some(tag) = tag {
-                    crate::body::located::<NumberTag, D::Error>(
-                        serde_json::json!({ "type": tag }),
-                    )?;
-                }
-                NumberChoice::deserialize(value).map_err(D::Error::custom)?
-            }
-        },
-    ))
+        })
+    })
+    .map(Some)
 }
 
 /// The fields of [`NumberChoice::New`], read alone.
@@ -138,20 +122,6 @@ struct PortIn {
     owner_email: String,
     owner_name: String,
     requested_date: Option<NaiveDate>,
-}
-
-/// The tag alone, to name a wrong one by its pointer.
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct NumberTag {
-    r#type: NumberType,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum NumberType {
-    New,
-    PortIn,
 }
 
 /// A port-in's details, as stored.
