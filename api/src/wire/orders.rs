@@ -31,7 +31,6 @@ pub struct OrderForm {
     pub employee: EmployeeForm,
     /// The number: a new one (a given free number, or the first free one when omitted)
     /// or the employee's existing number, ported in.
-    #[serde(default, deserialize_with = "number_choice")]
     pub number: Option<NumberChoice>,
 }
 
@@ -54,7 +53,12 @@ pub struct EmployeeForm {
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "serde_json::Value"
+)]
 pub enum NumberChoice {
     /// A number from the company's pool or the operator's; `number` omitted picks the first free.
     New {
@@ -77,34 +81,32 @@ pub enum NumberChoice {
     },
 }
 
-/// Reads the number choice variant by variant, so that a wrong field inside one is named
-/// by its own pointer (`/number/owner_email`), not by the enum's (`/number`).
-fn number_choice<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<NumberChoice>, D::Error> {
-    let Some(value) = Option::<serde_json::Value>::deserialize(deserializer)? else {
-        return Ok(None);
-    };
-    crate::body::tagged(value, "type", &["new", "port_in"], |variant, fields| {
-        Ok(if variant == "new" {
-            let New { number } = crate::body::located(fields)?;
-            NumberChoice::New { number }
-        } else {
-            let PortIn {
-                number,
-                owner_email,
-                owner_name,
-                requested_date,
-            } = crate::body::located(fields)?;
-            NumberChoice::PortIn {
-                number,
-                owner_email,
-                owner_name,
-                requested_date,
-            }
+/// Read variant by variant, so that a wrong field inside one is named by its own pointer
+/// (`/number/owner_email`), not by the enum's (`/number`).
+impl TryFrom<serde_json::Value> for NumberChoice {
+    type Error = serde_json::Error;
+
+    fn try_from(value: serde_json::Value) -> Result<Self, Self::Error> {
+        crate::body::tagged(value, "type", &["new", "port_in"], |variant, fields| {
+            Ok(if variant == "new" {
+                let New { number } = crate::body::located(fields)?;
+                NumberChoice::New { number }
+            } else {
+                let PortIn {
+                    number,
+                    owner_email,
+                    owner_name,
+                    requested_date,
+                } = crate::body::located(fields)?;
+                NumberChoice::PortIn {
+                    number,
+                    owner_email,
+                    owner_name,
+                    requested_date,
+                }
+            })
         })
-    })
-    .map(Some)
+    }
 }
 
 /// The fields of [`NumberChoice::New`], read alone.
