@@ -133,6 +133,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
 /// Parses a query string into `T`, naming the parameter that is wrong.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    without_nul(query.as_bytes(), "/query")?;
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let mut pointer = format!("/query{}", pointer_of(err.path()));
@@ -151,6 +152,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 
 /// Parses JSON into `T`, locating a wrong value with a JSON pointer.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    json_without_nul(bytes)?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let pointer = pointer_of(err.path());
@@ -158,6 +160,72 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     de.end().map_err(|e| json_error(String::new(), &e))?;
     Ok(value)
+}
+
+/// No text field of ours means U+0000, and PostgreSQL text cannot hold it: a NUL in any
+/// value is refused at the edge, named by its pointer, before it reaches storage.
+const NUL_CODE: &str = "invalid_character";
+const NUL_MESSAGE: &str = "text may not contain the NUL character (U+0000)";
+
+/// Refuses a form-encoded body or query string (`raw`) with a NUL in a name or value;
+/// `prefix` is where its pointers start (`/query` for a query string).
+pub fn without_nul(raw: &[u8], prefix: &str) -> Result<(), ApiError> {
+    let errors: Vec<FieldError> = form_urlencoded::parse(raw)
+        .filter(|(name, value)| name.contains('\0') || value.contains('\0'))
+        .map(|(name, _)| {
+            let pointer = format!("{prefix}/{}", escape(&name.replace('\0', "")));
+            FieldError::new(&pointer, NUL_CODE, NUL_MESSAGE)
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// Refuses a JSON body with a NUL in any string or key. JSON writes a NUL only as the
+/// escape `\u0000`, so bodies without one are not looked at twice.
+fn json_without_nul(bytes: &[u8]) -> Result<(), ApiError> {
+    if !bytes.windows(6).any(|w| w == b"\\u0000") {
+        return Ok(());
+    }
+    // Broken JSON is reported by the parse that follows.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    let mut errors = Vec::new();
+    nul_at(&value, String::new(), &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+fn nul_at(value: &serde_json::Value, at: String, errors: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains('\0') => {
+            errors.push(FieldError::new(&at, NUL_CODE, NUL_MESSAGE));
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                nul_at(item, format!("{at}/{i}"), errors);
+            }
+        }
+        Value::Object(fields) => {
+            for (name, inner) in fields {
+                let at = format!("{at}/{}", escape(&name.replace('\0', "")));
+                if name.contains('\0') {
+                    errors.push(FieldError::new(&at, NUL_CODE, NUL_MESSAGE));
+                } else {
+                    nul_at(inner, at, errors);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn json_error(pointer: String, err: &serde_json::Error) -> ApiError {

@@ -3,91 +3,12 @@
 //! says (a refused caller: 401 without a token, 403 with one); and every company object a
 //! path names is another company's 404. New operations join without editing this test.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, TestApp, confirmed, form, json_of, spawn_app, with_numbers};
-
-fn document() -> Value {
-    serde_json::from_str(&selvbetjening::openapi::document_json()).unwrap()
-}
-
-/// The documented example of the operation's request body (its own, or its schema's), so
-/// a call gets past validation to the object it names; `{}` when there is none.
-fn example_body(operation: &Value) -> String {
-    let Some(content) = operation["requestBody"]["content"].as_object() else {
-        return "{}".to_owned();
-    };
-    let media = content.values().next().unwrap();
-    if !media["example"].is_null() {
-        return media["example"].to_string();
-    }
-    let schema = media["schema"]["$ref"]
-        .as_str()
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        .map(|name| document()["components"]["schemas"][name]["example"].clone())
-        .unwrap_or(Value::Null);
-    if schema.is_null() {
-        "{}".to_owned()
-    } else {
-        schema.to_string()
-    }
-}
-
-/// Every (method, path template, operation) of the served document.
-fn operations() -> Vec<(Method, String, Value)> {
-    let doc = document();
-    let mut all = Vec::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, operation) in item.as_object().unwrap() {
-            let Ok(method) = method.to_uppercase().parse::<Method>() else {
-                continue;
-            };
-            all.push((method, path.clone(), operation.clone()));
-        }
-    }
-    all
-}
-
-/// The path with every parameter filled in by `fill(name)`.
-fn concrete(template: &str, fill: impl Fn(&str) -> String) -> String {
-    let mut path = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let close = rest[open..].find('}').unwrap() + open;
-        path.push_str(&rest[..open]);
-        path.push_str(&fill(&rest[open + 1..close]));
-        rest = &rest[close + 1..];
-    }
-    path.push_str(rest);
-    path
-}
-
-async fn call(
-    app: &TestApp,
-    method: &Method,
-    path: &str,
-    operation: &Value,
-    token: Option<&str>,
-    body: &str,
-) -> StatusCode {
-    let mut request = app.client.request(method.clone(), app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let reads_if_match = operation["parameters"]
-        .as_array()
-        .is_some_and(|ps| ps.iter().any(|p| p["name"] == "If-Match"));
-    if reads_if_match {
-        request = request.header("if-match", "*");
-    }
-    if let Some(content) = operation["requestBody"]["content"].as_object() {
-        let media = content.keys().next().unwrap().clone();
-        request = request.header("content-type", media).body(body.to_owned());
-    }
-    request.send().await.unwrap().status()
-}
+use crate::document::{call, concrete, example_body, media_type, objects, operations, request};
+use crate::helpers::{Db, confirmed, form, json_of, spawn_app, with_numbers};
 
 #[rstest]
 #[tokio::test]
@@ -221,4 +142,88 @@ async fn another_companys_objects_are_not_found_on_every_route_that_names_them(
             .status();
         assert_eq!(status, StatusCode::OK, "{prefix}{id}");
     }
+}
+
+/// The fields the server owns: an object's identity, state, version, owner and times.
+const READ_ONLY: [&str; 7] = [
+    "id",
+    "status",
+    "version",
+    "company_id",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+];
+
+#[rstest]
+#[tokio::test]
+async fn a_read_only_field_in_any_body_is_refused_by_its_pointer(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let owner = with_numbers(&app, &["20710001", "20710002"], &[]).await;
+    let operator = app.operator_token().await;
+    let objects = objects(&app, &owner.admin, &operator).await;
+    let draft_path = format!("/orders/{}", objects.draft);
+    let draft = json_of(
+        app.get(&draft_path, Some(&owner.viewer)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let mut checked = 0;
+    for (method, template, operation) in operations() {
+        let Some(media) = media_type(&operation).filter(|m| m.ends_with("json")) else {
+            continue;
+        };
+        let roles = operation["x-roles"].as_array().unwrap();
+        let token = if roles.iter().any(|r| r == "admin") {
+            Some(owner.admin.as_str())
+        } else if roles.iter().any(|r| r == "operator") {
+            Some(operator.as_str())
+        } else {
+            None
+        };
+        let path = objects.path(&template);
+        let example: Value = serde_json::from_str(&example_body(&operation)).unwrap();
+        for field in READ_ONLY {
+            let mut body = example.clone();
+            body[field] = match field {
+                "version" => json!(1),
+                "status" => json!("confirmed"),
+                "id" | "company_id" => json!(owner.id),
+                _ => json!("2026-01-01T00:00:00Z"),
+            };
+            let response = request(&app, &method, &path, &operation, token)
+                .header("content-type", &media)
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let p: Value = response.json().await.unwrap();
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{method} {template} with {field} in {body}: {p}"
+            );
+            assert!(
+                p["errors"].as_array().unwrap().iter().any(|e| {
+                    e["pointer"] == format!("/{field}") && e["code"] == "unknown_field"
+                }),
+                "{method} {template} with {field}: {p}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7 * 15, "{checked} bodies");
+    // None of them changed the draft.
+    let after = json_of(
+        app.get(&draft_path, Some(&owner.viewer)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(after["version"], draft["version"]);
+    assert_eq!(after["status"], "draft");
 }

@@ -2,6 +2,7 @@
 //! runs on SQLite and (with `TEST_DATABASE_URL`) on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod document;
 mod helpers;
 
 mod access;
@@ -14,6 +15,7 @@ mod database_loss;
 mod errors;
 mod health;
 mod help;
+mod hostile_input;
 mod idempotency;
 mod login_help;
 mod metrics;

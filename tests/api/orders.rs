@@ -2,6 +2,7 @@ use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::{Value, json};
 
+use crate::document::leaves;
 use crate::helpers::{
     Db, available, form, json_of, outbox, patch, pointers, problem, spawn_app, spawn_app_with,
     with_numbers,
@@ -852,18 +853,6 @@ async fn a_null_number_in_a_patch_picks_the_first_free_new_number_even_for_a_por
     assert_eq!(edited["number"]["type"], "new");
     assert_eq!(edited["number"]["number"], "+4520710001");
     assert!(edited["notices"].as_array().unwrap().is_empty());
-}
-
-/// The leaves of a JSON object, as (pointer, value) pairs.
-fn leaves(value: &serde_json::Value, at: &str, out: &mut Vec<(String, serde_json::Value)>) {
-    match value {
-        serde_json::Value::Object(fields) => {
-            for (name, inner) in fields {
-                leaves(inner, &format!("{at}/{name}"), out);
-            }
-        }
-        leaf => out.push((at.to_owned(), leaf.clone())),
-    }
 }
 
 /// Every value of another JSON type than `leaf` (null left out: some fields may be null).

@@ -26,8 +26,20 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<Article>, HelpError> {
     Ok(persistence::db::read(conn, persistence::help::list)?)
 }
 
+/// Whether `slug` has the shape every article's slug has (lower-case letters, digits
+/// and hyphens, at most 100): anything else names no article and is not looked up.
+fn is_slug(slug: &str) -> bool {
+    (1..=100).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// One article with its rating.
 pub fn get(conn: &mut DbConnection, slug: &str) -> Result<(Article, Rating), HelpError> {
+    if !is_slug(slug) {
+        return Err(HelpError::NotFound);
+    }
     persistence::db::read(conn, |conn| {
         let article = persistence::help::get(conn, slug)?.ok_or(HelpError::NotFound)?;
         Ok((article, persistence::help::rating(conn, slug)?))
@@ -48,6 +60,9 @@ pub fn send(
     feedback: &Feedback,
     client_ip: &str,
 ) -> Result<Rating, HelpError> {
+    if !is_slug(slug) {
+        return Err(HelpError::NotFound);
+    }
     persistence::db::write(conn, |conn| {
         persistence::help::get(conn, slug)?.ok_or(HelpError::NotFound)?;
         let window = Duration::minutes(FEEDBACK_WINDOW_MINUTES);

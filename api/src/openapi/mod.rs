@@ -17,10 +17,12 @@ use crate::wire::text;
 mod links;
 mod problems;
 mod roles;
+mod without_nul;
 
 use links::Links;
 use problems::StandardProblems;
 use roles::Roles;
+use without_nul::TextWithoutNul;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -65,6 +67,7 @@ pub fn document() -> OpenApi {
     PageExamples.modify(&mut api);
     ClosedVariants.modify(&mut api);
     Links.modify(&mut api);
+    TextWithoutNul.modify(&mut api);
     api
 }
 

@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::login::Credentials;
-use crate::body::{is_json, media_type, parse_json, read_limited, unsupported_media_type};
+use crate::body::{
+    is_json, media_type, parse_json, read_limited, unsupported_media_type, without_nul,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
 use crate::state::AppState;
@@ -114,6 +116,7 @@ async fn read_request(req: &HttpRequest, payload: Payload) -> ApiResult<TokenReq
     match media.as_deref() {
         Some(FORM) => {
             let bytes = read_limited(payload, declared).await?;
+            without_nul(&bytes, "")?;
             serde_urlencoded::from_bytes(&bytes).map_err(|e| {
                 let message = e.to_string();
                 let field = message.split('`').nth(1).unwrap_or("");
