@@ -20,6 +20,7 @@ pub struct Metrics {
     latency: HistogramVec,
     pool: IntGaugeVec,
     outbox: IntGaugeVec,
+    password_checks: IntCounterVec,
 }
 
 /// Latency buckets in seconds: from a cached read to a slow password hash.
@@ -59,7 +60,16 @@ impl Metrics {
             ),
             &["status"],
         )?;
+        let password_checks = IntCounterVec::new(
+            Opts::new(
+                "password_checks_total",
+                "Logins whose password or client secret was verified against a hash (a dummy \
+                 one for unknown users), by result",
+            ),
+            &["result"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(password_checks.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(outbox.clone()))?;
@@ -69,7 +79,14 @@ impl Metrics {
             latency,
             pool,
             outbox,
+            password_checks,
         })
+    }
+
+    /// Counts one verification of a password or client secret.
+    pub fn password_checked(&self, matched: bool) {
+        let result = if matched { "match" } else { "mismatch" };
+        self.password_checks.with_label_values(&[result]).inc();
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, TEST_SECRET, json_of, problem, spawn_app};
+use crate::helpers::{Db, TEST_SECRET, TestApp, json_of, patch, problem, spawn_app};
 
 #[rstest]
 #[tokio::test]
@@ -73,9 +73,26 @@ async fn operators_get_a_token_without_a_company_claim(#[values(Db::Sqlite, Db::
     );
 }
 
+/// The verifications of a password or secret the app has counted (`password_checks_total`).
+async fn password_checks(app: &TestApp) -> (u64, u64) {
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    let count = |result: &str| {
+        text.lines()
+            .find_map(|line| {
+                line.strip_prefix(&format!("password_checks_total{{result=\"{result}\"}} "))
+            })
+            .map_or(0, |n| n.parse().unwrap())
+    };
+    (count("match"), count("mismatch"))
+}
+
+/// Promise: an unknown user goes through the same code path as a known one. Every refused
+/// login — wrong password, unknown user, disabled user, invited user without a password,
+/// unknown client — verifies one hash (a dummy one where there is none) and gets the same
+/// refusal; the path is asserted by counting verifications, not by timing them.
 #[rstest]
 #[tokio::test]
-async fn a_wrong_password_and_an_unknown_user_get_the_same_refusal(
+async fn every_refused_login_verifies_one_hash_and_gets_the_same_refusal(
     #[values(Db::Sqlite, Db::Postgres)] db: Db,
 ) {
     let Some(app) = spawn_app(db).await else {
@@ -83,20 +100,109 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_refusal(
     };
     let operator = app.operator_token().await;
     let company = app.company(&operator).await;
-    let wrong = problem(
-        app.login(&company.admin_email, "not-the-password").await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
-    let unknown = problem(
-        app.login("nobody@nowhere.example", "whatever-password")
+    let users = format!("/operator/companies/{}/users", company.id);
+    let disabled = json_of(
+        app.post_json(&users, Some(&operator), &json!({"email": "gone@firma31258715.example", "role": "viewer", "password": "company-password-123"}))
             .await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
+        StatusCode::CREATED,
     )
     .await;
-    assert_eq!(wrong["detail"], unknown["detail"]);
+    let r = patch(
+        &app,
+        &format!(
+            "/operator/users/{}",
+            disabled["user"]["id"].as_str().unwrap()
+        ),
+        &operator,
+        None,
+        &json!({"enabled": false}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let invited = app
+        .post_json(
+            &users,
+            Some(&operator),
+            &json!({"email": "new@firma31258715.example", "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(invited.status(), StatusCode::CREATED);
+
+    let (matched, mismatched) = password_checks(&app).await;
+    let _ = app
+        .token(&company.admin_email, "company-password-123")
+        .await;
+    assert_eq!(password_checks(&app).await, (matched + 1, mismatched));
+
+    let client_login = |id: &str| {
+        app.client
+            .post(app.url("/auth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", "not-a-secret-of-anyone"),
+            ])
+            .send()
+    };
+    type Attempt<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = reqwest::Response> + 'a>>;
+    let unknown_client = uuid::Uuid::now_v7().to_string();
+    let attempts: [(&str, Attempt); 5] = [
+        (
+            "a wrong password",
+            Box::pin(app.login(&company.admin_email, "not-the-password")),
+        ),
+        (
+            "an unknown user",
+            Box::pin(app.login("nobody@nowhere.example", "whatever-password")),
+        ),
+        (
+            "a disabled user",
+            Box::pin(app.login("gone@firma31258715.example", "company-password-123")),
+        ),
+        (
+            "an invited user",
+            Box::pin(app.login("new@firma31258715.example", "company-password-123")),
+        ),
+        (
+            "an unknown client",
+            Box::pin(async { client_login(&unknown_client).await.unwrap() }),
+        ),
+    ];
+    let mut refusals = Vec::new();
+    for (n, (who, attempt)) in attempts.into_iter().enumerate() {
+        let response = attempt.await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED,
+            "{who}: {status} {body}"
+        );
+        refusals.push((
+            body["code"].clone(),
+            body["title"].clone(),
+            body["detail"].clone(),
+        ));
+        assert_eq!(
+            password_checks(&app).await,
+            (matched + 1, mismatched + 1 + n as u64),
+            "{who}: one verification"
+        );
+    }
+    let people: Vec<_> = refusals[..4].iter().collect();
+    assert!(people.iter().all(|r| *r == people[0]), "{people:?}");
+    assert_eq!(refusals[0].0, "invalid_grant");
+    assert_eq!(refusals[4].0, "invalid_client");
+
+    // Over the limit nobody is verified at all: known and unknown alike are refused first.
+    for email in [company.admin_email.as_str(), "nobody@nowhere.example"] {
+        problem(
+            app.login(email, "whatever-password").await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+        )
+        .await;
+    }
+    assert_eq!(password_checks(&app).await, (matched + 1, mismatched + 5));
 }
 
 #[rstest]

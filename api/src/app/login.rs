@@ -7,6 +7,7 @@ use domain::user::Role;
 use persistence::DbConnection;
 use uuid::Uuid;
 
+use crate::metrics::Metrics;
 use crate::secrets::verify_secret;
 
 pub const MAX_FAILURES: i64 = 5;
@@ -57,6 +58,7 @@ pub fn log_in(
     conn: &mut DbConnection,
     credentials: &Credentials,
     client_ip: &str,
+    metrics: &Metrics,
 ) -> Result<LoggedIn, LoginError> {
     let subjects = [credentials.subject(), format!("ip:{client_ip}")];
     let refs: Vec<&str> = subjects.iter().map(String::as_str).collect();
@@ -84,6 +86,7 @@ pub fn log_in(
         Credentials::Client { secret, .. } => secret,
     };
     let accepted = verify_secret(secret, found.as_ref().map(|(_, hash)| hash.as_str()));
+    metrics.password_checked(accepted);
     match found.filter(|_| accepted) {
         Some((owner, _)) => {
             persistence::db::write(conn, |conn| {

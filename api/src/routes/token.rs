@@ -92,8 +92,9 @@ async fn token(
     // the password is being verified then ends this token too.
     let issued = uuid::Uuid::now_v7();
     let ip = crate::http::client::client_key(&req);
+    let metrics = state.metrics.clone();
     let who = state
-        .run(move |conn| crate::app::login::log_in(conn, &credentials, &ip))
+        .run(move |conn| crate::app::login::log_in(conn, &credentials, &ip, &metrics))
         .await?;
     let access_token = state
         .keys
