@@ -1,14 +1,19 @@
-//! A server killed (`kill -9`) in the middle of confirmations loses nothing it
-//! acknowledged and leaves nothing half-done: after a restart every confirmation retried
-//! with its Idempotency-Key replays or confirms once, each order has exactly one
-//! subscription with its number, and each welcome email is delivered once the worker
-//! resumes. Needs `TEST_DATABASE_URL` (as CI sets it); without it, it ends at once.
+//! A server killed (`kill -9`) in the middle of drafts and confirmations (with and without
+//! an Idempotency-Key) loses nothing it acknowledged and leaves nothing half-done: after a
+//! restart every acknowledged draft is there, every confirmation retried with its key
+//! replays or confirms once, each confirmed order has exactly one subscription with its
+//! number, each welcome email is delivered once the worker resumes, and the numbers of
+//! drafts nobody confirmed come free when their reservations lapse. Needs
+//! `TEST_DATABASE_URL` (as CI sets it); without it, it ends at once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, HashSet};
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use diesel::{Connection, PgConnection, connection::SimpleConnection};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -17,6 +22,8 @@ mod support;
 use support::{Database, command, emails, message_id, post, start, token};
 
 const ORDERS: usize = 40;
+/// Drafts made during the load, every other one confirmed at once without a key.
+const EXTRA: usize = 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
@@ -53,12 +60,13 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
         .unwrap()
         .to_owned();
     let numbers: Vec<String> = (0..ORDERS).map(|i| format!("+45207100{i:02}")).collect();
+    let extra_numbers: Vec<String> = (0..EXTRA).map(|i| format!("+45207101{i:02}")).collect();
     let r = post(
         &client,
         &first,
         &format!("/operator/companies/{company}/numbers"),
         &operator,
-        &json!({"numbers": numbers}),
+        &json!({"numbers": numbers.iter().chain(&extra_numbers).collect::<Vec<_>>()}),
     )
     .await;
     assert_eq!(r.status(), StatusCode::CREATED);
@@ -92,9 +100,12 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
         );
     }
 
-    // Every draft confirmed at once, each with its key; the server dies in the middle.
+    // Every draft confirmed at once, each with its key; the server dies in the middle, once
+    // a third of the load has been answered.
+    let answered = Arc::new(AtomicUsize::new(0));
+    let keyless_answered = Arc::new(AtomicUsize::new(0));
     let confirm = |base: String, id: String| {
-        let (client, admin) = (client.clone(), admin.clone());
+        let (client, admin, answered) = (client.clone(), admin.clone(), answered.clone());
         async move {
             let sent = client
                 .post(format!("{base}/orders/{id}/confirm"))
@@ -102,14 +113,16 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
                 .header("idempotency-key", format!("confirm-{id}"))
                 .send()
                 .await;
-            match sent {
+            let subscription = match sent {
                 Ok(r) if r.status() == StatusCode::CREATED => Some(
                     r.json::<Value>().await.ok()?["subscription"]["id"]
                         .as_str()?
                         .to_owned(),
                 ),
                 _ => None,
-            }
+            };
+            answered.fetch_add(usize::from(subscription.is_some()), Ordering::SeqCst);
+            subscription
         }
     };
     let load = tokio::spawn(futures_util::future::join_all(
@@ -118,9 +131,74 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
             .map(|id| confirm(first.base.clone(), id.clone()))
             .collect::<Vec<_>>(),
     ));
-    tokio::time::sleep(Duration::from_millis(120)).await;
+    // Alongside: new drafts, every other one confirmed at once without a key.
+    let draft_then_confirm = |base: String, i: usize, number: String| {
+        let (client, admin, answered) = (client.clone(), admin.clone(), answered.clone());
+        let keyless_answered = keyless_answered.clone();
+        async move {
+            let body = json!({"plan": "ERHVERV_S", "mobile_package": "DATA_10",
+                "employee": {"name": format!("Ny {i}"), "initials": format!("X{}{}", (b'A' + (i / 26) as u8) as char, (b'A' + (i % 26) as u8) as char), "title": "Konsulent", "email": format!("x{i}@nordlys.example")},
+                "number": {"type": "new", "number": number}});
+            let sent = client
+                .post(format!("{base}/orders"))
+                .bearer_auth(&admin)
+                .json(&body)
+                .send()
+                .await;
+            let id = match sent {
+                Ok(r) if r.status() == StatusCode::CREATED => {
+                    r.json::<Value>().await.ok()?["id"].as_str()?.to_owned()
+                }
+                _ => return None,
+            };
+            answered.fetch_add(1, Ordering::SeqCst);
+            if i % 2 == 1 {
+                return Some((id, None));
+            }
+            let sent = client
+                .post(format!("{base}/orders/{id}/confirm"))
+                .bearer_auth(&admin)
+                .send()
+                .await;
+            let subscription = match sent {
+                Ok(r) if r.status() == StatusCode::CREATED => r
+                    .json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| Some(v["subscription"]["id"].as_str()?.to_owned())),
+                _ => None,
+            };
+            answered.fetch_add(usize::from(subscription.is_some()), Ordering::SeqCst);
+            keyless_answered.fetch_add(usize::from(subscription.is_some()), Ordering::SeqCst);
+            Some((id, subscription))
+        }
+    };
+    let extra_load = tokio::spawn(futures_util::future::join_all(
+        extra_numbers
+            .iter()
+            .enumerate()
+            .map(|(i, n)| draft_then_confirm(first.base.clone(), i, n.clone()))
+            .collect::<Vec<_>>(),
+    ));
+    for _ in 0..1000 {
+        if answered.load(Ordering::SeqCst) >= (ORDERS + EXTRA + EXTRA / 2) / 3
+            && keyless_answered.load(Ordering::SeqCst) > 0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     first.child.kill().unwrap();
     first.child.wait().unwrap();
+    let extra: Vec<(String, Option<String>)> =
+        extra_load.await.unwrap().into_iter().flatten().collect();
+    let keyless: Vec<&(String, Option<String>)> =
+        extra.iter().filter(|(_, s)| s.is_some()).collect();
+    eprintln!(
+        "{} of {EXTRA} drafts made during the load acknowledged, {} confirmed without a key",
+        extra.len(),
+        keyless.len()
+    );
     let acknowledged: HashMap<String, String> = drafts
         .iter()
         .cloned()
@@ -157,6 +235,49 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
         subscriptions.insert(sub);
     }
     assert_eq!(subscriptions.len(), ORDERS, "one subscription per order");
+
+    // Every acknowledged draft is there; an acknowledged key-less confirmation holds, and
+    // retrying it without a key is the documented 409, not a second subscription.
+    for (id, acknowledged) in &extra {
+        let order = client
+            .get(format!("{}/orders/{id}", second.base))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(order.status(), StatusCode::OK, "acknowledged draft {id}");
+        let order = order.json::<Value>().await.unwrap();
+        if acknowledged.is_some() {
+            assert_eq!(order["status"], "confirmed", "{id}");
+            let again = client
+                .post(format!("{}/orders/{id}/confirm", second.base))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(again.status(), StatusCode::CONFLICT, "{id}");
+        }
+    }
+    let orders = client
+        .get(format!("{}/orders?limit=200", second.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let orders = orders["items"].as_array().unwrap().clone();
+    let confirmed_orders: Vec<&Value> = orders
+        .iter()
+        .filter(|o| o["status"] == "confirmed")
+        .collect();
+    let drafts_left: Vec<&Value> = orders.iter().filter(|o| o["status"] == "draft").collect();
+    assert_eq!(
+        confirmed_orders.len() + drafts_left.len(),
+        orders.len(),
+        "every order is a draft or confirmed, nothing in between"
+    );
     let listed = client
         .get(format!("{}/subscriptions?limit=200", second.base))
         .bearer_auth(&admin)
@@ -169,14 +290,22 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
     let listed = listed["items"].as_array().unwrap();
     assert_eq!(
         listed.len(),
-        ORDERS,
-        "no subscription twice, none half-made"
+        confirmed_orders.len(),
+        "one subscription per confirmed order: none twice, none half-made"
     );
+    assert!(listed.len() >= ORDERS + keyless.len());
     let assigned: HashSet<&str> = listed
         .iter()
         .map(|s| s["number"].as_str().unwrap())
         .collect();
-    assert_eq!(assigned.len(), ORDERS, "each with its own number");
+    assert_eq!(assigned.len(), listed.len(), "each with its own number");
+    for order in &confirmed_orders {
+        let number = order["number"]["number"].as_str().unwrap();
+        assert!(
+            assigned.contains(number),
+            "{number} of a confirmed order is assigned"
+        );
+    }
     let free = client
         .get(format!("{}/numbers/available?limit=200", second.base))
         .bearer_auth(&admin)
@@ -195,11 +324,12 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
         "an assigned number is not free"
     );
 
+    let welcomes = listed.len();
     // The worker resumes: every welcome email delivered, each Message-ID once; a delivery
     // the kill cut short may repeat with the same id, never with another.
     for _ in 0..200 {
         let ids: HashSet<String> = emails(&mailbox).iter().map(|e| message_id(e)).collect();
-        if ids.len() >= ORDERS {
+        if ids.len() >= welcomes {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -209,7 +339,7 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
     let ids: HashSet<String> = delivered.iter().map(|e| message_id(e)).collect();
     assert_eq!(
         ids.len(),
-        ORDERS,
+        welcomes,
         "every welcome email, none missing and none with a second id"
     );
     // A message the killed worker wrote but had not recorded is delivered again, with the
@@ -238,5 +368,56 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
         "no message left behind: {pending}"
     );
     let ids: HashSet<String> = emails(&mailbox).iter().map(|e| message_id(e)).collect();
-    assert_eq!(ids.len(), ORDERS, "still one id per welcome email");
+    assert_eq!(ids.len(), welcomes, "still one id per welcome email");
+
+    // Time passes (every deadline the database holds moves an hour back): the drafts
+    // nobody confirmed lapse, and their numbers and initials are free again.
+    let mut conn = PgConnection::establish(&db.url).unwrap();
+    conn.batch_execute(
+        "UPDATE orders SET expires_at = expires_at - interval '1 hour';
+         UPDATE numbers SET reserved_until = reserved_until - interval '1 hour'
+           WHERE reserved_until IS NOT NULL;
+         UPDATE initials_claims SET expires_at = expires_at - interval '1 hour'
+           WHERE expires_at IS NOT NULL;",
+    )
+    .unwrap();
+    let free = client
+        .get(format!("{}/numbers/available?limit=200", second.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let free: HashSet<&str> = free["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["number"].as_str().unwrap())
+        .collect();
+    let all: HashSet<&str> = numbers
+        .iter()
+        .chain(&extra_numbers)
+        .map(String::as_str)
+        .collect();
+    let expected: HashSet<&str> = all.difference(&assigned).copied().collect();
+    assert_eq!(free, expected, "every number not assigned is free again");
+    if let Some(lapsed) = drafts_left.first() {
+        let r = client
+            .post(format!(
+                "{}/orders/{}/confirm",
+                second.base,
+                lapsed["id"].as_str().unwrap()
+            ))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_client_error(),
+            "a lapsed draft is not confirmed: {}",
+            r.status()
+        );
+    }
 }
