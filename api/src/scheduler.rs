@@ -1,5 +1,5 @@
 //! Work that falls due by the calendar: subscriptions whose termination date has come,
-//! idempotency keys past their keeping time, and number ports (reminders, expiries, the
+//! idempotency keys and events past their keeping time, and number ports (reminders, expiries, the
 //! donor's answers, the move at 02:00). The work itself is the use cases'; this
 //! runs them every minute in every process, which is safe: each termination locks its
 //! subscription and reads it again, so a second process finds the work done.
@@ -23,6 +23,12 @@ pub fn forget_idempotency_keys(store: &Store) -> anyhow::Result<usize> {
     Ok(crate::app::idempotency::forget_old_keys(&mut conn)?)
 }
 
+/// Deletes events past their keeping time (30 days); returns how many.
+pub fn prune_events(store: &Store) -> anyhow::Result<usize> {
+    let mut conn = store.conn()?;
+    Ok(crate::app::events::prune(&mut conn, persistence::now())?)
+}
+
 /// Runs the calendar work every `every` until the process ends.
 pub fn spawn(store: Store, every: Duration) {
     tokio::spawn(async move {
@@ -33,11 +39,12 @@ pub fn spawn(store: Store, every: Duration) {
                 Ok::<_, anyhow::Error>((
                     terminate_due(&store_, today)?,
                     forget_idempotency_keys(&store_)?,
+                    prune_events(&store_)?,
                 ))
             });
             match round.await {
-                Ok(Ok((terminated, forgotten))) if terminated + forgotten > 0 => {
-                    tracing::info!(terminated, forgotten, "scheduled work done");
+                Ok(Ok((terminated, forgotten, pruned))) if terminated + forgotten + pruned > 0 => {
+                    tracing::info!(terminated, forgotten, pruned, "scheduled work done");
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(err)) => tracing::warn!(error = %err, "scheduler round failed"),

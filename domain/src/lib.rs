@@ -12,6 +12,7 @@ pub mod company;
 pub mod email;
 pub mod employee;
 pub mod error;
+pub mod event;
 pub mod message;
 pub mod money;
 pub mod number;

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod companies;
 pub mod db;
 mod error;
+pub mod events;
 pub mod help;
 pub mod idempotency;
 pub mod login_failures;
@@ -23,6 +24,7 @@ pub mod revocations;
 pub mod schema;
 pub mod subscriptions;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{Backend, DbConnection, Store};
 pub use error::{Error, Result};

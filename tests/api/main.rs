@@ -13,6 +13,7 @@ mod catalog;
 mod contract_rules;
 mod database_loss;
 mod errors;
+mod events;
 mod health;
 mod help;
 mod hostile_input;

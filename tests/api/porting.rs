@@ -406,6 +406,29 @@ async fn a_port_in_moves_the_number_at_two_on_the_port_date_after_the_owner_sign
         [company.admin_email.as_str()]
     );
 
+    // Partners heard of each step a partner cares about, with the object as it was then.
+    let events = json_of(
+        app.get("/events", Some(&company.viewer)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let events = events["items"].as_array().unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "order.confirmed",
+            "number_port.submitted",
+            "number_port.accepted",
+            "number_port.completed",
+            "subscription.activated"
+        ]
+    );
+    assert_eq!(events[1]["data"]["status"], "submitted");
+    assert_eq!(events[2]["data"]["port_date"], json!(day));
+    assert_eq!(events[3]["data"], completed);
+    assert_eq!(events[4]["data"], subscription);
+
     // Done is done: another round finds nothing, and nobody is emailed twice.
     assert_idle(&app.porting_round().await);
     assert_eq!(outbox(&app).await.len(), messages.len());

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 pub mod audit;
 pub mod catalog;
+pub mod events;
 pub mod help;
 pub mod idempotency;
 pub mod login;

@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, Utc};
 use domain::catalog::validate_data_sharing_cards;
+use domain::event::EventType;
 use domain::porting::{PortEvent, may_cancel};
 use domain::pricing::price;
 use domain::subscription::{Subscription, SubscriptionEvent, SubscriptionStatus};
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use super::catalog::Catalog;
 use super::orders::form::{check_cost_center, check_package};
-use super::{IfMatch, Principal, audit};
+use super::{IfMatch, Principal, audit, events};
 use crate::error::FieldError;
 use crate::fields::Fields;
 use crate::wire::Page;
@@ -207,6 +208,7 @@ pub fn change(
         if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
             return Err(SubscriptionError::Stale);
         }
+        events::subscription(conn, &s, EventType::SubscriptionChanged)?;
         audit(
             conn,
             who,
@@ -251,6 +253,7 @@ pub fn terminate(
             if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
                 return Err(SubscriptionError::Stale);
             }
+            events::subscription(conn, &s, EventType::SubscriptionChanged)?;
             "subscription.termination_scheduled"
         };
         audit(
@@ -293,6 +296,7 @@ fn end(
             if !persistence::number_ports::update(conn, &mut port, was, now)? {
                 return Err(SubscriptionError::Stale);
             }
+            events::port(conn, &port)?;
         }
     } else {
         persistence::numbers::give_back(conn, s.company, &s.number)?;
@@ -303,6 +307,7 @@ fn end(
     if !persistence::subscriptions::update(conn, s, now)? {
         return Err(SubscriptionError::Stale);
     }
+    events::subscription(conn, s, EventType::SubscriptionTerminated)?;
     Ok(())
 }
 

@@ -22,6 +22,17 @@ pub fn list_params<S: std::str::FromStr>(
     status: Option<&str>,
     states: &str,
 ) -> ApiResult<(Option<Uuid>, i64, Option<S>)> {
+    filtered_list_params(cursor, limit, "status", status, states)
+}
+
+/// Like [`list_params`], with a filter of another name (`type`).
+pub fn filtered_list_params<S: std::str::FromStr>(
+    cursor: Option<&str>,
+    limit: Option<i64>,
+    filter: &str,
+    status: Option<&str>,
+    states: &str,
+) -> ApiResult<(Option<Uuid>, i64, Option<S>)> {
     let mut errors = crate::fields::Fields::new();
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -45,9 +56,9 @@ pub fn list_params<S: std::str::FromStr>(
     let status = status.and_then(|s| {
         s.parse::<S>().ok().or_else(|| {
             errors.push(
-                "/query/status",
+                format!("/query/{filter}"),
                 "invalid_value",
-                format!("status is one of {states}"),
+                format!("{filter} is one of {states}"),
             );
             None
         })

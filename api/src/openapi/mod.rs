@@ -45,6 +45,7 @@ use without_nul::TextWithoutNul;
         (name = "porting", description = "Number porting: the owner's power of attorney, the donor's answer, the move"),
         (name = "numbers", description = "Free numbers for new employees"),
         (name = "audit", description = "Who did what, and when"),
+        (name = "events", description = "Events for partner integrations: to poll, or pushed as signed webhooks"),
         (name = "help", description = "Help articles and readers' feedback (public)"),
         (name = "health", description = "Liveness and readiness"),
     ),

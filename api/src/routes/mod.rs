@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod audit;
 pub mod catalog;
+pub mod events;
 pub mod health;
 pub mod help;
 pub mod metrics;
@@ -31,5 +32,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     orders::configure(cfg);
     subscriptions::configure(cfg);
     number_ports::configure(cfg);
+    events::configure(cfg);
     poa::configure(cfg);
 }

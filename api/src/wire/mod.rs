@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub mod catalog;
+pub mod events;
 pub mod json_integers;
 pub mod number_ports;
 pub mod orders;

@@ -4,6 +4,7 @@
 //! audit event written.
 
 use chrono::NaiveDateTime;
+use domain::event::EventType;
 use domain::number::DanishNumber;
 use domain::order::{Order, OrderEvent, OrderNumber};
 use domain::sim::Iccid;
@@ -17,7 +18,7 @@ use super::{OrderError, lock, view};
 use crate::app::catalog::Catalog;
 use crate::app::idempotency::{Answer, IdempotencyKey, Replayable, once};
 use crate::app::porting::{self, NewPort};
-use crate::app::{IfMatch, Principal, Settings, audit, subscriptions};
+use crate::app::{IfMatch, Principal, Settings, audit, events, subscriptions};
 use crate::wire::orders::Confirmation;
 
 /// The SIM issuer id in the ICCIDs this operator issues.
@@ -84,11 +85,26 @@ pub fn confirm(
             }
         };
         let catalog = Catalog::load(conn)?;
-        Ok(Confirmation {
+        let confirmation = Confirmation {
             order: view(&catalog, &order)?,
             subscription: subscriptions::view(&catalog, &subscription)?,
             number_port,
-        })
+        };
+        events::emit(
+            conn,
+            company,
+            EventType::OrderConfirmed,
+            &confirmation.order,
+        )?;
+        if subscription.status == SubscriptionStatus::Active {
+            events::emit(
+                conn,
+                company,
+                EventType::SubscriptionActivated,
+                &confirmation.subscription,
+            )?;
+        }
+        Ok(confirmation)
     })
 }
 

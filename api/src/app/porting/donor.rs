@@ -226,6 +226,11 @@ pub(super) fn complete_port(
     if !persistence::subscriptions::update(conn, &mut subscription, now)? {
         return Err(PortError::Stale);
     }
+    crate::app::events::subscription(
+        conn,
+        &subscription,
+        domain::event::EventType::SubscriptionActivated,
+    )?;
     persistence::numbers::add_ported(conn, port.company, &port.number)?;
     let moved = crate::emails::number_moved(subscription.employee.name.as_str(), &port.number);
     super::queue(

@@ -224,6 +224,11 @@ fn move_subscription_number(
         if !persistence::subscriptions::update(conn, &mut subscription, now)? {
             return Err(PortError::Stale);
         }
+        crate::app::events::subscription(
+            conn,
+            &subscription,
+            domain::event::EventType::SubscriptionChanged,
+        )?;
     }
     Ok(())
 }

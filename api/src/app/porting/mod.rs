@@ -5,6 +5,7 @@
 //! answers and moves the number at 02:00 on the port date (`worker`).
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
+use domain::event::EventType;
 use domain::number::DanishNumber;
 use domain::order::PortRequest;
 use domain::porting::{NumberPort, PortEvent, PortStatus};
@@ -216,11 +217,13 @@ fn write(
     was: PortStatus,
     now: NaiveDateTime,
 ) -> Result<(), PortError> {
-    if persistence::number_ports::update(conn, port, was, now)? {
-        Ok(())
-    } else {
-        Err(PortError::Stale)
+    if !persistence::number_ports::update(conn, port, was, now)? {
+        return Err(PortError::Stale);
     }
+    if port.status != was {
+        crate::app::events::port(conn, port)?;
+    }
+    Ok(())
 }
 
 /// Ends the subscription that waited for `port`'s number, which will never come:
@@ -242,6 +245,7 @@ fn end_waiting_subscription(
         if !persistence::subscriptions::update(conn, &mut subscription, now)? {
             return Err(PortError::Stale);
         }
+        crate::app::events::subscription(conn, &subscription, EventType::SubscriptionTerminated)?;
         persistence::orders::release_initials(conn, subscription.id)?;
     }
     Ok(())

@@ -1,0 +1,118 @@
+//! What partners are told of: the kinds of events a company's objects go through.
+
+use crate::ValueError;
+use crate::porting::PortStatus;
+
+/// A kind of event, named `object.what_happened` on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    /// A draft became a subscription ("Godkend og opret").
+    OrderConfirmed,
+    /// A subscription is in use: at once for a new number, on the port date for a ported one.
+    SubscriptionActivated,
+    /// An admin changed a subscription (its mobile package, its data-sharing cards).
+    SubscriptionChanged,
+    /// A subscription ended.
+    SubscriptionTerminated,
+    /// The request went to the donor operator (again, after a correction).
+    NumberPortSubmitted,
+    NumberPortAccepted,
+    NumberPortRejected,
+    NumberPortCompleted,
+    /// The owner never signed the power of attorney.
+    NumberPortExpired,
+    NumberPortCancelled,
+}
+
+impl EventType {
+    /// Every kind, in the order the design lists them.
+    pub const ALL: [EventType; 10] = [
+        EventType::OrderConfirmed,
+        EventType::SubscriptionActivated,
+        EventType::SubscriptionChanged,
+        EventType::SubscriptionTerminated,
+        EventType::NumberPortSubmitted,
+        EventType::NumberPortAccepted,
+        EventType::NumberPortRejected,
+        EventType::NumberPortCompleted,
+        EventType::NumberPortExpired,
+        EventType::NumberPortCancelled,
+    ];
+
+    /// The wire and database name.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            EventType::OrderConfirmed => "order.confirmed",
+            EventType::SubscriptionActivated => "subscription.activated",
+            EventType::SubscriptionChanged => "subscription.changed",
+            EventType::SubscriptionTerminated => "subscription.terminated",
+            EventType::NumberPortSubmitted => "number_port.submitted",
+            EventType::NumberPortAccepted => "number_port.accepted",
+            EventType::NumberPortRejected => "number_port.rejected",
+            EventType::NumberPortCompleted => "number_port.completed",
+            EventType::NumberPortExpired => "number_port.expired",
+            EventType::NumberPortCancelled => "number_port.cancelled",
+        }
+    }
+
+    /// The event a port entering `status` is, if partners hear of that step.
+    pub const fn of_port(status: PortStatus) -> Option<EventType> {
+        match status {
+            PortStatus::Submitted => Some(EventType::NumberPortSubmitted),
+            PortStatus::Accepted => Some(EventType::NumberPortAccepted),
+            PortStatus::Rejected => Some(EventType::NumberPortRejected),
+            PortStatus::Completed => Some(EventType::NumberPortCompleted),
+            PortStatus::Expired => Some(EventType::NumberPortExpired),
+            PortStatus::Cancelled => Some(EventType::NumberPortCancelled),
+            PortStatus::AwaitingSignature | PortStatus::Signed => None,
+        }
+    }
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EventType {
+    type Err = ValueError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EventType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                ValueError::new(
+                    "event_type_invalid",
+                    format!(
+                        "{s:?} is not an event type; expected one of: {}",
+                        EventType::ALL.map(|t| t.as_str()).join(", ")
+                    ),
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_reads_back_as_its_type() {
+        for t in EventType::ALL {
+            assert_eq!(t.as_str().parse::<EventType>(), Ok(t));
+        }
+        assert!("order.cancelled".parse::<EventType>().is_err());
+    }
+
+    #[test]
+    fn every_step_a_partner_hears_of_is_an_event_and_no_other() {
+        let told: Vec<_> = PortStatus::ALL
+            .into_iter()
+            .filter_map(EventType::of_port)
+            .collect();
+        assert_eq!(told.len(), 6);
+        assert_eq!(EventType::of_port(PortStatus::Signed), None);
+    }
+}

@@ -1,0 +1,88 @@
+//! Events of a company's objects, kept for partners that poll, and the deliveries each
+//! one queues for the company's webhook endpoints, written in the change's transaction.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::error::uuid;
+use crate::schema::events;
+use crate::{DbConnection, Error, Page, Result};
+
+/// Something that happened to one of a company's objects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    /// The event type's name (`order.confirmed`).
+    pub event_type: String,
+    /// The object as it was then.
+    pub data: serde_json::Value,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = events)]
+struct EventRow {
+    id: String,
+    company_id: String,
+    event_type: String,
+    data: String,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = Error;
+    fn try_from(row: EventRow) -> Result<Self> {
+        Ok(Event {
+            id: uuid("events.id", &row.id)?,
+            company_id: uuid("events.company_id", &row.company_id)?,
+            event_type: row.event_type,
+            data: serde_json::from_str(&row.data)
+                .map_err(|_| Error::corrupt("events.data", &row.data))?,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Writes `event`; call it inside the transaction of the change it describes.
+pub fn record(conn: &mut DbConnection, event: &Event) -> Result<()> {
+    diesel::insert_into(events::table)
+        .values(EventRow {
+            id: event.id.to_string(),
+            company_id: event.company_id.to_string(),
+            event_type: event.event_type.clone(),
+            data: event.data.to_string(),
+            created_at: event.created_at,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A company's events, oldest first, optionally of one type.
+pub fn list(
+    conn: &mut DbConnection,
+    company: Uuid,
+    event_type: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<Event>> {
+    let mut query = events::table
+        .filter(events::company_id.eq(company.to_string()))
+        .select(EventRow::as_select())
+        .order(events::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(event_type) = event_type {
+        query = query.filter(events::event_type.eq(event_type.to_owned()));
+    }
+    if let Some(after) = after {
+        query = query.filter(events::id.gt(after.to_string()));
+    }
+    Page::from_overfetch(query.load(conn)?, limit, |e| e.id.clone()).try_map(Event::try_from)
+}
+
+/// Deletes events created before `before`; answers how many.
+pub fn prune(conn: &mut DbConnection, before: NaiveDateTime) -> Result<usize> {
+    Ok(diesel::delete(events::table.filter(events::created_at.lt(before))).execute(conn)?)
+}

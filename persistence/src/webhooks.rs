@@ -1,0 +1,559 @@
+//! Webhook endpoints a company's admins register, the deliveries each event queues for
+//! them (an outbox, written in the event's transaction), and every attempt to deliver.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::error::uuid;
+use crate::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints};
+use crate::{DbConnection, Error, Page, Result};
+
+/// A URL that receives a company's events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub url: String,
+    pub description: Option<String>,
+    /// The event types it receives, by name.
+    pub event_types: Vec<String>,
+    pub enabled: bool,
+    pub secret: String,
+    /// The secret before the last rotation, signing beside the new one until
+    /// `previous_secret_until`.
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<NaiveDateTime>,
+    /// Since when every delivery has failed; `None` once one succeeds.
+    pub failing_since: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = webhook_endpoints, treat_none_as_null = true)]
+struct EndpointRow {
+    id: String,
+    company_id: String,
+    url: String,
+    description: Option<String>,
+    event_types: String,
+    enabled: bool,
+    secret: String,
+    previous_secret: Option<String>,
+    previous_secret_until: Option<NaiveDateTime>,
+    failing_since: Option<NaiveDateTime>,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl From<&Endpoint> for EndpointRow {
+    fn from(e: &Endpoint) -> Self {
+        EndpointRow {
+            id: e.id.to_string(),
+            company_id: e.company_id.to_string(),
+            url: e.url.clone(),
+            description: e.description.clone(),
+            event_types: serde_json::Value::from(e.event_types.clone()).to_string(),
+            enabled: e.enabled,
+            secret: e.secret.clone(),
+            previous_secret: e.previous_secret.clone(),
+            previous_secret_until: e.previous_secret_until,
+            failing_since: e.failing_since,
+            version: e.version,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+impl TryFrom<EndpointRow> for Endpoint {
+    type Error = Error;
+    fn try_from(r: EndpointRow) -> Result<Self> {
+        Ok(Endpoint {
+            id: uuid("webhook_endpoints.id", &r.id)?,
+            company_id: uuid("webhook_endpoints.company_id", &r.company_id)?,
+            event_types: serde_json::from_str(&r.event_types)
+                .map_err(|_| Error::corrupt("webhook_endpoints.event_types", &r.event_types))?,
+            url: r.url,
+            description: r.description,
+            enabled: r.enabled,
+            secret: r.secret,
+            previous_secret: r.previous_secret,
+            previous_secret_until: r.previous_secret_until,
+            failing_since: r.failing_since,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, endpoint: &Endpoint) -> Result<()> {
+    diesel::insert_into(webhook_endpoints::table)
+        .values(EndpointRow::from(endpoint))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A company's endpoints, oldest first.
+pub fn list(
+    conn: &mut DbConnection,
+    company: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<Endpoint>> {
+    let mut query = webhook_endpoints::table
+        .filter(webhook_endpoints::company_id.eq(company.to_string()))
+        .select(EndpointRow::as_select())
+        .order(webhook_endpoints::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(webhook_endpoints::id.gt(after.to_string()));
+    }
+    Page::from_overfetch(query.load(conn)?, limit, |e| e.id.clone()).try_map(Endpoint::try_from)
+}
+
+/// The company's endpoint `id`, locked for the rest of the transaction on PostgreSQL.
+pub fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Endpoint>> {
+    let query = webhook_endpoints::table
+        .filter(webhook_endpoints::id.eq(id.to_string()))
+        .filter(webhook_endpoints::company_id.eq(company.to_string()));
+    let row = match conn {
+        DbConnection::Postgres(pg) => query
+            .select(EndpointRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(lite) => query
+            .select(EndpointRow::as_select())
+            .first(lite)
+            .optional()?,
+    };
+    row.map(Endpoint::try_from).transpose()
+}
+
+/// The company's endpoint `id`.
+pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Endpoint>> {
+    webhook_endpoints::table
+        .filter(webhook_endpoints::id.eq(id.to_string()))
+        .filter(webhook_endpoints::company_id.eq(company.to_string()))
+        .select(EndpointRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Endpoint::try_from)
+        .transpose()
+}
+
+/// Writes `endpoint` as the next version if nobody wrote it since it was read; answers
+/// whether it did.
+pub fn update(
+    conn: &mut DbConnection,
+    endpoint: &mut Endpoint,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    let read = endpoint.version;
+    endpoint.version += 1;
+    endpoint.updated_at = now;
+    let written = diesel::update(
+        webhook_endpoints::table
+            .filter(webhook_endpoints::id.eq(endpoint.id.to_string()))
+            .filter(webhook_endpoints::version.eq(read)),
+    )
+    .set(EndpointRow::from(&*endpoint))
+    .execute(conn)?;
+    Ok(written == 1)
+}
+
+/// Deletes the company's endpoint `id` with its deliveries; answers whether it existed.
+pub fn delete(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<bool> {
+    let deliveries = webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(id.to_string()))
+        .select(webhook_deliveries::id);
+    diesel::delete(
+        webhook_attempts::table.filter(webhook_attempts::delivery_id.eq_any(deliveries)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    let deleted = diesel::delete(
+        webhook_endpoints::table
+            .filter(webhook_endpoints::id.eq(id.to_string()))
+            .filter(webhook_endpoints::company_id.eq(company.to_string())),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// Where a delivery is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self> {
+        match text {
+            "pending" => Ok(DeliveryStatus::Pending),
+            "delivered" => Ok(DeliveryStatus::Delivered),
+            "failed" => Ok(DeliveryStatus::Failed),
+            other => Err(Error::corrupt("webhook_deliveries.status", other)),
+        }
+    }
+}
+
+/// One event (or ping) on its way to one endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub endpoint_id: Uuid,
+    /// The `webhook-id` of every attempt: the event's id, or the ping's.
+    pub event_id: Uuid,
+    pub event_type: String,
+    /// The exact body every attempt sends.
+    pub payload: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_deliveries)]
+struct DeliveryRow {
+    id: String,
+    endpoint_id: String,
+    event_id: String,
+    event_type: String,
+    payload: String,
+    status: String,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    claimed_until: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = Error;
+    fn try_from(r: DeliveryRow) -> Result<Self> {
+        Ok(Delivery {
+            id: uuid("webhook_deliveries.id", &r.id)?,
+            endpoint_id: uuid("webhook_deliveries.endpoint_id", &r.endpoint_id)?,
+            event_id: uuid("webhook_deliveries.event_id", &r.event_id)?,
+            event_type: r.event_type,
+            payload: r.payload,
+            status: DeliveryStatus::parse(&r.status)?,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// Queues the event (`payload`, already serialised) for every enabled endpoint of
+/// `company` that receives `event_type`; call it in the event's transaction.
+pub fn queue(
+    conn: &mut DbConnection,
+    company: Uuid,
+    event_id: Uuid,
+    event_type: &str,
+    payload: &str,
+    now: NaiveDateTime,
+) -> Result<usize> {
+    let endpoints: Vec<(String, String)> = webhook_endpoints::table
+        .filter(webhook_endpoints::company_id.eq(company.to_string()))
+        .filter(webhook_endpoints::enabled.eq(true))
+        .select((webhook_endpoints::id, webhook_endpoints::event_types))
+        .load(conn)?;
+    let mut queued = 0;
+    for (endpoint, types) in endpoints {
+        let types: Vec<String> = serde_json::from_str(&types)
+            .map_err(|_| Error::corrupt("webhook_endpoints.event_types", &types))?;
+        if types.iter().any(|t| t == event_type) {
+            queue_one(
+                conn,
+                uuid("webhook_endpoints.id", &endpoint)?,
+                event_id,
+                event_type,
+                payload,
+                now,
+            )?;
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// Queues one delivery to one endpoint (an event, or a ping of its own).
+pub fn queue_one(
+    conn: &mut DbConnection,
+    endpoint: Uuid,
+    event_id: Uuid,
+    event_type: &str,
+    payload: &str,
+    now: NaiveDateTime,
+) -> Result<Uuid> {
+    let id = crate::new_id();
+    diesel::insert_into(webhook_deliveries::table)
+        .values(DeliveryRow {
+            id: id.to_string(),
+            endpoint_id: endpoint.to_string(),
+            event_id: event_id.to_string(),
+            event_type: event_type.to_owned(),
+            payload: payload.to_owned(),
+            status: DeliveryStatus::Pending.as_str().to_owned(),
+            attempts: 0,
+            next_attempt_at: now,
+            claimed_until: None,
+            created_at: now,
+        })
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// One try at delivering.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub attempted_at: NaiveDateTime,
+    /// The HTTP status the endpoint answered; `None` when it did not answer (`error`).
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i32,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_attempts)]
+struct AttemptRow {
+    id: String,
+    delivery_id: String,
+    attempted_at: NaiveDateTime,
+    status_code: Option<i32>,
+    error: Option<String>,
+    duration_ms: i32,
+}
+
+/// An endpoint's deliveries, newest first, each with its attempts (oldest first).
+pub fn deliveries(
+    conn: &mut DbConnection,
+    endpoint: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<(Delivery, Vec<Attempt>)>> {
+    let mut query = webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint.to_string()))
+        .select(DeliveryRow::as_select())
+        .order(webhook_deliveries::id.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(webhook_deliveries::id.lt(after.to_string()));
+    }
+    let page = Page::from_overfetch(query.load(conn)?, limit, |d| d.id.clone())
+        .try_map(Delivery::try_from)?;
+    let ids: Vec<String> = page.items.iter().map(|d| d.id.to_string()).collect();
+    let attempts: Vec<AttemptRow> = webhook_attempts::table
+        .filter(webhook_attempts::delivery_id.eq_any(&ids))
+        .order(webhook_attempts::id.asc())
+        .select(AttemptRow::as_select())
+        .load(conn)?;
+    Ok(page.map(|delivery| {
+        let id = delivery.id.to_string();
+        let mine = attempts
+            .iter()
+            .filter(|a| a.delivery_id == id)
+            .map(|a| Attempt {
+                attempted_at: a.attempted_at,
+                status_code: a.status_code,
+                error: a.error.clone(),
+                duration_ms: a.duration_ms,
+            })
+            .collect();
+        (delivery, mine)
+    }))
+}
+
+/// Makes the endpoint's delivery `id` due now again (whatever its status), unclaimed;
+/// answers whether it exists.
+pub fn retry(
+    conn: &mut DbConnection,
+    endpoint: Uuid,
+    id: Uuid,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    let changed = diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::id.eq(id.to_string()))
+            .filter(webhook_deliveries::endpoint_id.eq(endpoint.to_string())),
+    )
+    .set((
+        webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()),
+        webhook_deliveries::next_attempt_at.eq(now),
+        webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Claims up to `batch` due deliveries to enabled endpoints for `lease` (nobody else
+/// tries them until it ends, so a crashed worker's are tried again: at least once), with
+/// their endpoints. PostgreSQL workers skip each other's rows (`FOR UPDATE SKIP LOCKED`).
+pub fn claim(
+    conn: &mut DbConnection,
+    batch: i64,
+    lease: chrono::Duration,
+    now: NaiveDateTime,
+) -> Result<Vec<(Delivery, Endpoint)>> {
+    let enabled = webhook_endpoints::table
+        .filter(webhook_endpoints::enabled.eq(true))
+        .select(webhook_endpoints::id);
+    let due = webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_deliveries::next_attempt_at.le(now))
+        .filter(
+            webhook_deliveries::claimed_until
+                .is_null()
+                .or(webhook_deliveries::claimed_until.lt(now)),
+        )
+        .filter(webhook_deliveries::endpoint_id.eq_any(enabled))
+        .order(webhook_deliveries::next_attempt_at.asc())
+        .limit(batch)
+        .select(webhook_deliveries::id);
+    let ids: Vec<String> = match conn {
+        DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
+        DbConnection::Sqlite(lite) => due.load(lite)?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
+        .set((
+            webhook_deliveries::claimed_until.eq(Some(now + lease)),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+        ))
+        .execute(conn)?;
+    let rows: Vec<(DeliveryRow, EndpointRow)> = webhook_deliveries::table
+        .inner_join(webhook_endpoints::table)
+        .filter(webhook_deliveries::id.eq_any(&ids))
+        .order(webhook_deliveries::next_attempt_at.asc())
+        .select((DeliveryRow::as_select(), EndpointRow::as_select()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(d, e)| Ok((Delivery::try_from(d)?, Endpoint::try_from(e)?)))
+        .collect()
+}
+
+/// What became of an attempt.
+pub enum Outcome {
+    Delivered,
+    /// Try again at this time.
+    Retry(NaiveDateTime),
+    /// Given up.
+    Failed,
+}
+
+/// Records an attempt at `delivery` and its outcome, and the endpoint's failing streak.
+pub fn record_attempt(
+    conn: &mut DbConnection,
+    delivery: &Delivery,
+    attempt: &Attempt,
+    outcome: Outcome,
+) -> Result<()> {
+    diesel::insert_into(webhook_attempts::table)
+        .values(AttemptRow {
+            id: crate::new_id().to_string(),
+            delivery_id: delivery.id.to_string(),
+            attempted_at: attempt.attempted_at,
+            status_code: attempt.status_code,
+            error: attempt.error.clone(),
+            duration_ms: attempt.duration_ms,
+        })
+        .execute(conn)?;
+    let this = webhook_deliveries::table.filter(webhook_deliveries::id.eq(delivery.id.to_string()));
+    let released = webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>);
+    let endpoint = || {
+        webhook_endpoints::table.filter(webhook_endpoints::id.eq(delivery.endpoint_id.to_string()))
+    };
+    let delivered = matches!(outcome, Outcome::Delivered);
+    match outcome {
+        Outcome::Delivered => {
+            diesel::update(this)
+                .set((
+                    webhook_deliveries::status.eq(DeliveryStatus::Delivered.as_str()),
+                    released,
+                ))
+                .execute(conn)?;
+            diesel::update(endpoint())
+                .set(webhook_endpoints::failing_since.eq(None::<NaiveDateTime>))
+                .execute(conn)?;
+        }
+        Outcome::Retry(at) => {
+            diesel::update(this)
+                .set((webhook_deliveries::next_attempt_at.eq(at), released))
+                .execute(conn)?;
+        }
+        Outcome::Failed => {
+            diesel::update(this)
+                .set((
+                    webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()),
+                    released,
+                ))
+                .execute(conn)?;
+        }
+    }
+    if !delivered {
+        diesel::update(endpoint().filter(webhook_endpoints::failing_since.is_null()))
+            .set(webhook_endpoints::failing_since.eq(Some(attempt.attempted_at)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Disables every enabled endpoint whose deliveries have all failed since before
+/// `failing_before`; answers them (to tell their companies' admins).
+pub fn disable_failing(
+    conn: &mut DbConnection,
+    failing_before: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Vec<Endpoint>> {
+    let rows: Vec<EndpointRow> = webhook_endpoints::table
+        .filter(webhook_endpoints::enabled.eq(true))
+        .filter(webhook_endpoints::failing_since.lt(failing_before))
+        .select(EndpointRow::as_select())
+        .load(conn)?;
+    let mut disabled = Vec::new();
+    for row in rows {
+        let mut endpoint = Endpoint::try_from(row)?;
+        endpoint.enabled = false;
+        if update(conn, &mut endpoint, now)? {
+            disabled.push(endpoint);
+        }
+    }
+    Ok(disabled)
+}
+
+/// Pending deliveries, and the creation time of the oldest (for the metrics).
+pub fn backlog(conn: &mut DbConnection) -> Result<(i64, Option<NaiveDateTime>)> {
+    let pending = webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()));
+    let count: i64 = pending.count().get_result(conn)?;
+    let oldest: Option<NaiveDateTime> = webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .select(diesel::dsl::min(webhook_deliveries::created_at))
+        .first(conn)?;
+    Ok((count, oldest))
+}
