@@ -152,6 +152,21 @@ pub struct Config {
     #[arg(long, env = "DONOR_GATEWAY", value_enum, global = true)]
     pub donor_gateway: Option<DonorGatewayKind>,
 
+    /// Where webhooks may go: `public` (https to public addresses only) or `loopback`
+    /// (127.0.0.0/8 and ::1 only, http allowed: for the demo, tests and contract checks,
+    /// so nothing leaves the machine). Default: loopback with the demo, public otherwise.
+    #[arg(long, env = "WEBHOOK_TARGETS", value_enum, global = true)]
+    pub webhook_targets: Option<crate::webhooks::targets::WebhookTargets>,
+
+    /// How long one webhook delivery may take, in milliseconds (connect, send, answer).
+    #[arg(
+        long,
+        env = "WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub webhook_timeout_ms: u64,
+
     /// Faults a test injects; never set from flags or the environment.
     #[arg(skip)]
     pub faults: crate::app::Faults,
@@ -206,6 +221,8 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("forwarded_header", &self.forwarded_header)
             .field("revocation_refresh_ms", &self.revocation_refresh_ms)
+            .field("webhook_targets", &self.webhook_targets)
+            .field("webhook_timeout_ms", &self.webhook_timeout_ms)
             .finish_non_exhaustive()
     }
 }
@@ -235,9 +252,21 @@ impl Config {
             trusted_proxies: Vec::new(),
             forwarded_header: crate::http::client::ForwardedHeader::XForwardedFor,
             revocation_refresh_ms: 10_000,
+            webhook_targets: None,
+            webhook_timeout_ms: 10_000,
             faults: crate::app::Faults::default(),
             clock: crate::app::Clock::default(),
         }
+    }
+
+    /// Loopback with the demo (nothing it sends leaves the machine), public otherwise.
+    pub fn webhook_targets(&self) -> crate::webhooks::targets::WebhookTargets {
+        use crate::webhooks::targets::WebhookTargets;
+        self.webhook_targets.unwrap_or(if self.demo_enabled() {
+            WebhookTargets::Loopback
+        } else {
+            WebhookTargets::Public
+        })
     }
 
     pub fn is_embedded(&self) -> bool {

@@ -228,6 +228,20 @@ pub fn invitation(company: &str, link: &str, expires_at: chrono::NaiveDateTime) 
     }
 }
 
+/// To a company's admins: a webhook endpoint failed for days and was disabled.
+pub fn webhook_endpoint_disabled(url: &str) -> Email {
+    Email {
+        subject: "Et webhook-endpoint er slået fra".to_owned(),
+        body: format!(
+            "Alle leveringer til {url} er fejlet i fem dage, så endpointet er slået fra og \
+             modtager ikke flere hændelser.\n\n\
+             Ret fejlen, og slå det til igen under webhooks. Hændelser fra de seneste 30 dage \
+             kan hentes med GET /events.\n\n\
+             Venlig hilsen\nSelvbetjening\n"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 pub mod wire;
 
 pub use config::Config;

@@ -21,6 +21,8 @@ pub struct Metrics {
     pool: IntGaugeVec,
     outbox: IntGaugeVec,
     password_checks: IntCounterVec,
+    webhook_attempts: IntCounterVec,
+    webhook_backlog: IntGaugeVec,
 }
 
 /// Latency buckets in seconds: from a cached read to a slow password hash.
@@ -68,6 +70,23 @@ impl Metrics {
             ),
             &["result"],
         )?;
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "webhook_attempts_total",
+                "Webhook delivery attempts of this process, by outcome (delivered, retry, failed)",
+            ),
+            &["outcome"],
+        )?;
+        let webhook_backlog = IntGaugeVec::new(
+            Opts::new(
+                "webhook_deliveries_pending",
+                "Webhook deliveries not yet delivered (`count`), and the age in seconds of the \
+                 oldest (`oldest_age_seconds`)",
+            ),
+            &["measure"],
+        )?;
+        registry.register(Box::new(webhook_attempts.clone()))?;
+        registry.register(Box::new(webhook_backlog.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(password_checks.clone()))?;
         registry.register(Box::new(latency.clone()))?;
@@ -80,7 +99,24 @@ impl Metrics {
             pool,
             outbox,
             password_checks,
+            webhook_attempts,
+            webhook_backlog,
         })
+    }
+
+    /// Counts one webhook attempt by its outcome.
+    pub fn webhook_attempted(&self, outcome: &str) {
+        self.webhook_attempts.with_label_values(&[outcome]).inc();
+    }
+
+    /// Sets the webhook backlog read at a scrape: pending deliveries and the oldest's age.
+    pub fn webhook_backlog(&self, pending: i64, oldest_age_seconds: i64) {
+        self.webhook_backlog
+            .with_label_values(&["count"])
+            .set(pending);
+        self.webhook_backlog
+            .with_label_values(&["oldest_age_seconds"])
+            .set(oldest_age_seconds);
     }
 
     /// Counts one verification of a password or client secret.

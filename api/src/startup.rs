@@ -141,6 +141,16 @@ impl Application {
             state.settings.clone(),
             std::time::Duration::from_millis(state.config.outbox_poll_ms),
         );
+        crate::webhooks::delivery::spawn(
+            crate::webhooks::delivery::Deliverer::new(
+                state.store.clone(),
+                state.config.webhook_targets(),
+                std::time::Duration::from_millis(state.config.webhook_timeout_ms),
+                state.settings.clock.clone(),
+                state.metrics.clone(),
+            )?,
+            std::time::Duration::from_millis(state.config.outbox_poll_ms),
+        );
         let server = server(state.clone(), proxies, listener)?;
         Ok(Application {
             port,

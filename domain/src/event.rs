@@ -1,5 +1,7 @@
 //! What partners are told of: the kinds of events a company's objects go through.
 
+use chrono::{NaiveDateTime, TimeDelta};
+
 use crate::ValueError;
 use crate::porting::PortStatus;
 
@@ -94,9 +96,51 @@ impl std::str::FromStr for EventType {
     }
 }
 
+/// When to try a failed webhook delivery again, after `attempts` tries of an event made
+/// at `event_at`: 5 s, 5 min, 30 min, 2 h and 5 h after the last try, then every 10 h —
+/// until 72 h after the event; `None` then (the delivery has failed).
+pub fn next_attempt(
+    attempts: i32,
+    event_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    let wait = match attempts {
+        ..=1 => TimeDelta::seconds(5),
+        2 => TimeDelta::minutes(5),
+        3 => TimeDelta::minutes(30),
+        4 => TimeDelta::hours(2),
+        5 => TimeDelta::hours(5),
+        _ => TimeDelta::hours(10),
+    };
+    let at = now + wait;
+    (at <= event_at + TimeDelta::hours(72)).then_some(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_delivery_is_retried_on_the_schedule_until_72_hours_have_passed() {
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .unwrap_or_default();
+        let mut now = start;
+        let mut waits = Vec::new();
+        let mut attempts = 1;
+        while let Some(at) = next_attempt(attempts, start, now) {
+            waits.push((at - now).num_seconds());
+            now = at;
+            attempts += 1;
+        }
+        assert_eq!(
+            waits,
+            [
+                5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000, 36000, 36000
+            ]
+        );
+        assert!(now - start <= TimeDelta::hours(72));
+    }
 
     #[test]
     fn every_name_reads_back_as_its_type() {

@@ -82,6 +82,13 @@ free_text!(
 );
 
 free_text!(
+    /// What a company calls one of its webhook endpoints.
+    Description,
+    what = "description",
+    max = 500
+);
+
+free_text!(
     /// A donor operator's reason for refusing a port, in its own words.
     DonorReason,
     what = "reason",

@@ -411,13 +411,16 @@ pub fn retry(
 
 /// Claims up to `batch` due deliveries to enabled endpoints for `lease` (nobody else
 /// tries them until it ends, so a crashed worker's are tried again: at least once), with
-/// their endpoints. PostgreSQL workers skip each other's rows (`FOR UPDATE SKIP LOCKED`).
+/// their endpoints, leaving out the endpoints in `skip` (this process is still sending to
+/// them). PostgreSQL workers skip each other's rows (`FOR UPDATE SKIP LOCKED`).
 pub fn claim(
     conn: &mut DbConnection,
     batch: i64,
     lease: chrono::Duration,
     now: NaiveDateTime,
+    skip: &[Uuid],
 ) -> Result<Vec<(Delivery, Endpoint)>> {
+    let skip: Vec<String> = skip.iter().map(Uuid::to_string).collect();
     let enabled = webhook_endpoints::table
         .filter(webhook_endpoints::enabled.eq(true))
         .select(webhook_endpoints::id);
@@ -430,6 +433,7 @@ pub fn claim(
                 .or(webhook_deliveries::claimed_until.lt(now)),
         )
         .filter(webhook_deliveries::endpoint_id.eq_any(enabled))
+        .filter(webhook_deliveries::endpoint_id.ne_all(skip))
         .order(webhook_deliveries::next_attempt_at.asc())
         .limit(batch)
         .select(webhook_deliveries::id);

@@ -125,6 +125,7 @@ pub struct Objects {
     pub subscription: String,
     pub port: String,
     pub other_company: String,
+    pub endpoint: String,
 }
 
 /// Creates them; the company needs the numbers 20710001 and 20710002 free.
@@ -143,6 +144,16 @@ pub async fn objects(app: &TestApp, admin: &str, operator: &str) -> Objects {
     });
     let port = confirmed(app, admin, &port_in).await;
     let other = app.company_with_cvr(operator, "10150817").await;
+    let endpoint = json_of(
+        app.post_json(
+            "/webhook-endpoints",
+            Some(admin),
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["order.confirmed"]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
     Objects {
         draft: draft["id"].as_str().unwrap().to_owned(),
         subscription: subscription["subscription"]["id"]
@@ -151,6 +162,7 @@ pub async fn objects(app: &TestApp, admin: &str, operator: &str) -> Objects {
             .to_owned(),
         port: port["number_port"]["id"].as_str().unwrap().to_owned(),
         other_company: other.id,
+        endpoint: endpoint["endpoint"]["id"].as_str().unwrap().to_owned(),
     }
 }
 
@@ -163,6 +175,7 @@ impl Objects {
             _ if template.starts_with("/orders/") => self.draft.clone(),
             _ if template.starts_with("/subscriptions/") => self.subscription.clone(),
             _ if template.contains("/number-ports/") => self.port.clone(),
+            "id" if template.starts_with("/webhook-endpoints/") => self.endpoint.clone(),
             _ if template.starts_with("/operator/companies/") => self.other_company.clone(),
             _ => uuid::Uuid::now_v7().to_string(),
         })

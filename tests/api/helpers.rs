@@ -85,6 +85,9 @@ pub fn test_config(database_url: String, dir: &std::path::Path) -> Config {
     config.workers = Some(2);
     config.database_pool_size = 8;
     config.outbox_poll_ms = 100;
+    // Nothing a test sends leaves this machine.
+    config.webhook_targets = Some(selvbetjening::webhooks::targets::WebhookTargets::Loopback);
+    config.webhook_timeout_ms = 2_000;
     config
 }
 

@@ -27,5 +27,7 @@ mod operator;
 mod orders;
 mod outbox;
 mod porting;
+mod receiver;
 mod security;
 mod subscriptions;
+mod webhooks;

@@ -24,6 +24,7 @@ pub mod operator;
 pub mod orders;
 pub mod porting;
 pub mod subscriptions;
+pub mod webhooks;
 
 /// Who is acting: a person or API client from a valid token.
 #[derive(Debug, Clone)]

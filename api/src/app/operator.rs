@@ -243,6 +243,13 @@ pub fn outbox_counts(conn: &mut DbConnection) -> persistence::Result<Vec<(Messag
     persistence::db::read(conn, persistence::outbox::counts)
 }
 
+/// Webhook deliveries not yet delivered, and when the oldest of them was made.
+pub fn webhook_backlog(
+    conn: &mut DbConnection,
+) -> persistence::Result<(i64, Option<chrono::NaiveDateTime>)> {
+    persistence::db::read(conn, persistence::webhooks::backlog)
+}
+
 /// `company`'s users, oldest first.
 pub fn users(
     conn: &mut DbConnection,

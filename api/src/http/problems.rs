@@ -13,6 +13,7 @@ use crate::app::operator::OperatorError;
 use crate::app::orders::OrderError;
 use crate::app::porting::PortError;
 use crate::app::subscriptions::SubscriptionError;
+use crate::app::webhooks::WebhookError;
 use crate::error::{ApiError, FieldError};
 
 impl From<KeyError> for ApiError {
@@ -262,6 +263,19 @@ impl From<LoginHelpError> for ApiError {
             ),
             LoginHelpError::Storage(err) => err.into(),
             LoginHelpError::Internal(err) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(err: WebhookError) -> Self {
+        match err {
+            WebhookError::NotFound => ApiError::not_found("the webhook endpoint"),
+            WebhookError::DeliveryNotFound => ApiError::not_found("the delivery"),
+            WebhookError::Stale => stale(),
+            WebhookError::Invalid(errors) => ApiError::validation(errors),
+            WebhookError::Storage(e) => e.into(),
+            WebhookError::Internal(e) => ApiError::internal(e),
         }
     }
 }

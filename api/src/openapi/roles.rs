@@ -3,7 +3,9 @@
 //! extractors the handlers take: public operations need no token; `/operator/*` is the
 //! operator's (`OperatorStaff`); a few reads are any role's (`Authenticated`); the rest
 //! belong to a company's users: reads to admins and viewers (`CompanyReader`), writes to
-//! admins (`CompanyAdmin`). The authorization matrix test holds the server to it.
+//! admins (`CompanyAdmin`), and everything about webhook endpoints (their URLs and
+//! delivery logs are integration settings) to admins only. The authorization matrix test
+//! holds the server to it.
 
 use serde_json::json;
 use utoipa::Modify;
@@ -13,6 +15,9 @@ use utoipa::openapi::path::Operation;
 
 /// Operations any authenticated role may call.
 const ANY_ROLE: &[&str] = &["list_plans", "list_mobile_packages", "list_audit_events"];
+
+/// Paths only a company's admins may read as well as write.
+const ADMIN_ONLY_PATHS: &[&str] = &["/webhook-endpoints"];
 
 /// Whether the operation needs no token (`security: [{}]`).
 pub(super) fn is_public(operation: &Operation) -> bool {
@@ -32,7 +37,11 @@ pub(super) fn roles(path: &str, method: &str, operation: &Operation) -> Vec<&'st
         vec!["admin", "viewer", "operator"]
     } else if path == "/operator" || path.starts_with("/operator/") {
         vec!["operator"]
-    } else if method == "get" {
+    } else if method == "get"
+        && !ADMIN_ONLY_PATHS
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    {
         vec!["admin", "viewer"]
     } else {
         vec!["admin"]

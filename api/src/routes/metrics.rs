@@ -10,7 +10,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Prometheus metrics in the text exposition format: requests and latency per route,
-/// method and status; this process's database connections; the outbox by status.
+/// method and status; this process's database connections; the outbox by status; webhook
+/// attempts by outcome and the deliveries still pending.
 #[utoipa::path(
     tag = "health",
     operation_id = "metrics",
@@ -25,6 +26,10 @@ async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     // The outbox is read on each scrape; a database that does not answer leaves the
     // last values, and the scrape still succeeds with the request metrics.
     let outbox = state.run(crate::app::operator::outbox_counts).await.ok();
+    if let Ok((pending, oldest)) = state.run(crate::app::operator::webhook_backlog).await {
+        let age = oldest.map_or(0, |at| (persistence::now() - at).num_seconds().max(0));
+        state.metrics.webhook_backlog(pending, age);
+    }
     let text = state
         .metrics
         .render(

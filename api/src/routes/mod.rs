@@ -18,6 +18,7 @@ pub mod password_reset;
 pub mod poa;
 pub mod subscriptions;
 pub mod token;
+pub mod webhooks;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     token::configure(cfg);
@@ -33,5 +34,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     subscriptions::configure(cfg);
     number_ports::configure(cfg);
     events::configure(cfg);
+    webhooks::configure(cfg);
     poa::configure(cfg);
 }

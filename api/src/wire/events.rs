@@ -61,3 +61,19 @@ pub struct EventListQuery {
     #[param(minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<i64>,
 }
+
+/// The event types an endpoint receives: at least one, each once.
+pub struct EventTypeList;
+
+impl utoipa::PartialSchema for EventTypeList {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(EventTypeSchema::schema())
+            .min_items(Some(1))
+            .unique_items(true)
+            .description(Some("Event types: at least one, each once."))
+            .into()
+    }
+}
+
+impl ToSchema for EventTypeList {}

@@ -12,6 +12,7 @@ pub mod orders;
 pub mod pricing;
 pub mod subscriptions;
 pub mod text;
+pub mod webhooks;
 
 /// The OpenAPI schema of a domain state enum, as a list filter: its values come from
 /// the domain's `ALL`, so the document names exactly the states the server accepts.

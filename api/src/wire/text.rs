@@ -193,3 +193,17 @@ text_schema!(
         .examples([json!("en-lang-adgangskode")])
         .into()
 );
+
+text_schema!(
+    /// Where a webhook endpoint receives events.
+    WebhookUrl => string(
+        "^https?://[!-~]+$".to_owned(),
+        10,
+        2048,
+        "An absolute `https` URL of visible ASCII characters, without user name or password; \
+         the server must answer from a public address. A server run with \
+         `WEBHOOK_TARGETS=loopback` (the demo, tests) takes only `http` or `https` on \
+         127.0.0.0/8 and ::1 instead.",
+        "https://hr.nordlys.example/webhooks/selvbetjening",
+    )
+);

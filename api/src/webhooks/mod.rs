@@ -1,0 +1,4 @@
+//! Outbound webhooks: where they may go, and the worker that signs and delivers them.
+
+pub mod delivery;
+pub mod targets;

@@ -1,0 +1,248 @@
+//! Where a webhook may go. `public`: `https` to public addresses only, so a partner's URL
+//! can never reach the operator's own network (SSRF); `loopback`: 127.0.0.0/8 and ::1
+//! only, `http` allowed, so nothing the demo, a test or a contract check sends leaves the
+//! machine. Checked when an endpoint is created or changed, and again on every delivery by
+//! the client's own name resolution (a name that later resolves elsewhere is refused).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use reqwest::Url;
+
+/// How long resolving an endpoint's host name may take.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WebhookTargets {
+    Public,
+    Loopback,
+}
+
+/// Why a URL may not receive webhooks (the message tells the admin).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+fn refused(why: impl Into<String>) -> Refused {
+    Refused(why.into())
+}
+
+/// Checks `url` against `targets`: its form, scheme and every address its host resolves to.
+pub async fn check(url: &str, targets: WebhookTargets) -> Result<Url, Refused> {
+    let parsed = Url::parse(url).map_err(|e| refused(format!("not a URL: {e}")))?;
+    let scheme_ok = match targets {
+        WebhookTargets::Public => parsed.scheme() == "https",
+        WebhookTargets::Loopback => matches!(parsed.scheme(), "http" | "https"),
+    };
+    if !scheme_ok {
+        return Err(refused(match targets {
+            WebhookTargets::Public => "webhook URLs must use https",
+            WebhookTargets::Loopback => "webhook URLs must use http or https",
+        }));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(refused(
+            "a webhook URL may not carry a user name or password",
+        ));
+    }
+    if parsed.fragment().is_some() {
+        return Err(refused("a webhook URL has no fragment (#…)"));
+    }
+    let host = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => Host::Address(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Host::Address(IpAddr::V6(ip)),
+        Some(url::Host::Domain(name)) => Host::Name(name.to_owned()),
+        None => return Err(refused("a webhook URL needs a host")),
+    };
+    let addresses = match host {
+        Host::Address(ip) => vec![ip],
+        // On loopback only this machine's own name can qualify: nothing else is looked up.
+        Host::Name(name) if targets == WebhookTargets::Loopback && name != "localhost" => {
+            return Err(refused(format!(
+                "{name} is not a loopback address (this server sends webhooks to loopback only)"
+            )));
+        }
+        Host::Name(name) => resolve(&name).await?.into_iter().map(|a| a.ip()).collect(),
+    };
+    allowed(&addresses, targets)?;
+    Ok(parsed)
+}
+
+enum Host {
+    Address(IpAddr),
+    Name(String),
+}
+
+/// The addresses of `name`, within [`RESOLVE_TIMEOUT`].
+async fn resolve(name: &str) -> Result<Vec<SocketAddr>, Refused> {
+    let lookup = tokio::net::lookup_host((name, 0));
+    match tokio::time::timeout(RESOLVE_TIMEOUT, lookup).await {
+        Ok(Ok(found)) => {
+            let found: Vec<SocketAddr> = found.collect();
+            if found.is_empty() {
+                Err(refused(format!("{name} has no address")))
+            } else {
+                Ok(found)
+            }
+        }
+        Ok(Err(_)) => Err(refused(format!("{name} does not resolve"))),
+        Err(_) => Err(refused(format!("{name} did not resolve in time"))),
+    }
+}
+
+/// Refuses unless every address is one `targets` allows.
+fn allowed(addresses: &[IpAddr], targets: WebhookTargets) -> Result<(), Refused> {
+    for ip in addresses {
+        let ok = match targets {
+            WebhookTargets::Loopback => ip.is_loopback(),
+            WebhookTargets::Public => is_public(*ip),
+        };
+        if !ok {
+            return Err(refused(match targets {
+                WebhookTargets::Loopback => {
+                    format!(
+                        "{ip} is not a loopback address (this server sends webhooks to loopback only)"
+                    )
+                }
+                WebhookTargets::Public => format!("{ip} is not a public address"),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `ip` is an address on the public internet: not private, shared, loopback,
+/// link-local, documentation, benchmarking, multicast, reserved or unspecified.
+pub fn is_public(ip: IpAddr) -> bool {
+    const V4_NOT_PUBLIC: [&str; 14] = [
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+    ];
+    const V6_NOT_PUBLIC: [&str; 7] = [
+        "::/128",
+        "::1/128",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001:db8::/32",
+        "fc00::/7",
+        "fe80::/10",
+    ];
+    match ip {
+        IpAddr::V4(v4) => !V4_NOT_PUBLIC.iter().any(|net| {
+            net.parse::<ipnet::Ipv4Net>()
+                .is_ok_and(|net| net.contains(&v4))
+        }),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            !v6.is_multicast()
+                && !V6_NOT_PUBLIC.iter().any(|net| {
+                    net.parse::<ipnet::Ipv6Net>()
+                        .is_ok_and(|net| net.contains(&v6))
+                })
+        }
+    }
+}
+
+/// The delivery client's name resolution: a host name that resolves to any address the
+/// targets do not allow is refused before a connection is made.
+pub struct Guarded(pub WebhookTargets);
+
+impl reqwest::dns::Resolve for Guarded {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let targets = self.0;
+        let name = name.as_str().to_owned();
+        Box::pin(async move {
+            let found = resolve(&name).await?;
+            let ips: Vec<IpAddr> = found.iter().map(|a| a.ip()).collect();
+            allowed(&ips, targets)?;
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for ip in ["93.184.216.34", "2606:4700::1111", "1.1.1.1"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.20.1.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+            "224.0.0.1",
+            "ff02::1",
+            "2001:db8::1",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn public_mode_refuses_what_could_reach_inside_without_connecting() {
+        for url in [
+            "http://127.0.0.1/hook",
+            "https://169.254.169.254/latest",
+            "https://10.0.0.1/hook",
+            "https://localhost/hook",
+            "ftp://example.com/hook",
+            "https://user:pw@93.184.216.34/",
+            "not a url",
+        ] {
+            assert!(check(url, WebhookTargets::Public).await.is_err(), "{url}");
+        }
+        assert!(
+            check("https://93.184.216.34/hook", WebhookTargets::Public)
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn loopback_mode_allows_only_this_machine() {
+        assert!(
+            check("http://127.0.0.1:9/hook", WebhookTargets::Loopback)
+                .await
+                .is_ok()
+        );
+        assert!(
+            check("http://[::1]:9/hook", WebhookTargets::Loopback)
+                .await
+                .is_ok()
+        );
+        for url in [
+            "http://93.184.216.34/",
+            "https://10.0.0.1/",
+            "file:///etc/passwd",
+        ] {
+            assert!(check(url, WebhookTargets::Loopback).await.is_err(), "{url}");
+        }
+    }
+}
