@@ -56,6 +56,11 @@ NUMBER_PORT_EXISTS = "number_port_exists"  # api/src/app/orders/form.rs
 # draft that number must be mobile. Which kind the draft has is state.
 NUMBER_NOT_MOBILE = "number_not_mobile"  # domain/src/number.rs
 
+# Where a webhook may go depends on the server's WEBHOOK_TARGETS (loopback here: only
+# 127.0.0.0/8 and ::1) and on what the host name resolves to: configuration and DNS, not
+# schema.
+URL_NOT_ALLOWED = "url_not_allowed"  # api/src/routes/webhooks.rs (targets::check)
+
 ORDER_FORM_RULES = frozenset(
     {
         UNKNOWN_PLAN,
@@ -78,6 +83,8 @@ RULE_CODES = {
     "confirm_order": (frozenset(), True),
     "edit_subscription": (frozenset({UNKNOWN_MOBILE_PACKAGE}), False),
     "terminate_subscription": (frozenset({DATE_IN_PAST}), False),
+    "create_webhook_endpoint": (frozenset({URL_NOT_ALLOWED}), False),
+    "edit_webhook_endpoint": (frozenset({URL_NOT_ALLOWED}), False),
 }
 
 

@@ -17,11 +17,13 @@ use crate::wire::text;
 mod links;
 mod problems;
 mod roles;
+mod webhooks;
 mod without_nul;
 
 use links::Links;
 use problems::StandardProblems;
 use roles::Roles;
+use webhooks::PartnerWebhooks;
 use without_nul::TextWithoutNul;
 
 #[derive(utoipa::OpenApi)]
@@ -69,6 +71,7 @@ pub fn document() -> OpenApi {
     ClosedVariants.modify(&mut api);
     Links.modify(&mut api);
     TextWithoutNul.modify(&mut api);
+    PartnerWebhooks.modify(&mut api);
     api
 }
 

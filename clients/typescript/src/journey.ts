@@ -3,8 +3,10 @@
 // draft order, correct it, confirm it, and read the subscription it created. Then keep an
 // employee's own number: a port-in order, the owner's power of attorney opened from the
 // emailed link (read from the server's mailbox folder, MAILBOX_DIR) and signed, and the
-// simulated donor's acceptance with a port date. Last, the demo viewer forgets the
-// password: asks for a reset, follows the emailed link, chooses a new one and logs in.
+// simulated donor's acceptance with a port date. A partner's endpoint, registered before
+// the confirmation, receives `order.confirmed` and verifies its signature with the
+// Standard Webhooks library. Last, the demo viewer forgets the password: asks for a
+// reset, follows the emailed link, chooses a new one and logs in.
 //
 //     BASE_URL=http://127.0.0.1:8080 MAILBOX_DIR=./data/mailbox npm run journey
 //
@@ -13,8 +15,11 @@
 // the first answer that is not what the document and the design promise.
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import createClient from "openapi-fetch";
+import { Webhook } from "standardwebhooks";
 import type { paths } from "./schema.js";
 
 const baseUrl = process.env.BASE_URL;
@@ -153,6 +158,16 @@ async function main(): Promise<void> {
   expect(etag2 === '"2"', `PATCH /orders/{id}: ETag ${etag2}, expected "2"`);
   step("PATCH /orders/{id}", `package ${newPackage}, ETag ${etag2}`);
 
+  // A partner's receiver on this machine, registered for confirmed orders.
+  const partner = await startReceiver();
+  const endpoint = await api.POST("/webhook-endpoints", {
+    body: { url: partner.url, events: ["order.confirmed"], description: "Journey receiver" },
+  });
+  expectStatus("POST /webhook-endpoints", endpoint.response, 201, endpoint.error);
+  const secret = endpoint.data?.secret ?? "";
+  expect(secret.startsWith("whsec_"), "POST /webhook-endpoints: the secret is not whsec_…");
+  step("POST /webhook-endpoints", `endpoint ${endpoint.data?.endpoint.id} at ${partner.url}`);
+
   // 6. Confirm exactly what was reviewed.
   const confirmed = await api.POST("/orders/{id}/confirm", {
     params: {
@@ -171,6 +186,24 @@ async function main(): Promise<void> {
   expect(confirmation.number_port === null || confirmation.number_port === undefined, "confirm: a number_port for a new number");
   step("POST /orders/{id}/confirm", `subscription ${subscription.id}`);
 
+  // The partner hears of it, signed: verified as any partner would, with the library.
+  const delivery = await partner.next();
+  partner.close();
+  const headers: Record<string, string> = {};
+  for (const name of ["webhook-id", "webhook-timestamp", "webhook-signature"]) {
+    headers[name] = String(delivery.headers[name] ?? "");
+  }
+  const event = new Webhook(secret).verify(delivery.body, headers) as {
+    id: string;
+    type: string;
+    data: { id: string; status: string };
+  };
+  expect(event.type === "order.confirmed", `webhook: type ${event.type}`);
+  expect(event.id === headers["webhook-id"], "webhook: the body's id is not the webhook-id");
+  expect(event.data.id === confirmation.order.id, "webhook: another order");
+  expect(event.data.status === "confirmed", `webhook: order status ${event.data.status}`);
+  step("webhook order.confirmed", `verified, ${headers["webhook-id"]}`);
+
   // 7. The subscription, as the list of employees shows it.
   const read = await api.GET("/subscriptions/{id}", { params: { path: { id: subscription.id } } });
   expectStatus("GET /subscriptions/{id}", read.response, 200, read.error);
@@ -188,6 +221,37 @@ async function main(): Promise<void> {
 
   await portIn(client, api, plan.code, packageList[0].code);
   await resetPassword(client);
+}
+
+// A webhook receiver on loopback: answers 204 and hands over each request received.
+async function startReceiver(): Promise<{
+  url: string;
+  next: () => Promise<{ headers: IncomingHttpHeaders; body: string }>;
+  close: () => void;
+}> {
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks`,
+    next: async () => {
+      for (let i = 0; i < 100; i++) {
+        const first = received.shift();
+        if (first) return first;
+        await sleep(100);
+      }
+      throw new Mismatch("webhook: nothing arrived within 10 s");
+    },
+    close: () => server.close(),
+  };
 }
 
 // The newest link to `to` under `path` in the mailbox folder: its 43-character token.

@@ -609,6 +609,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List events */
+        get: operations["list_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook endpoints */
+        get: operations["list_webhook_endpoints"];
+        put?: never;
+        /** Register a webhook endpoint */
+        post: operations["create_webhook_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook endpoint */
+        get: operations["get_webhook_endpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint */
+        delete: operations["delete_webhook_endpoint"];
+        options?: never;
+        head?: never;
+        /** Change a webhook endpoint (merge patch) */
+        patch: operations["edit_webhook_endpoint"];
+        trace?: never;
+    };
+    "/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate a webhook endpoint's secret */
+        post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-endpoints/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test ping */
+        post: operations["test_webhook_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an endpoint's deliveries */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-endpoints/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry a delivery */
+        post: operations["retry_webhook_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/poa/{token}": {
         parameters: {
             query?: never;
@@ -644,7 +766,228 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "number_port.accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `number_port.accepted` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_number_port_accepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "number_port.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `number_port.cancelled` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_number_port_cancelled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "number_port.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `number_port.completed` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_number_port_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "number_port.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `number_port.expired` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_number_port_expired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "number_port.rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `number_port.rejected` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_number_port_rejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "number_port.submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `number_port.submitted` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_number_port_submitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.confirmed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `order.confirmed` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_order_confirmed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A test sent by `POST /webhook-endpoints/{id}/test`
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.activated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `subscription.activated` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_subscription_activated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `subscription.changed` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_subscription_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.terminated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `subscription.terminated` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_subscription_terminated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         Actor: {
@@ -707,6 +1050,20 @@ export interface components {
             summary: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description One try: the answer's status code, or why there was none. */
+        AttemptDto: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * Format: int32
+             * @description The HTTP status the endpoint answered; `null` when it did not answer.
+             */
+            status_code?: number | null;
+            /** @description Why there was no answer (a timeout, a refused connection), if there was none. */
+            error?: string | null;
+            /** Format: int32 */
+            duration_ms: number;
         };
         /**
          * @example {
@@ -935,6 +1292,54 @@ export interface components {
          */
         DanishNumber: string;
         /**
+         * @description One event on its way to the endpoint, with every attempt so far.
+         * @example {
+         *       "attempts": [
+         *         {
+         *           "at": "2026-11-25T09:05:00Z",
+         *           "duration_ms": 84,
+         *           "error": null,
+         *           "status_code": 500
+         *         }
+         *       ],
+         *       "created_at": "2026-11-25T09:05:00Z",
+         *       "event_id": "01937a4e-3333-7cc3-9a51-3b1f0c9d2e47",
+         *       "event_type": "order.confirmed",
+         *       "id": "01937a4e-5555-7cc3-9a51-3b1f0c9d2e47",
+         *       "next_attempt_at": "2026-11-25T09:05:05Z",
+         *       "status": "pending"
+         *     }
+         */
+        DeliveryDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The event's id, sent as `webhook-id` on every attempt.
+             */
+            event_id: string;
+            /** @description The event's type, or `ping` for a test. */
+            event_type: string;
+            /**
+             * @description `pending` (another attempt will follow), `delivered` (a 2xx answer), or `failed`
+             *     (given up after 72 hours).
+             */
+            status: components["schemas"]["DeliveryStatus"];
+            /**
+             * Format: date-time
+             * @description When the next attempt is due, while pending.
+             */
+            next_attempt_at?: string | null;
+            attempts: components["schemas"]["AttemptDto"][];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description Where a delivery is.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "delivered" | "failed";
+        /**
          * @description A domain name: labels of letters, digits and `-`, a top-level label of letters; kept lower-case.
          * @example nordlys.example
          */
@@ -987,6 +1392,117 @@ export interface components {
             email?: components["schemas"]["Email"];
             cost_center?: components["schemas"]["Text50"] | null;
         };
+        /**
+         * @description A URL that receives the company's events, signed as Standard Webhooks describes.
+         * @example {
+         *       "created_at": "2026-11-25T09:00:00Z",
+         *       "description": "HR-systemet",
+         *       "enabled": true,
+         *       "events": [
+         *         "order.confirmed",
+         *         "subscription.activated"
+         *       ],
+         *       "id": "01937a4e-4444-7cc3-9a51-3b1f0c9d2e47",
+         *       "previous_secret_expires_at": null,
+         *       "updated_at": "2026-11-25T09:00:00Z",
+         *       "url": "https://hr.nordlys.example/webhooks/selvbetjening",
+         *       "version": 1
+         *     }
+         */
+        EndpointDto: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            description?: string | null;
+            /** @description The event types it receives. */
+            events: components["schemas"]["EventTypeSchema"][];
+            /** @description A disabled endpoint receives nothing; one failing for 5 days is disabled. */
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description After a rotation: when the old secret stops signing beside the new one.
+             */
+            previous_secret_expires_at?: string | null;
+            /** Format: int32 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description A merge patch (RFC 7396) of an endpoint: send only what changes; `null` removes the
+         *     description.
+         * @example {
+         *       "enabled": false,
+         *       "events": [
+         *         "order.confirmed"
+         *       ]
+         *     }
+         */
+        EndpointPatch: {
+            url?: components["schemas"]["WebhookUrl"];
+            events?: components["schemas"]["EventTypeList"];
+            description?: components["schemas"]["Text500"] | null;
+            enabled?: boolean;
+        };
+        /**
+         * @description A new endpoint, or a rotated one, with its signing secret: shown this once only.
+         * @example {
+         *       "endpoint": {
+         *         "created_at": "2026-11-25T09:00:00Z",
+         *         "description": "HR-systemet",
+         *         "enabled": true,
+         *         "events": [
+         *           "order.confirmed"
+         *         ],
+         *         "id": "01937a4e-4444-7cc3-9a51-3b1f0c9d2e47",
+         *         "previous_secret_expires_at": null,
+         *         "updated_at": "2026-11-25T09:00:00Z",
+         *         "url": "https://hr.nordlys.example/webhooks/selvbetjening",
+         *         "version": 1
+         *       },
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
+        EndpointWithSecret: {
+            endpoint: components["schemas"]["EndpointDto"];
+            /** @description `whsec_` and the base64 of 32 random bytes; verify deliveries with it. */
+            secret: string;
+        };
+        /**
+         * @description Something that happened to one of the company's objects. `data` is the object as
+         *     `GET` on it answered at that moment; order events by `created_at`.
+         * @example {
+         *       "company_id": "01937a4e-1111-7cc3-9a51-3b1f0c9d2e47",
+         *       "created_at": "2026-11-25T09:45:00Z",
+         *       "data": {
+         *         "id": "01937a4e-2222-7cc3-9a51-3b1f0c9d2e47",
+         *         "number": "+4520710001",
+         *         "status": "active"
+         *       },
+         *       "id": "01937a4e-3333-7cc3-9a51-3b1f0c9d2e47",
+         *       "type": "subscription.changed"
+         *     }
+         */
+        EventDto: {
+            /**
+             * Format: uuid
+             * @description The event's id; a webhook carries it as `webhook-id`, the same on every retry.
+             */
+            id: string;
+            type: components["schemas"]["EventTypeSchema"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            company_id: string;
+            /** @description The order, subscription or number port, as `GET` on it answered then. */
+            data: Record<string, never>;
+        };
+        /** @description Event types: at least one, each once. */
+        EventTypeList: ("order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled")[];
+        /** @enum {string} */
+        EventTypeSchema: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled";
         /**
          * @example {
          *       "rating": {
@@ -1084,6 +1600,23 @@ export interface components {
             data_gb: number;
             /** Format: int64 */
             monthly_price_ore: number;
+        };
+        /**
+         * @description What a new endpoint receives, and where.
+         * @example {
+         *       "description": "HR-systemet",
+         *       "events": [
+         *         "order.confirmed",
+         *         "subscription.activated"
+         *       ],
+         *       "url": "https://hr.nordlys.example/webhooks/selvbetjening"
+         *     }
+         */
+        NewEndpoint: {
+            url: components["schemas"]["WebhookUrl"];
+            /** @description The event types it receives: at least one, each once. */
+            events: components["schemas"]["EventTypeList"];
+            description?: components["schemas"]["Text500"] | null;
         };
         /**
          * @description A new number from the company's or the operator's pool, or the number of the draft
@@ -1551,6 +2084,139 @@ export interface components {
                 enabled: boolean;
                 /** Format: date-time */
                 created_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
+         * @example {
+         *       "items": [
+         *         {
+         *           "attempts": [
+         *             {
+         *               "at": "2026-11-25T09:05:00Z",
+         *               "duration_ms": 84,
+         *               "error": null,
+         *               "status_code": 500
+         *             }
+         *           ],
+         *           "created_at": "2026-11-25T09:05:00Z",
+         *           "event_id": "01937a4e-3333-7cc3-9a51-3b1f0c9d2e47",
+         *           "event_type": "order.confirmed",
+         *           "id": "01937a4e-5555-7cc3-9a51-3b1f0c9d2e47",
+         *           "next_attempt_at": "2026-11-25T09:05:05Z",
+         *           "status": "pending"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        Page_DeliveryDto: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description The event's id, sent as `webhook-id` on every attempt.
+                 */
+                event_id: string;
+                /** @description The event's type, or `ping` for a test. */
+                event_type: string;
+                /**
+                 * @description `pending` (another attempt will follow), `delivered` (a 2xx answer), or `failed`
+                 *     (given up after 72 hours).
+                 */
+                status: components["schemas"]["DeliveryStatus"];
+                /**
+                 * Format: date-time
+                 * @description When the next attempt is due, while pending.
+                 */
+                next_attempt_at?: string | null;
+                attempts: components["schemas"]["AttemptDto"][];
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-11-25T09:00:00Z",
+         *           "description": "HR-systemet",
+         *           "enabled": true,
+         *           "events": [
+         *             "order.confirmed",
+         *             "subscription.activated"
+         *           ],
+         *           "id": "01937a4e-4444-7cc3-9a51-3b1f0c9d2e47",
+         *           "previous_secret_expires_at": null,
+         *           "updated_at": "2026-11-25T09:00:00Z",
+         *           "url": "https://hr.nordlys.example/webhooks/selvbetjening",
+         *           "version": 1
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        Page_EndpointDto: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                description?: string | null;
+                /** @description The event types it receives. */
+                events: components["schemas"]["EventTypeSchema"][];
+                /** @description A disabled endpoint receives nothing; one failing for 5 days is disabled. */
+                enabled: boolean;
+                /**
+                 * Format: date-time
+                 * @description After a rotation: when the old secret stops signing beside the new one.
+                 */
+                previous_secret_expires_at?: string | null;
+                /** Format: int32 */
+                version: number;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
+         * @example {
+         *       "items": [
+         *         {
+         *           "company_id": "01937a4e-1111-7cc3-9a51-3b1f0c9d2e47",
+         *           "created_at": "2026-11-25T09:45:00Z",
+         *           "data": {
+         *             "id": "01937a4e-2222-7cc3-9a51-3b1f0c9d2e47",
+         *             "number": "+4520710001",
+         *             "status": "active"
+         *           },
+         *           "id": "01937a4e-3333-7cc3-9a51-3b1f0c9d2e47",
+         *           "type": "subscription.changed"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        Page_EventDto: {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description The event's id; a webhook carries it as `webhook-id`, the same on every retry.
+                 */
+                id: string;
+                type: components["schemas"]["EventTypeSchema"];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                company_id: string;
+                /** @description The order, subscription or number port, as `GET` on it answered then. */
+                data: Record<string, never>;
             }[];
             next_cursor?: string | null;
         };
@@ -2205,6 +2871,16 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
         };
         /**
+         * @description What a queued delivery is: its id, to find it among the endpoint's deliveries.
+         * @example {
+         *       "delivery_id": "01937a4e-5555-7cc3-9a51-3b1f0c9d2e47"
+         *     }
+         */
+        Queued: {
+            /** Format: uuid */
+            delivery_id: string;
+        };
+        /**
          * @example {
          *       "helpful": 7,
          *       "text": "7 af 9 fandt denne artikel nyttig",
@@ -2524,6 +3200,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * @description An absolute `https` URL of visible ASCII characters, without user name or password; the server must answer from a public address. A server run with `WEBHOOK_TARGETS=loopback` (the demo, tests) takes only `http` or `https` on 127.0.0.0/8 and ::1 instead.
+         * @example https://hr.nordlys.example/webhooks/selvbetjening
+         */
+        WebhookUrl: string;
     };
     responses: {
         /** @description The request is malformed */
@@ -4722,6 +5403,333 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    list_events: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only events of this type.
+                 * @example order.confirmed
+                 */
+                type?: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled";
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Items per page, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_webhook_endpoints: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Items per page, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EndpointDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    create_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewEndpoint"];
+            };
+        };
+        responses: {
+            /** @description The endpoint and its secret (shown once) */
+            201: {
+                headers: {
+                    /** @description The endpoint's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    /** @description The endpoint's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    delete_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    edit_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version you read, e.g. `"1"` */
+                "If-Match": string;
+            };
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["EndpointPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed endpoint */
+            200: {
+                headers: {
+                    /** @description The new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint and its new secret (shown once) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointWithSecret"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    test_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ping is queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Items per page, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    retry_webhook_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+                /** @description The delivery's id */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery is due again */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     get_power_of_attorney: {
         parameters: {
             query?: never;
@@ -4818,6 +5826,614 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    webhook_number_port_accepted: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["NumberPortDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "number_port.accepted";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_number_port_cancelled: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["NumberPortDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "number_port.cancelled";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_number_port_completed: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["NumberPortDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "number_port.completed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_number_port_expired: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["NumberPortDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "number_port.expired";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_number_port_rejected: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["NumberPortDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "number_port.rejected";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_number_port_submitted: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["NumberPortDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "number_port.submitted";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_order_confirmed: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["OrderDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "order.confirmed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_ping: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: {
+                        /** Format: uuid */
+                        endpoint_id: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "ping";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_subscription_activated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["SubscriptionDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "subscription.activated";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_subscription_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["SubscriptionDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "subscription.changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_subscription_terminated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["SubscriptionDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "subscription.terminated";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }
