@@ -32,6 +32,7 @@ async fn serve(dir: &std::path::Path) -> (Child, String, PathBuf, PathBuf) {
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("DEMO", "true")
         .env("DONOR_GATEWAY", "manual")
+        .env("WEBHOOK_TARGETS", "loopback")
         .env("OUTBOX_POLL_MS", "50")
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "debug")
@@ -316,15 +317,57 @@ async fn no_password_secret_token_or_link_reaches_the_log_or_a_later_answer() {
     assert!(chosen.status().is_success(), "{}", chosen.status());
     let later_token = bearer(login(password(email, &new_password)).await).await;
 
+    // A webhook endpoint's secret, and the one that replaces it.
+    let admin = bearer(login(password("admin@nordlys.example", "demo-admin-password")).await).await;
+    let endpoint: Value = client
+        .post(format!("{base}/webhook-endpoints"))
+        .bearer_auth(&admin)
+        .json(&json!({"url": "http://127.0.0.1:9/hook", "events": ["order.confirmed"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let endpoint_id = endpoint["endpoint"]["id"].as_str().unwrap().to_owned();
+    let webhook_secret = endpoint["secret"].as_str().unwrap().to_owned();
+    let rotated: Value = client
+        .post(format!(
+            "{base}/webhook-endpoints/{endpoint_id}/rotate-secret"
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rotated_secret = rotated["secret"].as_str().unwrap().to_owned();
+
     // No later answer shows a secret again: not the lists of users, clients and messages.
     let secrets = [
         ("the first password", first_password.as_str()),
         ("a wrong password", wrong_password.as_str()),
         ("the new password", new_password.as_str()),
         ("the client secret", secret.as_str()),
+        ("a webhook secret", webhook_secret.as_str()),
+        ("a rotated webhook secret", rotated_secret.as_str()),
         ("the password link's token", link.as_str()),
         ("a password hash", "$argon2"),
     ];
+    for (path, token) in [
+        (format!("/webhook-endpoints/{endpoint_id}"), &admin),
+        ("/webhook-endpoints".to_owned(), &admin),
+        (
+            format!("/webhook-endpoints/{endpoint_id}/deliveries"),
+            &admin,
+        ),
+    ] {
+        let text = get(path.clone(), token.clone()).await.text().await.unwrap();
+        for (what, secret) in secrets {
+            assert!(!text.contains(secret), "{what} is in GET {path}");
+        }
+    }
     for path in [
         format!("/operator/companies/{company}/users"),
         format!("/operator/companies/{company}/clients"),

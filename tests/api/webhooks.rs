@@ -110,6 +110,14 @@ async fn a_confirmed_order_reaches_a_receiver_signed_and_the_secret_is_shown_onc
     assert_eq!(logged["event_id"], body["id"]);
     assert_eq!(logged["attempts"].as_array().unwrap().len(), 1);
     assert_eq!(logged["attempts"][0]["status_code"], 200);
+    // The metrics count it, and nothing is left waiting.
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("webhook_attempts_total{outcome=\"delivered\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("webhook_deliveries_pending{measure=\"count\"} 0"));
+    assert!(metrics.contains("webhook_deliveries_pending{measure=\"oldest_age_seconds\"} 0"));
     // subscription.activated was not asked for: only the one delivery.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.received().len(), 1);
@@ -480,5 +488,90 @@ async fn endpoints_are_the_admins_own_and_another_companys_are_not_found(
     assert_eq!(
         app.get(&path, Some(&company.admin)).await.status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_deliver_a_hundred_events_each_exactly_once(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let mut config = app.config.clone();
+    config.bind_addr = "127.0.0.1:0".to_owned();
+    let second = selvbetjening::Application::build(config).await.unwrap();
+    let second_url = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+
+    let numbers: Vec<String> = (0..50).map(|i| format!("207100{i:02}")).collect();
+    let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    let company = with_numbers(&app, &refs, &[]).await;
+    let receiver = Receiver::start(Vec::new()).await;
+    let (endpoint, secret) = register(
+        &app,
+        &company,
+        &receiver.url,
+        &["order.confirmed", "subscription.activated"],
+    )
+    .await;
+
+    // Fifty confirmations, through both processes: a hundred events.
+    for (i, number) in numbers.iter().enumerate() {
+        let initials: String = [b'A' + (i / 26) as u8, b'A' + (i % 26) as u8]
+            .iter()
+            .map(|&c| c as char)
+            .collect();
+        let base = if i % 2 == 0 {
+            app.address.clone()
+        } else {
+            second_url.clone()
+        };
+        let draft = app
+            .client
+            .post(format!("{base}/orders"))
+            .bearer_auth(&company.admin)
+            .json(&form(&format!("K{initials}"), Some(number)))
+            .send()
+            .await
+            .unwrap();
+        let draft = json_of(draft, StatusCode::CREATED).await;
+        let confirmed = app
+            .client
+            .post(format!(
+                "{base}/orders/{}/confirm",
+                draft["id"].as_str().unwrap()
+            ))
+            .bearer_auth(&company.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirmed.status(), StatusCode::CREATED);
+    }
+
+    let got = receiver.wait_for(100).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got_all = receiver.received();
+    let ids: std::collections::HashSet<&str> =
+        got.iter().filter_map(|r| r.header("webhook-id")).collect();
+    assert_eq!(ids.len(), 100, "a hundred events, none lost");
+    assert_eq!(got_all.len(), 100, "none delivered twice");
+    assert!(got_all.iter().all(|r| r.signed_by(&secret)));
+    let page = json_of(
+        app.get(
+            &format!("/webhook-endpoints/{endpoint}/deliveries?limit=200"),
+            Some(&company.admin),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let logged = page["items"].as_array().unwrap();
+    assert_eq!(logged.len(), 100);
+    assert!(
+        logged
+            .iter()
+            .all(|d| d["status"] == "delivered" && d["attempts"].as_array().unwrap().len() == 1)
     );
 }
