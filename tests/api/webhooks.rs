@@ -575,3 +575,50 @@ async fn two_processes_deliver_a_hundred_events_each_exactly_once(
             .all(|d| d["status"] == "delivered" && d["attempts"].as_array().unwrap().len() == 1)
     );
 }
+
+#[rstest]
+#[tokio::test]
+async fn an_endpoint_failing_for_five_days_is_disabled_and_its_admins_are_told(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    let failing = Receiver::start(vec![Answer::Status(500); 20]).await;
+    let (endpoint, _) = register(&app, &company, &failing.url, &["order.confirmed"]).await;
+    let r = app
+        .post_json(
+            &format!("/webhook-endpoints/{endpoint}/test"),
+            Some(&company.admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    failing.wait_for(1).await;
+    let path = format!("/webhook-endpoints/{endpoint}");
+    let read = json_of(app.get(&path, Some(&company.admin)).await, StatusCode::OK).await;
+    assert_eq!(read["enabled"], true, "a few failures do not disable it");
+
+    // Five days of failures later (no success in between), the worker disables it.
+    app.settings
+        .clock
+        .set(chrono::Utc::now() + chrono::Duration::days(5) + chrono::Duration::minutes(1));
+    let mut disabled = Value::Null;
+    for _ in 0..100 {
+        disabled = json_of(app.get(&path, Some(&company.admin)).await, StatusCode::OK).await;
+        if disabled["enabled"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(disabled["enabled"], false, "{disabled}");
+    let told = crate::helpers::mailbox(&app, 1).await;
+    assert!(
+        told.iter().any(
+            |e| e.contains(&format!("To: {}", company.admin_email)) && e.contains(&failing.url)
+        ),
+        "the admin is emailed"
+    );
+}
