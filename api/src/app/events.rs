@@ -4,20 +4,19 @@
 
 use chrono::{Duration, NaiveDateTime};
 use domain::event::EventType;
-use domain::porting::NumberPort;
-use domain::subscription::Subscription;
 use persistence::events::Event;
 use persistence::{DbConnection, Page};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::app::catalog::Catalog;
 use crate::wire::events::EventDto;
 
 /// How long events are kept.
 pub const KEPT_DAYS: i64 = 30;
 
 /// Why an event could not be emitted: storage failed, or the object did not serialise.
+/// Each use case's error takes it as its own storage or internal error
+/// ([`emit_errors_into`]).
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
     #[error(transparent)]
@@ -25,25 +24,6 @@ pub enum EmitError {
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
-
-/// Each use case's error takes an emit's failure as its own storage or internal error.
-macro_rules! emit_errors_into {
-    ($($error:ty),*) => {$(
-        impl From<EmitError> for $error {
-            fn from(e: EmitError) -> Self {
-                match e {
-                    EmitError::Storage(e) => e.into(),
-                    EmitError::Internal(e) => e.into(),
-                }
-            }
-        }
-    )*};
-}
-emit_errors_into!(
-    crate::app::orders::OrderError,
-    crate::app::porting::PortError,
-    crate::app::subscriptions::SubscriptionError
-);
 
 /// Emits `kind` for `company` with `data`, the object as `GET` answers it now.
 pub fn emit(
@@ -73,31 +53,6 @@ pub fn emit(
     Ok(())
 }
 
-/// Emits `kind` with the subscription as `GET /subscriptions/{id}` answers it.
-pub fn subscription(
-    conn: &mut DbConnection,
-    s: &Subscription,
-    kind: EventType,
-) -> Result<(), EmitError> {
-    let catalog = Catalog::load(conn)?;
-    emit(
-        conn,
-        s.company,
-        kind,
-        &crate::app::subscriptions::view(&catalog, s)?,
-    )
-}
-
-/// Emits the event of the step `port` has just taken, if partners hear of it, with the
-/// port as `GET /number-ports/{id}` answers it.
-pub fn port(conn: &mut DbConnection, port: &NumberPort) -> Result<(), EmitError> {
-    let Some(kind) = EventType::of_port(port.status) else {
-        return Ok(());
-    };
-    let data = crate::app::porting::view(conn, port)?;
-    emit(conn, port.company, kind, &data)
-}
-
 /// The company's events, oldest first, optionally of one type.
 pub fn list(
     conn: &mut DbConnection,
@@ -118,3 +73,18 @@ pub fn prune(conn: &mut DbConnection, now: NaiveDateTime) -> persistence::Result
         persistence::events::prune(conn, now - Duration::days(KEPT_DAYS))
     })
 }
+
+/// Lets a use case's error take an emit's failure as its own storage or internal error.
+macro_rules! emit_errors_into {
+    ($error:ty) => {
+        impl From<crate::app::events::EmitError> for $error {
+            fn from(e: crate::app::events::EmitError) -> Self {
+                match e {
+                    crate::app::events::EmitError::Storage(e) => e.into(),
+                    crate::app::events::EmitError::Internal(e) => e.into(),
+                }
+            }
+        }
+    };
+}
+pub(crate) use emit_errors_into;

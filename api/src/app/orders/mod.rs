@@ -136,3 +136,5 @@ fn view(catalog: &Catalog, order: &Order) -> anyhow::Result<OrderDto> {
         updated_at: order.updated_at.and_utc(),
     })
 }
+
+crate::app::events::emit_errors_into!(OrderError);

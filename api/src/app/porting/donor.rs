@@ -226,7 +226,7 @@ pub(super) fn complete_port(
     if !persistence::subscriptions::update(conn, &mut subscription, now)? {
         return Err(PortError::Stale);
     }
-    crate::app::events::subscription(
+    crate::app::subscriptions::view::emit(
         conn,
         &subscription,
         domain::event::EventType::SubscriptionActivated,

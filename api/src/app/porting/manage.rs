@@ -224,7 +224,7 @@ fn move_subscription_number(
         if !persistence::subscriptions::update(conn, &mut subscription, now)? {
             return Err(PortError::Stale);
         }
-        crate::app::events::subscription(
+        crate::app::subscriptions::view::emit(
             conn,
             &subscription,
             domain::event::EventType::SubscriptionChanged,

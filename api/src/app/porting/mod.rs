@@ -67,6 +67,21 @@ pub enum PortError {
 
 /// The port as the API shows it: its history, and the latest signature without the
 /// signer's address.
+/// Emits the event of the step `port` has just taken, if partners hear of it, with the
+/// port as `GET /number-ports/{id}` answers it.
+pub fn emit_step(
+    conn: &mut DbConnection,
+    port: &NumberPort,
+) -> Result<(), crate::app::events::EmitError> {
+    let Some(kind) = EventType::of_port(port.status) else {
+        return Ok(());
+    };
+    let data = view(conn, port)?;
+    crate::app::events::emit(conn, port.company, kind, &data)
+}
+
+crate::app::events::emit_errors_into!(PortError);
+
 pub fn view(conn: &mut DbConnection, port: &NumberPort) -> persistence::Result<NumberPortDto> {
     let history = persistence::number_ports::history(conn, port.id)?
         .into_iter()
@@ -221,7 +236,7 @@ fn write(
         return Err(PortError::Stale);
     }
     if port.status != was {
-        crate::app::events::port(conn, port)?;
+        emit_step(conn, port)?;
     }
     Ok(())
 }
@@ -245,7 +260,11 @@ fn end_waiting_subscription(
         if !persistence::subscriptions::update(conn, &mut subscription, now)? {
             return Err(PortError::Stale);
         }
-        crate::app::events::subscription(conn, &subscription, EventType::SubscriptionTerminated)?;
+        crate::app::subscriptions::view::emit(
+            conn,
+            &subscription,
+            EventType::SubscriptionTerminated,
+        )?;
         persistence::orders::release_initials(conn, subscription.id)?;
     }
     Ok(())

@@ -4,7 +4,6 @@ use chrono::{NaiveDate, Utc};
 use domain::catalog::validate_data_sharing_cards;
 use domain::event::EventType;
 use domain::porting::{PortEvent, may_cancel};
-use domain::pricing::price;
 use domain::subscription::{Subscription, SubscriptionEvent, SubscriptionStatus};
 use domain::text::{PersonName, Title};
 use persistence::DbConnection;
@@ -17,7 +16,11 @@ use super::{IfMatch, Principal, audit, events};
 use crate::error::FieldError;
 use crate::fields::Fields;
 use crate::wire::Page;
-use crate::wire::subscriptions::{SimDto, SubscriptionDto, SubscriptionEmployeeDto};
+use crate::wire::subscriptions::SubscriptionDto;
+
+pub mod view;
+
+pub use view::{emit, view};
 
 /// Why a subscription use case did not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -46,40 +49,7 @@ pub enum SubscriptionError {
     Internal(#[from] anyhow::Error),
 }
 
-/// The subscription as the API shows it, priced by the catalog as it is now.
-pub fn view(catalog: &Catalog, s: &Subscription) -> anyhow::Result<SubscriptionDto> {
-    let (plan, package) = catalog.resolve(
-        &s.plan,
-        &s.mobile_package,
-        &format!("subscription {}", s.id),
-    )?;
-    let e = &s.employee;
-    Ok(SubscriptionDto {
-        id: s.id,
-        order_id: s.order,
-        status: s.status.as_str().to_owned(),
-        version: s.version,
-        number: s.number.as_str().to_owned(),
-        summary: price(plan, package, s.data_sharing_cards).into(),
-        plan: plan.clone().into(),
-        mobile_package: package.clone().into(),
-        data_sharing_cards: s.data_sharing_cards,
-        employee: SubscriptionEmployeeDto {
-            name: e.name.as_str().to_owned(),
-            initials: e.initials.as_str().to_owned(),
-            title: e.title.as_str().to_owned(),
-            email: e.email.as_str().to_owned(),
-            cost_center: e.cost_center.as_ref().map(|c| c.as_str().to_owned()),
-        },
-        uc_account: s.uc_account.as_str().to_owned(),
-        sim: SimDto {
-            iccid: s.iccid.as_str().to_owned(),
-        },
-        terminates_on: s.terminates_on,
-        created_at: s.created_at.and_utc(),
-        updated_at: s.updated_at.and_utc(),
-    })
-}
+events::emit_errors_into!(SubscriptionError);
 
 /// One of `company`'s subscriptions.
 pub fn get(
@@ -208,7 +178,7 @@ pub fn change(
         if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
             return Err(SubscriptionError::Stale);
         }
-        events::subscription(conn, &s, EventType::SubscriptionChanged)?;
+        emit(conn, &s, EventType::SubscriptionChanged)?;
         audit(
             conn,
             who,
@@ -253,7 +223,7 @@ pub fn terminate(
             if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
                 return Err(SubscriptionError::Stale);
             }
-            events::subscription(conn, &s, EventType::SubscriptionChanged)?;
+            emit(conn, &s, EventType::SubscriptionChanged)?;
             "subscription.termination_scheduled"
         };
         audit(
@@ -296,7 +266,7 @@ fn end(
             if !persistence::number_ports::update(conn, &mut port, was, now)? {
                 return Err(SubscriptionError::Stale);
             }
-            events::port(conn, &port)?;
+            super::porting::emit_step(conn, &port)?;
         }
     } else {
         persistence::numbers::give_back(conn, s.company, &s.number)?;
@@ -307,7 +277,7 @@ fn end(
     if !persistence::subscriptions::update(conn, s, now)? {
         return Err(SubscriptionError::Stale);
     }
-    events::subscription(conn, s, EventType::SubscriptionTerminated)?;
+    emit(conn, s, EventType::SubscriptionTerminated)?;
     Ok(())
 }
 

@@ -1,0 +1,55 @@
+//! A subscription as the API shows it, and as the events about it carry it.
+
+use domain::event::EventType;
+use domain::pricing::price;
+use domain::subscription::Subscription;
+use persistence::DbConnection;
+
+use crate::app::catalog::Catalog;
+use crate::app::events;
+use crate::wire::subscriptions::{SimDto, SubscriptionDto, SubscriptionEmployeeDto};
+
+/// Emits `kind` with the subscription as `GET /subscriptions/{id}` answers it.
+pub fn emit(
+    conn: &mut DbConnection,
+    s: &Subscription,
+    kind: EventType,
+) -> Result<(), events::EmitError> {
+    let catalog = Catalog::load(conn)?;
+    events::emit(conn, s.company, kind, &view(&catalog, s)?)
+}
+
+/// The subscription as the API shows it, priced by the catalog as it is now.
+pub fn view(catalog: &Catalog, s: &Subscription) -> anyhow::Result<SubscriptionDto> {
+    let (plan, package) = catalog.resolve(
+        &s.plan,
+        &s.mobile_package,
+        &format!("subscription {}", s.id),
+    )?;
+    let e = &s.employee;
+    Ok(SubscriptionDto {
+        id: s.id,
+        order_id: s.order,
+        status: s.status.as_str().to_owned(),
+        version: s.version,
+        number: s.number.as_str().to_owned(),
+        summary: price(plan, package, s.data_sharing_cards).into(),
+        plan: plan.clone().into(),
+        mobile_package: package.clone().into(),
+        data_sharing_cards: s.data_sharing_cards,
+        employee: SubscriptionEmployeeDto {
+            name: e.name.as_str().to_owned(),
+            initials: e.initials.as_str().to_owned(),
+            title: e.title.as_str().to_owned(),
+            email: e.email.as_str().to_owned(),
+            cost_center: e.cost_center.as_ref().map(|c| c.as_str().to_owned()),
+        },
+        uc_account: s.uc_account.as_str().to_owned(),
+        sim: SimDto {
+            iccid: s.iccid.as_str().to_owned(),
+        },
+        terminates_on: s.terminates_on,
+        created_at: s.created_at.and_utc(),
+        updated_at: s.updated_at.and_utc(),
+    })
+}
