@@ -258,15 +258,7 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
             assert_eq!(again.status(), StatusCode::CONFLICT, "{id}");
         }
     }
-    let orders = client
-        .get(format!("{}/orders?limit=200", second.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let orders = items(&client, &second, "/orders?limit=200", &admin).await;
     let orders = orders["items"].as_array().unwrap().clone();
     let confirmed_orders: Vec<&Value> = orders
         .iter()
@@ -278,15 +270,7 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
         orders.len(),
         "every order is a draft or confirmed, nothing in between"
     );
-    let listed = client
-        .get(format!("{}/subscriptions?limit=200", second.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let listed = items(&client, &second, "/subscriptions?limit=200", &admin).await;
     let listed = listed["items"].as_array().unwrap();
     assert_eq!(
         listed.len(),
@@ -306,15 +290,7 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
             "{number} of a confirmed order is assigned"
         );
     }
-    let free = client
-        .get(format!("{}/numbers/available?limit=200", second.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let free = items(&client, &second, "/numbers/available?limit=200", &admin).await;
     assert!(
         free["items"]
             .as_array()
@@ -381,15 +357,7 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
            WHERE expires_at IS NOT NULL;",
     )
     .unwrap();
-    let free = client
-        .get(format!("{}/numbers/available?limit=200", second.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let free = items(&client, &second, "/numbers/available?limit=200", &admin).await;
     let free: HashSet<&str> = free["items"]
         .as_array()
         .unwrap()
@@ -420,4 +388,22 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
             r.status()
         );
     }
+}
+
+/// The page of `path` on `server`, as JSON.
+async fn items(
+    client: &reqwest::Client,
+    server: &support::Server,
+    path: &str,
+    token: &str,
+) -> Value {
+    client
+        .get(format!("{}{path}", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
 }

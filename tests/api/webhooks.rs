@@ -41,6 +41,16 @@ async fn register(
     )
 }
 
+/// `POST /webhook-endpoints/{endpoint}/test`: queues a ping.
+async fn send_ping(app: &TestApp, company: &Company, endpoint: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/webhook-endpoints/{endpoint}/test"),
+        Some(&company.admin),
+        &json!({}),
+    )
+    .await
+}
+
 async fn deliveries(app: &TestApp, company: &Company, endpoint: &str) -> Vec<Value> {
     let page = json_of(
         app.get(
@@ -230,12 +240,7 @@ async fn a_rotated_secret_signs_beside_the_new_one(#[values(Db::Sqlite, Db::Post
     assert!(rotated["endpoint"]["previous_secret_expires_at"].is_string());
 
     let queued = json_of(
-        app.post_json(
-            &format!("/webhook-endpoints/{endpoint}/test"),
-            Some(&company.admin),
-            &json!({}),
-        )
-        .await,
+        send_ping(&app, &company, &endpoint).await,
         StatusCode::ACCEPTED,
     )
     .await;
@@ -255,13 +260,7 @@ async fn a_rotated_secret_signs_beside_the_new_one(#[values(Db::Sqlite, Db::Post
     app.settings
         .clock
         .set(chrono::Utc::now() + chrono::Duration::hours(25));
-    let r = app
-        .post_json(
-            &format!("/webhook-endpoints/{endpoint}/test"),
-            Some(&company.admin),
-            &json!({}),
-        )
-        .await;
+    let r = send_ping(&app, &company, &endpoint).await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let later = &receiver.wait_for(2).await[1];
     assert_eq!(
@@ -326,13 +325,7 @@ async fn a_redirect_is_recorded_and_not_followed(#[values(Db::Sqlite, Db::Postgr
     let elsewhere = Receiver::start(Vec::new()).await;
     let redirecting = Receiver::start(vec![Answer::Redirect(elsewhere.url.clone())]).await;
     let (endpoint, _) = register(&app, &company, &redirecting.url, &["order.confirmed"]).await;
-    let r = app
-        .post_json(
-            &format!("/webhook-endpoints/{endpoint}/test"),
-            Some(&company.admin),
-            &json!({}),
-        )
-        .await;
+    let r = send_ping(&app, &company, &endpoint).await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     redirecting.wait_for(1).await;
     let logged = delivery_reaches(&app, &company, &endpoint, "pending").await;
@@ -588,13 +581,7 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_its_admins_are_told(
     let company = app.company(&operator).await;
     let failing = Receiver::start(vec![Answer::Status(500); 20]).await;
     let (endpoint, _) = register(&app, &company, &failing.url, &["order.confirmed"]).await;
-    let r = app
-        .post_json(
-            &format!("/webhook-endpoints/{endpoint}/test"),
-            Some(&company.admin),
-            &json!({}),
-        )
-        .await;
+    let r = send_ping(&app, &company, &endpoint).await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     failing.wait_for(1).await;
     let path = format!("/webhook-endpoints/{endpoint}");
