@@ -17,6 +17,9 @@ use diesel::{Connection, PgConnection, connection::SimpleConnection};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+#[path = "../../tests/api/receiver.rs"]
+#[allow(dead_code)]
+mod receiver;
 mod support;
 
 use support::{Database, command, emails, message_id, post, start, token};
@@ -80,6 +83,18 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
         "company-password-123",
     )
     .await;
+
+    // A partner hears of every confirmation.
+    let partner = receiver::Receiver::start(Vec::new()).await;
+    let r = post(
+        &client,
+        &first,
+        "/webhook-endpoints",
+        &admin,
+        &json!({"url": partner.url, "events": ["order.confirmed"]}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
 
     let mut drafts = Vec::new();
     for (i, number) in numbers.iter().enumerate() {
@@ -345,6 +360,41 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
     );
     let ids: HashSet<String> = emails(&mailbox).iter().map(|e| message_id(e)).collect();
     assert_eq!(ids.len(), welcomes, "still one id per welcome email");
+
+    // Every confirmation reached the partner: one event each, none lost (a delivery the
+    // kill cut short comes again with the same webhook-id once its claim runs out).
+    let events = items(
+        &client,
+        &second,
+        "/events?type=order.confirmed&limit=200",
+        &admin,
+    )
+    .await;
+    let event_ids: HashSet<String> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(event_ids.len(), listed.len(), "one event per confirmation");
+    let mut heard = HashSet::new();
+    for _ in 0..300 {
+        heard = partner
+            .received()
+            .iter()
+            .filter_map(|r| r.header("webhook-id").map(str::to_owned))
+            .collect::<HashSet<String>>();
+        if heard.len() >= event_ids.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(heard, event_ids, "every event delivered, none invented");
+    eprintln!(
+        "{} events delivered in {} requests",
+        heard.len(),
+        partner.received().len()
+    );
 
     // Time passes (every deadline the database holds moves an hour back): the drafts
     // nobody confirmed lapse, and their numbers and initials are free again.

@@ -58,7 +58,7 @@ impl Deliverer {
             .build()?;
         let per_batch = timeout.saturating_mul(u32::try_from(BATCH).unwrap_or(20));
         let lease = chrono::Duration::from_std(per_batch).unwrap_or(chrono::Duration::minutes(5))
-            + chrono::Duration::seconds(30);
+            + chrono::Duration::seconds(5);
         Ok(Deliverer {
             store,
             client,

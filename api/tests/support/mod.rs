@@ -80,6 +80,7 @@ pub fn command(db: &Database, dir: &Path) -> Command {
         .env("DATA_DIR", dir)
         .env("DEMO", "false")
         .env("WEBHOOK_TARGETS", "loopback")
+        .env("WEBHOOK_TIMEOUT_MS", "200")
         .env("OUTBOX_POLL_MS", "50")
         // A killed worker's claims on queued emails run out in 2 s, so a restart takes over.
         .env("OUTBOX_LEASE_SECONDS", "2")
