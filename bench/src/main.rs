@@ -6,6 +6,9 @@
 //! logins (argon2id), catalog reads, the employee journey (draft + confirm, each a write
 //! transaction), subscription list pages. Prints requests per second and latency
 //! percentiles per scenario, and the server's resident memory (from /proc) before and after.
+//! With `BENCH_RESULTS` set, also writes one tab-separated line per scenario there
+//! (`key`, req/s, p50 ms, p99 ms, concurrency) for `bench/run` to set against its ceilings,
+//! and the ids it read (`company`, `subscription`) for the reference queries.
 
 use std::time::{Duration, Instant};
 
@@ -95,6 +98,13 @@ where
         latencies[index].as_secs_f64() * 1000.0
     };
     let rss = memory(pid).map_or(0.0, |(rss, _)| rss);
+    let per_second = count as f64 / elapsed.as_secs_f64();
+    record(&format!(
+        "{}\t{per_second:.0}\t{:.2}\t{:.2}\t{concurrency}",
+        key(name),
+        at(0.5),
+        at(0.99)
+    ));
     println!(
         "{name:<34} {count:>6} {concurrency:>5} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {rss:>8.1}",
         count as f64 / elapsed.as_secs_f64(),
@@ -104,6 +114,27 @@ where
         at(1.0),
     );
     Ok(())
+}
+
+/// A scenario's short name for the results file: its first word that is a path, or the name.
+fn key(name: &str) -> String {
+    name.split_whitespace()
+        .find(|w| w.starts_with('/'))
+        .unwrap_or(name)
+        .to_owned()
+}
+
+/// Appends a line to the `BENCH_RESULTS` file, if one is set.
+fn record(line: &str) {
+    use std::io::Write;
+    if let Ok(path) = std::env::var("BENCH_RESULTS")
+        && let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+    {
+        let _ = writeln!(file, "{line}");
+    }
 }
 
 /// Resident memory of `pid` in MiB: (now, peak).
@@ -199,6 +230,28 @@ async fn main() -> Result<(), Failure> {
         let request = b
             .client
             .get(format!("{}/subscriptions?limit=50", b.base))
+            .bearer_auth(&admin);
+        async move { b.send(request, 200).await.map(|_| ()) }
+    })
+    .await?;
+    let page = b
+        .send(
+            b.client
+                .get(format!("{}/subscriptions?limit=1", b.base))
+                .bearer_auth(&admin),
+            200,
+        )
+        .await?;
+    let subscription = page["items"][0]["id"]
+        .as_str()
+        .ok_or("no subscription")?
+        .to_owned();
+    record(&format!("company\t{company}"));
+    record(&format!("subscription\t{subscription}"));
+    scenario(&pid, "GET /subscriptions/{id}", 2000, 16, |_| {
+        let request = b
+            .client
+            .get(format!("{}/subscriptions/{subscription}", b.base))
             .bearer_auth(&admin);
         async move { b.send(request, 200).await.map(|_| ()) }
     })
