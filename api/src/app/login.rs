@@ -90,6 +90,10 @@ pub fn log_in(
     match found.filter(|_| accepted) {
         Some((owner, _)) => {
             persistence::db::write(conn, |conn| {
+                // In turn with every other attempt on the subject, as above: two
+                // successful logins clearing the same rows at once would otherwise lock
+                // them in opposite orders (a deadlock on PostgreSQL).
+                persistence::login_failures::take_turns(conn, &refs)?;
                 persistence::login_failures::forget(conn, &attempt)?;
                 persistence::login_failures::clear(conn, &subjects[0])
             })?;
