@@ -24,7 +24,8 @@ pub mod revocations;
 pub mod schema;
 pub mod subscriptions;
 pub mod users;
-pub mod webhooks;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;
 
 pub use db::{Backend, DbConnection, Store};
 pub use error::{Error, Result};

@@ -42,7 +42,7 @@ pub fn emit(
     let payload =
         serde_json::to_string(&EventDto::from(event.clone())).map_err(anyhow::Error::from)?;
     persistence::events::record(conn, &event)?;
-    persistence::webhooks::queue(
+    persistence::webhook_deliveries::queue(
         conn,
         company,
         event.id,

@@ -247,7 +247,7 @@ pub fn outbox_counts(conn: &mut DbConnection) -> persistence::Result<Vec<(Messag
 pub fn webhook_backlog(
     conn: &mut DbConnection,
 ) -> persistence::Result<(i64, Option<chrono::NaiveDateTime>)> {
-    persistence::db::read(conn, persistence::webhooks::backlog)
+    persistence::db::read(conn, persistence::webhook_deliveries::backlog)
 }
 
 /// `company`'s users, oldest first.

@@ -6,7 +6,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 use domain::event::EventType;
-use persistence::webhooks::Endpoint;
+use persistence::webhook_endpoints::Endpoint;
 use persistence::{DbConnection, Page};
 use uuid::Uuid;
 
@@ -117,7 +117,7 @@ pub fn create(
         updated_at: now,
     };
     persistence::db::write(conn, |conn| {
-        persistence::webhooks::insert(conn, &endpoint)?;
+        persistence::webhook_endpoints::insert(conn, &endpoint)?;
         audit(
             conn,
             who,
@@ -141,19 +141,21 @@ pub fn list(
     limit: i64,
 ) -> Result<Page<EndpointDto>, WebhookError> {
     let page = persistence::db::read(conn, |conn| {
-        persistence::webhooks::list(conn, company, after, limit)
+        persistence::webhook_endpoints::list(conn, company, after, limit)
     })?;
     Ok(page.map(|e| EndpointDto::from(&e)))
 }
 
 pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<EndpointDto, WebhookError> {
-    persistence::db::read(conn, |conn| persistence::webhooks::get(conn, company, id))?
-        .map(|e| EndpointDto::from(&e))
-        .ok_or(WebhookError::NotFound)
+    persistence::db::read(conn, |conn| {
+        persistence::webhook_endpoints::get(conn, company, id)
+    })?
+    .map(|e| EndpointDto::from(&e))
+    .ok_or(WebhookError::NotFound)
 }
 
 fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Endpoint, WebhookError> {
-    persistence::webhooks::lock(conn, company, id)?.ok_or(WebhookError::NotFound)
+    persistence::webhook_endpoints::lock(conn, company, id)?.ok_or(WebhookError::NotFound)
 }
 
 /// Applies a merge patch (its URL, if any, already checked) to the endpoint.
@@ -199,7 +201,7 @@ pub fn change(
             }
             endpoint.enabled = enabled;
         }
-        if !persistence::webhooks::update(conn, &mut endpoint, persistence::now())? {
+        if !persistence::webhook_endpoints::update(conn, &mut endpoint, persistence::now())? {
             return Err(WebhookError::Stale);
         }
         audit(
@@ -221,7 +223,7 @@ pub fn delete(
     id: Uuid,
 ) -> Result<(), WebhookError> {
     persistence::db::write(conn, |conn| {
-        if !persistence::webhooks::delete(conn, company, id)? {
+        if !persistence::webhook_endpoints::delete(conn, company, id)? {
             return Err(WebhookError::NotFound);
         }
         audit(
@@ -249,7 +251,7 @@ pub fn rotate(
         let now = persistence::now();
         endpoint.previous_secret = Some(std::mem::replace(&mut endpoint.secret, secret.clone()));
         endpoint.previous_secret_until = Some(now + Duration::hours(ROTATION_OVERLAP_HOURS));
-        if !persistence::webhooks::update(conn, &mut endpoint, now)? {
+        if !persistence::webhook_endpoints::update(conn, &mut endpoint, now)? {
             return Err(WebhookError::Stale);
         }
         audit(
@@ -280,7 +282,7 @@ pub fn ping(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Uuid, We
             "company_id": company,
             "data": {"endpoint_id": endpoint.id},
         });
-        Ok(persistence::webhooks::queue_one(
+        Ok(persistence::webhook_deliveries::queue_one(
             conn,
             endpoint.id,
             ping_id,
@@ -299,8 +301,11 @@ pub fn deliveries(
     limit: i64,
 ) -> Result<Page<DeliveryDto>, WebhookError> {
     persistence::db::read(conn, |conn| {
-        persistence::webhooks::get(conn, company, id)?.ok_or(WebhookError::NotFound)?;
-        Ok(persistence::webhooks::deliveries(conn, id, after, limit)?.map(DeliveryDto::from))
+        persistence::webhook_endpoints::get(conn, company, id)?.ok_or(WebhookError::NotFound)?;
+        Ok(
+            persistence::webhook_deliveries::deliveries(conn, id, after, limit)?
+                .map(DeliveryDto::from),
+        )
     })
 }
 
@@ -313,8 +318,8 @@ pub fn retry(
     now: NaiveDateTime,
 ) -> Result<(), WebhookError> {
     persistence::db::write(conn, |conn| {
-        persistence::webhooks::get(conn, company, id)?.ok_or(WebhookError::NotFound)?;
-        if persistence::webhooks::retry(conn, id, delivery, now)? {
+        persistence::webhook_endpoints::get(conn, company, id)?.ok_or(WebhookError::NotFound)?;
+        if persistence::webhook_deliveries::retry(conn, id, delivery, now)? {
             Ok(())
         } else {
             Err(WebhookError::DeliveryNotFound)

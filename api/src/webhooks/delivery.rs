@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use persistence::Store;
-use persistence::webhooks::{Attempt, Delivery, Endpoint, Outcome};
+use persistence::webhook_deliveries::{Attempt, Delivery, Outcome};
+use persistence::webhook_endpoints::Endpoint;
 use uuid::Uuid;
 
 use super::targets::{Guarded, WebhookTargets};
@@ -86,7 +87,7 @@ impl Deliverer {
         let (claimed, disabled) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             let mut conn = store.conn()?;
             let claimed = persistence::db::write(&mut conn, |conn| {
-                persistence::webhooks::claim(conn, BATCH, lease, now, &skip)
+                persistence::webhook_deliveries::claim(conn, BATCH, lease, now, &skip)
             })?;
             let disabled = disable_failing(&mut conn, now)?;
             Ok((claimed, disabled))
@@ -157,7 +158,7 @@ impl Deliverer {
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let mut conn = store.conn()?;
             persistence::db::write(&mut conn, |conn| {
-                persistence::webhooks::record_attempt(conn, &delivery, &attempt, outcome)
+                persistence::webhook_deliveries::record_attempt(conn, &delivery, &attempt, outcome)
             })?;
             Ok(())
         })
@@ -243,7 +244,7 @@ fn disable_failing(
     now: chrono::NaiveDateTime,
 ) -> anyhow::Result<usize> {
     let disabled = persistence::db::write(conn, |conn| {
-        let disabled = persistence::webhooks::disable_failing(
+        let disabled = persistence::webhook_endpoints::disable_failing(
             conn,
             now - chrono::Duration::days(FAILING_DAYS),
             now,

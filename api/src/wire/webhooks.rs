@@ -148,8 +148,8 @@ pub struct AttemptDto {
     pub duration_ms: i32,
 }
 
-impl From<&persistence::webhooks::Endpoint> for EndpointDto {
-    fn from(e: &persistence::webhooks::Endpoint) -> Self {
+impl From<&persistence::webhook_endpoints::Endpoint> for EndpointDto {
+    fn from(e: &persistence::webhook_endpoints::Endpoint) -> Self {
         EndpointDto {
             id: e.id,
             url: e.url.clone(),
@@ -169,17 +169,17 @@ impl From<&persistence::webhooks::Endpoint> for EndpointDto {
 
 impl
     From<(
-        persistence::webhooks::Delivery,
-        Vec<persistence::webhooks::Attempt>,
+        persistence::webhook_deliveries::Delivery,
+        Vec<persistence::webhook_deliveries::Attempt>,
     )> for DeliveryDto
 {
     fn from(
         (d, attempts): (
-            persistence::webhooks::Delivery,
-            Vec<persistence::webhooks::Attempt>,
+            persistence::webhook_deliveries::Delivery,
+            Vec<persistence::webhook_deliveries::Attempt>,
         ),
     ) -> Self {
-        let pending = d.status == persistence::webhooks::DeliveryStatus::Pending;
+        let pending = d.status == persistence::webhook_deliveries::DeliveryStatus::Pending;
         DeliveryDto {
             id: d.id,
             event_id: d.event_id,
