@@ -20,7 +20,7 @@ use crate::wire::subscriptions::SubscriptionDto;
 
 pub mod view;
 
-pub use view::{emit, view};
+pub use view::{emit, emit_priced, view};
 
 /// Why a subscription use case did not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -178,7 +178,7 @@ pub fn change(
         if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
             return Err(SubscriptionError::Stale);
         }
-        emit(conn, &s, EventType::SubscriptionChanged)?;
+        let changed = emit_priced(conn, &catalog, &s, EventType::SubscriptionChanged)?;
         audit(
             conn,
             who,
@@ -187,7 +187,7 @@ pub fn change(
             ("subscription", id.to_string()),
             patch.clone(),
         )?;
-        Ok(view(&catalog, &s)?)
+        Ok(changed)
     })
 }
 
@@ -213,9 +213,12 @@ pub fn terminate(
         s.status
             .apply(SubscriptionEvent::Terminate)
             .map_err(|_| SubscriptionError::Terminated)?;
-        let action = if on == today {
-            end(conn, &mut s, today)?;
-            "subscription.terminated"
+        let catalog = Catalog::load(conn)?;
+        let (action, shown) = if on == today {
+            (
+                "subscription.terminated",
+                end(conn, &catalog, &mut s, today)?,
+            )
         } else if s.status == SubscriptionStatus::PendingPort {
             return Err(SubscriptionError::PendingPort { today });
         } else {
@@ -223,8 +226,8 @@ pub fn terminate(
             if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
                 return Err(SubscriptionError::Stale);
             }
-            emit(conn, &s, EventType::SubscriptionChanged)?;
-            "subscription.termination_scheduled"
+            let shown = emit_priced(conn, &catalog, &s, EventType::SubscriptionChanged)?;
+            ("subscription.termination_scheduled", shown)
         };
         audit(
             conn,
@@ -234,18 +237,20 @@ pub fn terminate(
             ("subscription", id.to_string()),
             serde_json::json!({"effective_date": on, "number": s.number.as_str()}),
         )?;
-        Ok(view(&Catalog::load(conn)?, &s)?)
+        Ok(shown)
     })
 }
 
 /// Ends `s` now, inside the caller's transaction: terminated on `today`, its initials
 /// free, its number back in the company's pool, and — while it waits for a ported
 /// number — its port cancelled (refused once the donor is already moving the number).
+/// Answers the ended subscription as its event carries it.
 fn end(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     s: &mut Subscription,
     today: NaiveDate,
-) -> Result<(), SubscriptionError> {
+) -> Result<SubscriptionDto, SubscriptionError> {
     let next = s
         .status
         .apply(SubscriptionEvent::Terminate)
@@ -277,8 +282,12 @@ fn end(
     if !persistence::subscriptions::update(conn, s, now)? {
         return Err(SubscriptionError::Stale);
     }
-    emit(conn, s, EventType::SubscriptionTerminated)?;
-    Ok(())
+    Ok(emit_priced(
+        conn,
+        catalog,
+        s,
+        EventType::SubscriptionTerminated,
+    )?)
 }
 
 /// Subscriptions taken per round of [`terminate_due`].
@@ -304,7 +313,8 @@ pub fn terminate_due(
             if !still_due {
                 return Ok(false);
             }
-            end(conn, &mut s, today)?;
+            let catalog = Catalog::load(conn)?;
+            end(conn, &catalog, &mut s, today)?;
             audit(
                 conn,
                 &who,

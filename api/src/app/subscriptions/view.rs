@@ -16,7 +16,20 @@ pub fn emit(
     kind: EventType,
 ) -> Result<(), events::EmitError> {
     let catalog = Catalog::load(conn)?;
-    events::emit(conn, s.company, kind, &view(&catalog, s)?)
+    emit_priced(conn, &catalog, s, kind).map(|_| ())
+}
+
+/// [`emit`] with the catalog the caller already has; answers the view it sent, so a use
+/// case answers with the very object its event carries.
+pub fn emit_priced(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    s: &Subscription,
+    kind: EventType,
+) -> Result<SubscriptionDto, events::EmitError> {
+    let shown = view(catalog, s)?;
+    events::emit(conn, s.company, kind, &shown)?;
+    Ok(shown)
 }
 
 /// The subscription as the API shows it, priced by the catalog as it is now.
