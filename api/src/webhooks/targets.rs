@@ -27,8 +27,26 @@ fn refused(why: impl Into<String>) -> Refused {
     Refused(why.into())
 }
 
-/// Checks `url` against `targets`: its form, scheme and every address its host resolves to.
+/// Checks `url` against `targets`: its form, scheme and every address its host resolves to
+/// (when an endpoint is saved).
 pub async fn check(url: &str, targets: WebhookTargets) -> Result<Url, Refused> {
+    let (parsed, host) = written(url, targets)?;
+    if let Host::Name(name) = host {
+        let found = resolve(&name).await?;
+        allowed(&found.iter().map(|a| a.ip()).collect::<Vec<_>>(), targets)?;
+    }
+    Ok(parsed)
+}
+
+/// Checks what `url` says itself: its form, scheme, and an address written in it. A host
+/// name is left to the delivery client, whose resolver ([`Guarded`]) checks every address
+/// it finds as it connects, so a delivery looks each name up once.
+pub fn check_written(url: &str, targets: WebhookTargets) -> Result<Url, Refused> {
+    written(url, targets).map(|(parsed, _)| parsed)
+}
+
+/// The URL and its host, if its form, scheme and any address written in it are allowed.
+fn written(url: &str, targets: WebhookTargets) -> Result<(Url, Host), Refused> {
     let parsed = Url::parse(url).map_err(|e| refused(format!("not a URL: {e}")))?;
     let scheme_ok = match targets {
         WebhookTargets::Public => parsed.scheme() == "https",
@@ -54,18 +72,17 @@ pub async fn check(url: &str, targets: WebhookTargets) -> Result<Url, Refused> {
         Some(url::Host::Domain(name)) => Host::Name(name.to_owned()),
         None => return Err(refused("a webhook URL needs a host")),
     };
-    let addresses = match host {
-        Host::Address(ip) => vec![ip],
+    match &host {
+        Host::Address(ip) => allowed(&[*ip], targets)?,
         // On loopback only this machine's own name can qualify: nothing else is looked up.
         Host::Name(name) if targets == WebhookTargets::Loopback && name != "localhost" => {
             return Err(refused(format!(
                 "{name} is not a loopback address (this server sends webhooks to loopback only)"
             )));
         }
-        Host::Name(name) => resolve(&name).await?.into_iter().map(|a| a.ip()).collect(),
-    };
-    allowed(&addresses, targets)?;
-    Ok(parsed)
+        Host::Name(_) => {}
+    }
+    Ok((parsed, host))
 }
 
 enum Host {
@@ -223,6 +240,15 @@ mod tests {
                 .await
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn at_delivery_what_the_url_says_is_checked_and_names_are_left_to_the_resolver() {
+        assert!(check_written("https://10.0.0.1/hook", WebhookTargets::Public).is_err());
+        assert!(check_written("http://93.184.216.34/hook", WebhookTargets::Public).is_err());
+        assert!(check_written("https://hooks.partner.example/in", WebhookTargets::Public).is_ok());
+        assert!(check_written("http://hooks.partner.example/", WebhookTargets::Loopback).is_err());
+        assert!(check_written("http://127.0.0.1:9/hook", WebhookTargets::Loopback).is_ok());
     }
 
     #[tokio::test]
