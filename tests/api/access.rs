@@ -6,22 +6,12 @@ use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, TestApp, json_of, problem, spawn_app_with};
+use crate::helpers::{Db, TestApp, json_of, problem, second_process, spawn_app_with};
 
 const REFRESH_MS: u64 = 100;
 
 async fn app_with_fast_revocations(db: Db) -> Option<TestApp> {
     spawn_app_with(db, |c| c.revocation_refresh_ms = REFRESH_MS).await
-}
-
-/// A second server process on the same database.
-async fn second_process(app: &TestApp) -> String {
-    let mut config = app.config.clone();
-    config.bind_addr = "127.0.0.1:0".to_owned();
-    let second = selvbetjening::Application::build(config).await.unwrap();
-    let url = format!("http://127.0.0.1:{}", second.port());
-    tokio::spawn(second.run_until_stopped());
-    url
 }
 
 async fn status_of(app: &TestApp, base: &str, token: &str) -> StatusCode {

@@ -5,7 +5,9 @@ use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, TEST_SECRET, TestApp, json_of, patch, problem, spawn_app};
+use crate::helpers::{
+    Db, TEST_SECRET, TestApp, json_of, patch, problem, second_process, spawn_app,
+};
 
 #[rstest]
 #[tokio::test]
@@ -334,11 +336,7 @@ async fn the_failure_limit_holds_across_two_server_processes(
     let operator = app.operator_token().await;
     let company = app.company(&operator).await;
     // A second server on the same database.
-    let mut config = app.config.clone();
-    config.bind_addr = "127.0.0.1:0".to_owned();
-    let second = selvbetjening::Application::build(config).await.unwrap();
-    let second_url = format!("http://127.0.0.1:{}", second.port());
-    tokio::spawn(second.run_until_stopped());
+    let second_url = second_process(&app).await;
 
     for i in 0..5 {
         let base = if i % 2 == 0 {
@@ -657,11 +655,8 @@ async fn thirty_parallel_wrong_passwords_across_two_processes_are_five_checks_an
     };
     let operator = app.operator_token().await;
     let company = app.company(&operator).await;
-    let mut config = app.config.clone();
-    config.bind_addr = "127.0.0.1:0".to_owned();
-    let second = selvbetjening::Application::build(config).await.unwrap();
-    let second_url = format!("http://127.0.0.1:{}", second.port());
-    tokio::spawn(second.run_until_stopped());
+    // A second server on the same database.
+    let second_url = second_process(&app).await;
 
     let guesses = (0..30).map(|i| {
         let base = if i % 2 == 0 {
@@ -702,11 +697,8 @@ async fn parallel_successful_logins_of_one_user_all_succeed(
     };
     let operator = app.operator_token().await;
     let company = app.company(&operator).await;
-    let mut config = app.config.clone();
-    config.bind_addr = "127.0.0.1:0".to_owned();
-    let second = selvbetjening::Application::build(config).await.unwrap();
-    let second_url = format!("http://127.0.0.1:{}", second.port());
-    tokio::spawn(second.run_until_stopped());
+    // A second server on the same database.
+    let second_url = second_process(&app).await;
 
     let mut statuses = Vec::new();
     for _ in 0..40 {

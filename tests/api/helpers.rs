@@ -481,3 +481,15 @@ pub async fn mailed_token(app: &TestApp, to: &str, path: &str, nth: usize) -> St
     assert_eq!(token.len(), 43, "a 43-character token in {email}");
     token
 }
+
+/// A second server process on the same database.
+pub async fn second_process(app: &TestApp) -> String {
+    let mut config = app.config.clone();
+    config.bind_addr = "127.0.0.1:0".to_owned();
+    let second = selvbetjening::Application::build(config)
+        .await
+        .expect("a second server");
+    let url = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+    url
+}

@@ -11,8 +11,8 @@ use rstest::rstest;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Company, Db, TestApp, confirmed, form, json_of, patch, problem, spawn_app, spawn_app_with,
-    with_numbers,
+    Company, Db, TestApp, confirmed, form, json_of, patch, problem, second_process, spawn_app,
+    spawn_app_with, with_numbers,
 };
 use crate::receiver::{Answer, Receiver};
 
@@ -492,11 +492,8 @@ async fn two_processes_deliver_a_hundred_events_each_exactly_once(
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let mut config = app.config.clone();
-    config.bind_addr = "127.0.0.1:0".to_owned();
-    let second = selvbetjening::Application::build(config).await.unwrap();
-    let second_url = format!("http://127.0.0.1:{}", second.port());
-    tokio::spawn(second.run_until_stopped());
+    // A second server on the same database.
+    let second_url = second_process(&app).await;
 
     let numbers: Vec<String> = (0..50).map(|i| format!("207100{i:02}")).collect();
     let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
