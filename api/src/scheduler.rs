@@ -9,11 +9,13 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use persistence::Store;
 
+use crate::app::catalog::Catalog;
+
 /// Ends every subscription whose termination date is `today` or earlier; returns how
 /// many this call ended.
-pub fn terminate_due(store: &Store, today: NaiveDate) -> anyhow::Result<usize> {
+pub fn terminate_due(store: &Store, catalog: &Catalog, today: NaiveDate) -> anyhow::Result<usize> {
     let mut conn = store.conn()?;
-    crate::app::subscriptions::terminate_due(&mut conn, today)
+    crate::app::subscriptions::terminate_due(&mut conn, catalog, today)
         .map_err(|e| anyhow::anyhow!("terminating due subscriptions: {e}"))
 }
 
@@ -30,14 +32,15 @@ pub fn prune_events(store: &Store) -> anyhow::Result<usize> {
 }
 
 /// Runs the calendar work every `every` until the process ends.
-pub fn spawn(store: Store, every: Duration) {
+pub fn spawn(store: Store, catalog: std::sync::Arc<Catalog>, every: Duration) {
     tokio::spawn(async move {
         loop {
             let store_ = store.clone();
+            let catalog_ = catalog.clone();
             let today = domain::calendar::date_in_denmark(Utc::now());
             let round = tokio::task::spawn_blocking(move || {
                 Ok::<_, anyhow::Error>((
-                    terminate_due(&store_, today)?,
+                    terminate_due(&store_, &catalog_, today)?,
                     forget_idempotency_keys(&store_)?,
                     prune_events(&store_)?,
                 ))

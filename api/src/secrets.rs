@@ -36,7 +36,25 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2VsdmJldGplbmluZ2R1bW1
 /// Hashes a new password or secret off the async workers; used by every place that
 /// creates a login.
 pub async fn hash_password(password: String) -> ApiResult<String> {
+    let _permit = password_work().await?;
     actix_web::web::block(move || hash_secret(&password)).await?
+}
+
+/// Argon2id holds 19 MiB while it runs and keeps a core busy: more hashes at once than
+/// cores only add memory, not speed. So a login (or a new password) takes one of these
+/// permits, one per core, before it hashes; the others wait without holding a database
+/// connection or a thread.
+static PASSWORD_WORK: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from))
+    });
+
+/// A permit to hash or verify one password.
+pub async fn password_work() -> ApiResult<tokio::sync::SemaphorePermit<'static>> {
+    PASSWORD_WORK
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("password permits closed: {e}")))
 }
 
 /// A new token for an emailed link (a power of attorney, a password link): 32 random bytes

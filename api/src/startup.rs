@@ -95,13 +95,15 @@ impl Application {
             &config.trusted_proxies,
             config.forwarded_header,
         )?;
+        // The address first: a start that cannot listen ends before the pool's threads
+        // are connecting, not while they are.
+        let listener = TcpListener::bind(&config.bind_addr)
+            .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
         let store = open_store(&config)?;
         let keys = Keys::new(&jwt_secret(&config)?, config.token_ttl_seconds)?;
         if config.demo_enabled() && crate::demo::seed_if_empty(&store)? {
             tracing::info!("seeded the demo company");
         }
-        let listener = TcpListener::bind(&config.bind_addr)
-            .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
         if config.public_url.is_none() {
             config.public_url = Some(base_url(&config.bind_addr, port));
@@ -113,6 +115,7 @@ impl Application {
             faults: config.faults.clone(),
             clock: config.clock.clone(),
             donor: config.donor_gateway().gateway(),
+            catalog: Arc::new(crate::app::catalog::Catalog::load(&mut *store.conn()?)?),
         };
         let revocations = Arc::new(crate::auth::Revocations::default());
         revocations.replace(crate::app::operator::revocations(&mut *store.conn()?)?);
@@ -130,7 +133,11 @@ impl Application {
             Arc::new(mailer),
             std::time::Duration::from_millis(state.config.outbox_poll_ms),
         );
-        crate::scheduler::spawn(state.store.clone(), std::time::Duration::from_secs(60));
+        crate::scheduler::spawn(
+            state.store.clone(),
+            state.settings.catalog.clone(),
+            std::time::Duration::from_secs(60),
+        );
         crate::scheduler::spawn_revocations(
             state.store.clone(),
             state.revocations.clone(),

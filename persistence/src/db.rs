@@ -1,5 +1,5 @@
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -80,21 +80,57 @@ impl Manager {
     }
 }
 
+/// How long a pooled connection is trusted without asking the database whether it is
+/// still there. A check per checkout would be one more round trip per request; once a
+/// second per connection still finds a restarted database within a second.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection and when it was last known to work.
+pub struct Pooled {
+    conn: DbConnection,
+    checked: Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> std::result::Result<DbConnection, Self::Error> {
-        self.establish()
+    fn connect(&self) -> std::result::Result<Pooled, Self::Error> {
+        Ok(Pooled {
+            conn: self.establish()?,
+            checked: Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> std::result::Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
+    fn is_valid(&self, pooled: &mut Pooled) -> std::result::Result<(), Self::Error> {
+        if pooled.checked.elapsed() < TRUSTED_FOR {
+            return Ok(());
+        }
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        pooled.checked = Instant::now();
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(
+            &mut pooled.conn,
+        )
     }
 }
 
@@ -174,7 +210,7 @@ impl Store {
     /// makes several processes starting at once take turns.
     pub fn migrate(&self) -> Result<Vec<String>> {
         let mut conn = self.conn()?;
-        let done = match &mut *conn {
+        let done = match &mut **conn {
             DbConnection::Postgres(pg) => {
                 pg.batch_execute("SELECT pg_advisory_lock(7315001)")?;
                 let result = pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
@@ -189,7 +225,7 @@ impl Store {
     /// Reverts every migration (used to prove each `down.sql` undoes its `up.sql`).
     pub fn revert_all(&self) -> Result<Vec<String>> {
         let mut conn = self.conn()?;
-        let done = match &mut *conn {
+        let done = match &mut **conn {
             DbConnection::Postgres(pg) => pg.revert_all_migrations(POSTGRES_MIGRATIONS).map(names),
             DbConnection::Sqlite(lite) => lite.revert_all_migrations(SQLITE_MIGRATIONS).map(names),
         };
@@ -201,7 +237,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E> {
-        write(&mut *self.conn()?, f)
+        write(&mut **self.conn()?, f)
     }
 
     /// Runs `f` in one read transaction on a pooled connection.
@@ -209,7 +245,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E> {
-        read(&mut *self.conn()?, f)
+        read(&mut **self.conn()?, f)
     }
 }
 

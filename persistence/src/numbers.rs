@@ -328,16 +328,8 @@ pub fn release(conn: &mut DbConnection, order: Uuid) -> Result<()> {
 /// Assigns the number `order` reserved to `company` for good; false when the reservation
 /// was lost (it lapsed and another draft took the number).
 pub fn assign(conn: &mut DbConnection, company: Uuid, order: Uuid) -> Result<Option<DanishNumber>> {
-    let held: Option<String> = numbers::table
-        .filter(numbers::reserved_by.eq(order.to_string()))
-        .filter(numbers::state.eq(NumberState::Reserved.as_str()))
-        .select(numbers::number)
-        .first(conn)
-        .optional()?;
-    let Some(number) = held else { return Ok(None) };
-    let changed = diesel::update(
+    let assigned: Option<String> = diesel::update(
         numbers::table
-            .filter(numbers::number.eq(&number))
             .filter(numbers::reserved_by.eq(order.to_string()))
             .filter(numbers::state.eq(NumberState::Reserved.as_str())),
     )
@@ -348,13 +340,12 @@ pub fn assign(conn: &mut DbConnection, company: Uuid, order: Uuid) -> Result<Opt
         numbers::version.eq(numbers::version + 1),
         numbers::updated_at.eq(crate::now()),
     ))
-    .execute(conn)?;
-    if changed != 1 {
-        return Ok(None);
-    }
-    Ok(Some(
-        DanishNumber::parse(&number).map_err(|_| Error::corrupt("numbers.number", &number))?,
-    ))
+    .returning(numbers::number)
+    .get_result(conn)
+    .optional()?;
+    assigned
+        .map(|n| DanishNumber::parse(&n).map_err(|_| Error::corrupt("numbers.number", &n)))
+        .transpose()
 }
 
 /// Puts `number` back in `company`'s pool, free to pick (its subscription ended). A

@@ -161,6 +161,18 @@ pub fn list(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<Subscription>> {
+    let after = after.map(|a| a.to_string());
+    if q.is_none() && status.is_none() {
+        // The common page, in one shape PostgreSQL keeps prepared: every id is after "".
+        let rows = subscriptions::table
+            .filter(subscriptions::company_id.eq(company.to_string()))
+            .filter(subscriptions::id.gt(after.unwrap_or_default()))
+            .select(SubscriptionRecord::as_select())
+            .order(subscriptions::id.asc())
+            .limit(limit + 1)
+            .load(conn)?;
+        return Page::from_overfetch(rows, limit, |s| s.id.clone()).try_map(Subscription::try_from);
+    }
     let mut query = subscriptions::table
         .filter(subscriptions::company_id.eq(company.to_string()))
         .select(SubscriptionRecord::as_select())
@@ -188,7 +200,7 @@ pub fn list(
         query = query.filter(subscriptions::status.eq(status.as_str()));
     }
     if let Some(after) = after {
-        query = query.filter(subscriptions::id.gt(after.to_string()));
+        query = query.filter(subscriptions::id.gt(after));
     }
     let rows = query.load(conn)?;
     Page::from_overfetch(rows, limit, |s| s.id.clone()).try_map(Subscription::try_from)
@@ -199,8 +211,22 @@ diesel::define_sql_function! {
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
-/// Takes the next SIM serial of `issuer`, inside the caller's transaction.
+/// Takes the next SIM serial of `issuer`, inside the caller's transaction. On PostgreSQL
+/// from the issuer's sequence (`sim_serials_<issuer>`), so concurrent confirmations do not
+/// queue on one row; on SQLite, whose writers run one at a time, from the counter row.
 pub fn next_sim_serial(conn: &mut DbConnection, issuer: i32) -> Result<i64> {
+    if let DbConnection::Postgres(pg) = conn {
+        #[derive(QueryableByName)]
+        struct Next {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            serial: i64,
+        }
+        // `issuer` is an integer, so the sequence's name cannot carry anything else.
+        let next: Next =
+            diesel::sql_query(format!("SELECT nextval('sim_serials_{issuer}') AS serial"))
+                .get_result(pg)?;
+        return Ok(next.serial);
+    }
     diesel::update(sim_serials::table.find(issuer))
         .set(sim_serials::next_serial.eq(sim_serials::next_serial + 1))
         .execute(conn)?;

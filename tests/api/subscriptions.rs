@@ -343,15 +343,15 @@ async fn a_termination_on_a_later_date_is_carried_out_when_the_day_comes(
     assert_eq!(moved["terminates_on"], json!(later));
 
     assert_eq!(
-        selvbetjening::scheduler::terminate_due(&app.store, on).unwrap(),
+        selvbetjening::scheduler::terminate_due(&app.store, &app.settings.catalog, on).unwrap(),
         0
     );
     assert_eq!(
-        selvbetjening::scheduler::terminate_due(&app.store, later).unwrap(),
+        selvbetjening::scheduler::terminate_due(&app.store, &app.settings.catalog, later).unwrap(),
         1
     );
     assert_eq!(
-        selvbetjening::scheduler::terminate_due(&app.store, later).unwrap(),
+        selvbetjening::scheduler::terminate_due(&app.store, &app.settings.catalog, later).unwrap(),
         0
     );
     let ended = json_of(

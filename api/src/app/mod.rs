@@ -84,6 +84,9 @@ pub struct Settings {
     pub clock: Clock,
     /// Where signed port requests go.
     pub donor: Arc<dyn porting::donor::DonorGateway>,
+    /// The plans and packages orders and subscriptions are priced by. Only a migration
+    /// changes them (no route edits them), so each process reads them once at start.
+    pub catalog: Arc<catalog::Catalog>,
 }
 
 /// The time, from the system or, in tests, set and moved by hand so that nothing waits

@@ -97,8 +97,9 @@ async fn get_order(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the order")?;
     let company = who.company();
+    let catalog = state.settings.catalog.clone();
     let order = state
-        .run(move |conn| crate::app::orders::get(conn, company, id))
+        .run(move |conn| crate::app::orders::get(conn, &catalog, company, id))
         .await?;
     Ok(review(&order))
 }
@@ -125,8 +126,9 @@ async fn list_orders(
         "draft, confirmed, cancelled, expired",
     )?;
     let company = who.company();
+    let catalog = state.settings.catalog.clone();
     let page: Page<OrderDto> = state
-        .run(move |conn| crate::app::orders::list(conn, company, status, after, limit))
+        .run(move |conn| crate::app::orders::list(conn, &catalog, company, status, after, limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -192,8 +194,9 @@ async fn cancel_order(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the order")?;
     let company = who.company();
+    let catalog = state.settings.catalog.clone();
     let order = state
-        .run(move |conn| crate::app::orders::cancel(conn, &who.0, company, id))
+        .run(move |conn| crate::app::orders::cancel(conn, &catalog, &who.0, company, id))
         .await?;
     Ok(review(&order))
 }

@@ -59,9 +59,18 @@ async fn list_subscriptions(
         .filter(|q| !q.is_empty())
         .map(str::to_owned);
     let company = who.company();
+    let catalog = state.settings.catalog.clone();
     let page: Page<SubscriptionDto> = state
         .run(move |conn| {
-            crate::app::subscriptions::list(conn, company, q.as_deref(), status, after, limit)
+            crate::app::subscriptions::list(
+                conn,
+                &catalog,
+                company,
+                q.as_deref(),
+                status,
+                after,
+                limit,
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(page))
@@ -84,8 +93,9 @@ async fn get_subscription(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the subscription")?;
     let company = who.company();
+    let catalog = state.settings.catalog.clone();
     let subscription = state
-        .run(move |conn| crate::app::subscriptions::get(conn, company, id))
+        .run(move |conn| crate::app::subscriptions::get(conn, &catalog, company, id))
         .await?;
     Ok(respond(&subscription))
 }
@@ -121,9 +131,11 @@ async fn edit_subscription(
     let expected = if_match(&req)?.ok_or_else(precondition_required)?;
     merge_patch_object(&patch.0)?;
     let company = who.company();
+    let catalog = state.settings.catalog.clone();
     let subscription = state
         .run(move |conn| {
-            crate::app::subscriptions::change(conn, &who.0, company, id, &expected, &patch.0)
+            let (who, patch) = (&who.0, &patch.0);
+            crate::app::subscriptions::change(conn, &catalog, who, company, id, &expected, patch)
         })
         .await?;
     Ok(respond(&subscription))
@@ -162,9 +174,11 @@ async fn terminate_subscription(
     let expected = if_match(&req)?;
     let on = body.0.effective_date;
     let company = who.company();
+    let catalog = state.settings.catalog.clone();
     let subscription = state
         .run(move |conn| {
-            crate::app::subscriptions::terminate(conn, &who.0, company, id, expected.as_ref(), on)
+            let (who, expected) = (&who.0, expected.as_ref());
+            crate::app::subscriptions::terminate(conn, &catalog, who, company, id, expected, on)
         })
         .await?;
     Ok(respond(&subscription))

@@ -93,9 +93,12 @@ async fn token(
     let issued = uuid::Uuid::now_v7();
     let ip = crate::http::client::client_key(&req);
     let metrics = state.metrics.clone();
+    // Waits here, holding neither a connection nor a thread, while the cores are hashing.
+    let permit = crate::secrets::password_work().await?;
     let who = state
         .run(move |conn| crate::app::login::log_in(conn, &credentials, &ip, &metrics))
         .await?;
+    drop(permit);
     let access_token = state
         .keys
         .issue_as_of(issued, who.id, who.role, who.company)?;

@@ -12,6 +12,7 @@ use crate::wire::orders::OrderDto;
 /// Cancels the draft `id`.
 pub fn cancel(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     who: &Principal,
     company: Uuid,
     id: Uuid,
@@ -36,6 +37,6 @@ pub fn cancel(
             ("order", id.to_string()),
             serde_json::json!({}),
         )?;
-        Ok(view(&Catalog::load(conn)?, &order)?)
+        Ok(view(catalog, &order)?)
     })
 }

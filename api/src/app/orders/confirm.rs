@@ -15,7 +15,6 @@ use persistence::outbox::NewMessage;
 use uuid::Uuid;
 
 use super::{OrderError, lock, view};
-use crate::app::catalog::Catalog;
 use crate::app::idempotency::{Answer, IdempotencyKey, Replayable, once};
 use crate::app::porting::{self, NewPort};
 use crate::app::{IfMatch, Principal, Settings, audit, events, subscriptions};
@@ -84,10 +83,10 @@ pub fn confirm(
                 Some(porting::view(conn, &port)?)
             }
         };
-        let catalog = Catalog::load(conn)?;
+        let catalog = &*settings.catalog;
         let confirmation = Confirmation {
-            order: view(&catalog, &order)?,
-            subscription: subscriptions::view(&catalog, &subscription)?,
+            order: view(catalog, &order)?,
+            subscription: subscriptions::view(catalog, &subscription)?,
             number_port,
         };
         events::emit(

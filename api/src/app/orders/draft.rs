@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use super::form::{Choice, Valid, check};
 use super::{OrderError, view};
-use crate::app::catalog::Catalog;
 use crate::app::idempotency::{Answer, IdempotencyKey, Replayable, once};
 use crate::app::{Principal, Settings, audit};
 use crate::wire::orders::{OrderDto, OrderForm};
@@ -25,8 +24,8 @@ pub fn create(
     answer: impl FnOnce(&OrderDto) -> anyhow::Result<Answer>,
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
-        let catalog = Catalog::load(conn)?;
-        let valid = check(conn, &catalog, form)?;
+        let catalog = &*settings.catalog;
+        let valid = check(conn, catalog, form)?;
         let id = persistence::new_id();
         let now = persistence::now();
         let expires_at = now + settings.draft_ttl;
@@ -68,7 +67,7 @@ pub fn create(
             ("order", id.to_string()),
             serde_json::json!({"number": order.number.number().as_str()}),
         )?;
-        Ok(view(&catalog, &order)?)
+        Ok(view(catalog, &order)?)
     })
 }
 

@@ -9,7 +9,6 @@ use uuid::Uuid;
 use super::draft::{hold_initials, reserve};
 use super::form::{Choice, check};
 use super::{OrderError, lock, view};
-use crate::app::catalog::Catalog;
 use crate::app::{IfMatch, Principal, Settings, audit};
 use crate::wire::orders::{OrderDto, OrderForm};
 
@@ -52,8 +51,8 @@ pub fn edit(
         json_patch::merge(&mut merged, &patch);
         let form: OrderForm =
             crate::body::from_value(&merged).map_err(|e| OrderError::Invalid(vec![e]))?;
-        let catalog = Catalog::load(conn)?;
-        let valid = check(conn, &catalog, &form)?;
+        let catalog = &*settings.catalog;
+        let valid = check(conn, catalog, &form)?;
         let expires_at = now + settings.draft_ttl;
 
         persistence::orders::release_initials(conn, id)?;
@@ -90,7 +89,7 @@ pub fn edit(
             ("order", id.to_string()),
             patch,
         )?;
-        Ok(view(&catalog, &order)?)
+        Ok(view(catalog, &order)?)
     })
 }
 

@@ -53,30 +53,31 @@ pub enum OrderError {
     Internal(#[from] anyhow::Error),
 }
 
-/// One of `company`'s orders, as its review page.
-pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<OrderDto, OrderError> {
-    persistence::db::read(conn, |conn| {
-        let order = persistence::orders::get(conn, company, id)?.ok_or(OrderError::NotFound)?;
-        Ok(view(&Catalog::load(conn)?, &order)?)
-    })
+/// One of `company`'s orders, as its review page: one statement, no transaction.
+pub fn get(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    company: Uuid,
+    id: Uuid,
+) -> Result<OrderDto, OrderError> {
+    let order = persistence::orders::get(conn, company, id)?.ok_or(OrderError::NotFound)?;
+    Ok(view(catalog, &order)?)
 }
 
-/// `company`'s orders, oldest first.
+/// `company`'s orders, oldest first: one statement, no transaction.
 pub fn list(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     company: Uuid,
     status: Option<OrderStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<OrderDto>, OrderError> {
-    persistence::db::read(conn, |conn| {
-        let catalog = Catalog::load(conn)?;
-        let page = persistence::orders::list(conn, company, status, after, limit)?;
-        let page = page.try_map(|o| view(&catalog, &o))?;
-        Ok(Page {
-            items: page.items,
-            next_cursor: page.next_cursor,
-        })
+    let page = persistence::orders::list(conn, company, status, after, limit)?;
+    let page = page.try_map(|o| view(catalog, &o))?;
+    Ok(Page {
+        items: page.items,
+        next_cursor: page.next_cursor,
     })
 }
 

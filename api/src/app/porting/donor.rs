@@ -11,6 +11,7 @@ use persistence::DbConnection;
 use uuid::Uuid;
 
 use super::{PortError, advance, tell_admins, view};
+use crate::app::catalog::Catalog;
 use crate::app::{Principal, Settings, audit, audit_as};
 use crate::error::FieldError;
 use crate::wire::number_ports::NumberPortDto;
@@ -191,7 +192,7 @@ pub fn complete(
     persistence::db::write(conn, |conn| {
         let mut port =
             persistence::number_ports::lock(conn, None, id)?.ok_or(PortError::NotFound)?;
-        complete_port(conn, &mut port, settings.clock.stamp())?;
+        complete_port(conn, &settings.catalog, &mut port, settings.clock.stamp())?;
         audit(
             conn,
             who,
@@ -209,6 +210,7 @@ pub fn complete(
 /// the number has moved and the admins noted.
 pub(super) fn complete_port(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     port: &mut NumberPort,
     now: NaiveDateTime,
 ) -> Result<(), PortError> {
@@ -228,6 +230,7 @@ pub(super) fn complete_port(
     }
     crate::app::subscriptions::view::emit(
         conn,
+        catalog,
         &subscription,
         domain::event::EventType::SubscriptionActivated,
     )?;

@@ -14,6 +14,7 @@ use super::{
     POA_VALID_DAYS, PortError, advance, end_waiting_subscription, issue_link, send_link, view,
     write,
 };
+use crate::app::catalog::Catalog;
 use crate::app::{IfMatch, Principal, Settings, audit};
 use crate::fields::Fields;
 use crate::wire::Page;
@@ -133,7 +134,7 @@ pub fn correct(
         let signed_changed = name != port.owner_name || number != port.number;
         let changed = signed_changed || email != port.owner_email;
         if number != port.number {
-            move_subscription_number(conn, &port, &number, now)?;
+            move_subscription_number(conn, &settings.catalog, &port, &number, now)?;
         }
         port.owner_email = email;
         port.owner_name = name;
@@ -213,6 +214,7 @@ fn check(
 /// The waiting subscription follows a corrected number.
 fn move_subscription_number(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     port: &NumberPort,
     number: &DanishNumber,
     now: chrono::NaiveDateTime,
@@ -226,6 +228,7 @@ fn move_subscription_number(
         }
         crate::app::subscriptions::view::emit(
             conn,
+            catalog,
             &subscription,
             domain::event::EventType::SubscriptionChanged,
         )?;
@@ -257,7 +260,7 @@ pub fn cancel(
         }
         port.poa_token_hash = None;
         advance(conn, &mut port, PortEvent::Cancel, now)?;
-        end_waiting_subscription(conn, &port, today, now)?;
+        end_waiting_subscription(conn, &settings.catalog, &port, today, now)?;
         audit(
             conn,
             who,

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::Settings;
 use super::orders::OrderError;
+use crate::app::catalog::Catalog;
 use crate::emails::Email;
 use crate::error::FieldError;
 use crate::wire::number_ports::{NumberPortDto, PortStepDto, RejectionDto, SignatureDto};
@@ -245,6 +246,7 @@ fn write(
 /// terminated on `today`, its initials free, nothing returned to any pool.
 fn end_waiting_subscription(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     port: &NumberPort,
     today: NaiveDate,
     now: NaiveDateTime,
@@ -262,6 +264,7 @@ fn end_waiting_subscription(
         }
         crate::app::subscriptions::view::emit(
             conn,
+            catalog,
             &subscription,
             EventType::SubscriptionTerminated,
         )?;

@@ -14,6 +14,7 @@ use super::donor::{complete_port, fetch_answer};
 use super::{
     PortError, advance, end_waiting_subscription, issue_link, send_link, tell_admins, write,
 };
+use crate::app::catalog::Catalog;
 use crate::app::{Settings, audit_as};
 
 /// Days an owner has before the reminder.
@@ -54,7 +55,9 @@ pub fn round(conn: &mut DbConnection, settings: &Settings) -> Result<Round, Port
 
     let waiting = candidates(conn, Due::Unsigned(now), |_| true)?;
     for id in waiting {
-        done.expired += each(conn, id, |conn, port| expire(conn, port, now))?;
+        done.expired += each(conn, id, |conn, port| {
+            expire(conn, &settings.catalog, port, now)
+        })?;
     }
 
     if let Some(delay) = settings.donor.answers_after() {
@@ -76,7 +79,7 @@ pub fn round(conn: &mut DbConnection, settings: &Settings) -> Result<Round, Port
             if port.status != PortStatus::Accepted || !moves_by(port, now) {
                 return Ok(false);
             }
-            complete_port(conn, port, now)?;
+            complete_port(conn, &settings.catalog, port, now)?;
             audit_as(
                 conn,
                 ("scheduler", "system"),
@@ -166,6 +169,7 @@ fn remind(
 /// number ends, and the admins are told.
 fn expire(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     port: &mut NumberPort,
     now: NaiveDateTime,
 ) -> Result<bool, PortError> {
@@ -175,7 +179,7 @@ fn expire(
     port.poa_token_hash = None;
     advance(conn, port, PortEvent::Expire, now)?;
     let today = domain::calendar::date_in_denmark(now.and_utc());
-    end_waiting_subscription(conn, port, today, now)?;
+    end_waiting_subscription(conn, catalog, port, today, now)?;
     let email = crate::emails::port_expired(&port.number, port.owner_name.as_str());
     tell_admins(conn, port, "port_expired", &email)?;
     audit_as(

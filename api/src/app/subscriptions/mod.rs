@@ -51,36 +51,34 @@ pub enum SubscriptionError {
 
 events::emit_errors_into!(SubscriptionError);
 
-/// One of `company`'s subscriptions.
+/// One of `company`'s subscriptions: one statement, so no transaction around it.
 pub fn get(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     company: Uuid,
     id: Uuid,
 ) -> Result<SubscriptionDto, SubscriptionError> {
-    persistence::db::read(conn, |conn| {
-        let s = persistence::subscriptions::get(conn, company, id)?
-            .ok_or(SubscriptionError::NotFound)?;
-        Ok(view(&Catalog::load(conn)?, &s)?)
-    })
+    let s =
+        persistence::subscriptions::get(conn, company, id)?.ok_or(SubscriptionError::NotFound)?;
+    Ok(view(catalog, &s)?)
 }
 
-/// `company`'s subscriptions, oldest first; `q` matches name, initials or number.
+/// `company`'s subscriptions, oldest first; `q` matches name, initials or number. One
+/// statement, so no transaction around it.
 pub fn list(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     company: Uuid,
     q: Option<&str>,
     status: Option<SubscriptionStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<SubscriptionDto>, SubscriptionError> {
-    persistence::db::read(conn, |conn| {
-        let catalog = Catalog::load(conn)?;
-        let page = persistence::subscriptions::list(conn, company, q, status, after, limit)?
-            .try_map(|s| view(&catalog, &s))?;
-        Ok(Page {
-            items: page.items,
-            next_cursor: page.next_cursor,
-        })
+    let page = persistence::subscriptions::list(conn, company, q, status, after, limit)?
+        .try_map(|s| view(catalog, &s))?;
+    Ok(Page {
+        items: page.items,
+        next_cursor: page.next_cursor,
     })
 }
 
@@ -130,6 +128,7 @@ struct ChangeableEmployee {
 /// name, title and cost centre, if the subscription still has a version `expected` names.
 pub fn change(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     who: &Principal,
     company: Uuid,
     id: Uuid,
@@ -155,9 +154,8 @@ pub fn change(
         json_patch::merge(&mut merged, patch);
         let form: Changeable =
             crate::body::from_value(&merged).map_err(|e| SubscriptionError::Invalid(vec![e]))?;
-        let catalog = Catalog::load(conn)?;
         let mut f = Fields::new();
-        let package = check_package(&mut f, &catalog, &form.mobile_package);
+        let package = check_package(&mut f, catalog, &form.mobile_package);
         let cards = f.check(
             "/data_sharing_cards",
             validate_data_sharing_cards(form.data_sharing_cards),
@@ -178,7 +176,7 @@ pub fn change(
         if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
             return Err(SubscriptionError::Stale);
         }
-        let changed = emit_priced(conn, &catalog, &s, EventType::SubscriptionChanged)?;
+        let changed = emit_priced(conn, catalog, &s, EventType::SubscriptionChanged)?;
         audit(
             conn,
             who,
@@ -195,6 +193,7 @@ pub fn change(
 /// schedules it (`terminates_on`).
 pub fn terminate(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     who: &Principal,
     company: Uuid,
     id: Uuid,
@@ -213,11 +212,10 @@ pub fn terminate(
         s.status
             .apply(SubscriptionEvent::Terminate)
             .map_err(|_| SubscriptionError::Terminated)?;
-        let catalog = Catalog::load(conn)?;
         let (action, shown) = if on == today {
             (
                 "subscription.terminated",
-                end(conn, &catalog, &mut s, today)?,
+                end(conn, catalog, &mut s, today)?,
             )
         } else if s.status == SubscriptionStatus::PendingPort {
             return Err(SubscriptionError::PendingPort { today });
@@ -226,7 +224,7 @@ pub fn terminate(
             if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
                 return Err(SubscriptionError::Stale);
             }
-            let shown = emit_priced(conn, &catalog, &s, EventType::SubscriptionChanged)?;
+            let shown = emit_priced(conn, catalog, &s, EventType::SubscriptionChanged)?;
             ("subscription.termination_scheduled", shown)
         };
         audit(
@@ -298,6 +296,7 @@ const BATCH: i64 = 100;
 /// subscription is locked and read again, so a second process finds it ended and moves on.
 pub fn terminate_due(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     today: NaiveDate,
 ) -> Result<usize, SubscriptionError> {
     let due = persistence::db::read(conn, |conn| {
@@ -313,8 +312,7 @@ pub fn terminate_due(
             if !still_due {
                 return Ok(false);
             }
-            let catalog = Catalog::load(conn)?;
-            end(conn, &catalog, &mut s, today)?;
+            end(conn, catalog, &mut s, today)?;
             audit(
                 conn,
                 &who,

@@ -12,11 +12,11 @@ use crate::wire::subscriptions::{SimDto, SubscriptionDto, SubscriptionEmployeeDt
 /// Emits `kind` with the subscription as `GET /subscriptions/{id}` answers it.
 pub fn emit(
     conn: &mut DbConnection,
+    catalog: &Catalog,
     s: &Subscription,
     kind: EventType,
 ) -> Result<(), events::EmitError> {
-    let catalog = Catalog::load(conn)?;
-    emit_priced(conn, &catalog, s, kind).map(|_| ())
+    emit_priced(conn, catalog, s, kind).map(|_| ())
 }
 
 /// [`emit`] with the catalog the caller already has; answers the view it sent, so a use
