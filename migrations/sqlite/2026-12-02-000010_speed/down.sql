@@ -1,0 +1,1 @@
+DROP INDEX numbers_reserved_by;
