@@ -43,7 +43,7 @@ impl RouteTable {
             })
             .collect();
         // Served beside the document, not in it.
-        routes.push((parse("/api-docs/openapi.json"), vec!["GET"]));
+        routes.push((parse(crate::startup::OPENAPI_PATH), vec!["GET"]));
         RouteTable { routes }
     }
 

@@ -2,15 +2,31 @@ use std::process::ExitCode;
 
 /// mimalloc returns freed memory to the system: with glibc's allocator each password hash
 /// (argon2id, 19 MiB) stays resident in the arena of the thread that computed it, and a few
-/// dozen logins held hundreds of MiB (bench/run).
+/// dozen logins held hundreds of MiB (bench/run). Built without transparent huge pages
+/// (feature `no_thp`): with them every touched 2 MiB of its arena was resident, 55 MiB
+/// at start.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `purge_delay` option (`mi_option_t` 15 in both v2 and v3 of its header).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Freed pages go back to the system at once, not a second later (mimalloc v3's default):
+/// a burst of password hashes and page renders otherwise stays resident for that second,
+/// and the peak under bench/run's mixed load was 96 MiB instead of 64 (docs/decisions.md).
+#[allow(unsafe_code)]
+fn return_freed_memory_at_once() {
+    // SAFETY: mi_option_set stores one integer in mimalloc's option table, which mimalloc
+    // reads on every purge; it is called before any other thread exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
 
 use clap::Parser;
 use selvbetjening::cli::{Cli, Command};
 use selvbetjening::{Application, demo, startup};
 
 fn main() -> ExitCode {
+    return_freed_memory_at_once();
     let cli = Cli::parse();
     selvbetjening::telemetry::init(cli.config.log_format);
     match run(cli) {

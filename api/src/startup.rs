@@ -246,6 +246,9 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
+/// Where the OpenAPI document is served, beside Swagger UI.
+pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+
 fn server(
     state: AppState,
     proxies: crate::http::client::TrustedProxies,
@@ -253,10 +256,19 @@ fn server(
 ) -> anyhow::Result<Server> {
     let document = crate::openapi::document();
     let table = web::Data::new(RouteTable::from_document(&document));
-    let workers = state.config.workers;
-    let blocking_threads = usize::try_from(state.config.database_pool_size)
-        .unwrap_or(10)
-        .max(2);
+    // Serialised once for the process: each worker serves the same bytes, instead of
+    // keeping a copy of the document and writing it anew on every request.
+    let document = web::Bytes::from(serde_json::to_vec(&document)?);
+    let workers = state
+        .config
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    // Each worker has a blocking pool of its own: together they hold as many threads as
+    // the pool has connections, since a thread more would only wait for one (and each
+    // thread keeps memory of its own, about 1 MiB of allocator pages).
+    let pool_size = usize::try_from(state.config.database_pool_size).unwrap_or(10);
+    let blocking_threads = pool_size.div_ceil(workers).max(1);
     let origins = state.config.cors_origins.clone();
     // The token keys and the metrics are app data of their own, so the extractors and the
     // middleware that use them need nothing else of the state.
@@ -265,7 +277,7 @@ fn server(
     let revocations = web::Data::from(state.revocations.clone());
     let proxies = web::Data::new(proxies);
     let data = web::Data::new(state);
-    let mut server = HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
             .configure(crate::routes::configure)
@@ -280,9 +292,23 @@ fn server(
                 web::PathConfig::default()
                     .error_handler(|_, _| ApiError::not_found("the object").into()),
             )
+            .route(
+                OPENAPI_PATH,
+                web::get().to({
+                    let document = document.clone();
+                    move || {
+                        let document = document.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type(header::ContentType::json())
+                                .body(document)
+                        }
+                    }
+                }),
+            )
             .service(
                 SwaggerUi::new("/swagger-ui/{_:.*}")
-                    .url("/api-docs/openapi.json", document.clone()),
+                    .config(utoipa_swagger_ui::Config::new([OPENAPI_PATH])),
             )
             .route(
                 "/swagger-ui",
@@ -299,12 +325,8 @@ fn server(
             .wrap(from_fn(request_id))
     })
     .listen(listener)?
-    // Blocking work is database work: more threads than pooled connections would only
-    // wait for one (and each thread keeps memory of its own).
+    .workers(workers)
     .worker_max_blocking_threads(blocking_threads)
     .shutdown_timeout(10);
-    if let Some(workers) = workers {
-        server = server.workers(workers);
-    }
     Ok(server.run())
 }
