@@ -122,16 +122,13 @@ pub fn deliver_due(store: &Store, mailer: &Mailer) -> anyhow::Result<usize> {
         match mailer.deliver(&message) {
             Ok(()) => {
                 let kept = crate::emails::without_link_tokens(&message.body);
-                store.write(|conn| {
-                    persistence::outbox::mark_sent(conn, message.id, kept.as_deref())
-                })?;
+                // One statement: it commits by itself, no transaction around it.
+                persistence::outbox::mark_sent(&mut **store.conn()?, message.id, kept.as_deref())?;
                 sent += 1;
             }
             Err(err) => {
                 tracing::warn!(message = %message.id, attempt = message.attempts, error = %err, "email delivery failed; will retry");
-                store.write(|conn| {
-                    persistence::outbox::mark_failed(conn, &message, &err.to_string())
-                })?;
+                persistence::outbox::mark_failed(&mut **store.conn()?, &message, &err.to_string())?;
             }
         }
     }

@@ -117,7 +117,10 @@ mod tests {
 
     #[test]
     fn a_hash_made_with_the_former_parameters_still_verifies() {
-        let former = Argon2::default().hash_password(b"kept password").unwrap().to_string();
+        let former = Argon2::default()
+            .hash_password(b"kept password")
+            .unwrap()
+            .to_string();
         assert!(former.contains("m=19456,t=2,p=1"));
         assert!(verify_secret("kept password", Some(&former)));
         assert!(!verify_secret("other password", Some(&former)));

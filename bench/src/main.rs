@@ -200,16 +200,18 @@ async fn main() -> Result<(), Failure> {
         .and_then(|c| c["id"].as_str())
         .ok_or("no demo company")?
         .to_owned();
-    // Free numbers for every journey, in the company's pool.
+    // Free numbers for every journey, in the company's pool (at most 1 000 a request).
     let numbers: Vec<String> = (0..journeys).map(|i| format!("+4591{i:06}")).collect();
-    b.send(
-        b.client
-            .post(format!("{}/operator/companies/{company}/numbers", b.base))
-            .bearer_auth(&operator)
-            .json(&json!({"numbers": numbers})),
-        201,
-    )
-    .await?;
+    for chunk in numbers.chunks(1000) {
+        b.send(
+            b.client
+                .post(format!("{}/operator/companies/{company}/numbers", b.base))
+                .bearer_auth(&operator)
+                .json(&json!({"numbers": chunk})),
+            201,
+        )
+        .await?;
+    }
 
     if let Some((rss, _)) = memory(&pid) {
         println!("server memory before: {rss:.1} MiB resident");

@@ -45,17 +45,25 @@ impl TryFrom<EventRow> for Event {
     }
 }
 
-/// Writes `event`; call it inside the transaction of the change it describes.
-pub fn record(conn: &mut DbConnection, event: &Event) -> Result<()> {
-    diesel::insert_into(events::table)
-        .values(EventRow {
+/// Writes `events` in one statement; call it inside the transaction of the change they
+/// describe.
+pub fn record_all(conn: &mut DbConnection, events: &[Event]) -> Result<()> {
+    let rows: Vec<EventRow> = events
+        .iter()
+        .map(|event| EventRow {
             id: event.id.to_string(),
             company_id: event.company_id.to_string(),
             event_type: event.event_type.clone(),
             data: event.data.to_string(),
             created_at: event.created_at,
         })
-        .execute(conn)?;
+        .collect();
+    // Several rows in one INSERT is each backend's own statement, not MultiBackend's.
+    let insert = diesel::insert_into(events::table).values(rows);
+    match conn {
+        DbConnection::Postgres(pg) => insert.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
     Ok(())
 }
 

@@ -214,7 +214,8 @@ pub fn list(
 
 /// Claims `initials` in `company` for `holder` (a draft until `expires_at`, or a
 /// subscription with `None`). A lapsed draft's claim gives way; false when someone
-/// live holds them.
+/// live holds them. One statement: an insert that, on a claim already there, takes it
+/// over only when it is `holder`'s own or has lapsed.
 pub fn claim_initials(
     conn: &mut DbConnection,
     company: Uuid,
@@ -222,44 +223,33 @@ pub fn claim_initials(
     holder: Uuid,
     expires_at: Option<NaiveDateTime>,
 ) -> Result<bool> {
-    let company = company.to_string();
-    let mine = |c: &mut DbConnection| -> Result<bool> {
-        let changed = diesel::update(
-            initials_claims::table
-                .filter(initials_claims::company_id.eq(&company))
-                .filter(initials_claims::initials.eq(initials))
-                .filter(
-                    initials_claims::holder_id
-                        .eq(holder.to_string())
-                        .or(initials_claims::expires_at.le(crate::now())),
-                ),
-        )
-        .set((
-            initials_claims::holder_id.eq(holder.to_string()),
-            initials_claims::expires_at.eq(expires_at),
-        ))
-        .execute(c)?;
-        Ok(changed == 1)
-    };
-    if mine(conn)? {
-        return Ok(true);
-    }
-    let inserted = diesel::insert_into(initials_claims::table)
+    use diesel::query_dsl::methods::FilterDsl;
+    use diesel::upsert::excluded;
+    let upsert = diesel::insert_into(initials_claims::table)
         .values((
-            initials_claims::company_id.eq(&company),
+            initials_claims::company_id.eq(company.to_string()),
             initials_claims::initials.eq(initials),
             initials_claims::holder_id.eq(holder.to_string()),
             initials_claims::expires_at.eq(expires_at),
         ))
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(false),
-        Err(other) => Err(other.into()),
-    }
+        .on_conflict((initials_claims::company_id, initials_claims::initials))
+        .do_update()
+        .set((
+            initials_claims::holder_id.eq(excluded(initials_claims::holder_id)),
+            initials_claims::expires_at.eq(excluded(initials_claims::expires_at)),
+        ));
+    let claim = FilterDsl::filter(
+        upsert,
+        initials_claims::holder_id
+            .eq(holder.to_string())
+            .or(initials_claims::expires_at.le(crate::now())),
+    );
+    // ON CONFLICT is the backends' own syntax (the same on both), not MultiBackend's.
+    let changed = match conn {
+        DbConnection::Postgres(pg) => claim.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => claim.execute(sqlite)?,
+    };
+    Ok(changed == 1)
 }
 
 /// Gives up whatever initials `holder` holds.

@@ -85,14 +85,20 @@ impl TryFrom<DeliveryRow> for Delivery {
     }
 }
 
-/// Queues the event (`payload`, already serialised) for every enabled endpoint of
-/// `company` that receives `event_type`; call it in the event's transaction.
+/// An event to deliver: its id, type and the body partners receive.
+pub struct Queued<'a> {
+    pub event_id: Uuid,
+    pub event_type: &'a str,
+    pub payload: &'a str,
+}
+
+/// Queues a delivery of each event to every enabled endpoint of `company` that receives
+/// its type; the endpoints are read once for all of them. Call it in the events'
+/// transaction. Returns how many were queued.
 pub fn queue(
     conn: &mut DbConnection,
     company: Uuid,
-    event_id: Uuid,
-    event_type: &str,
-    payload: &str,
+    events: &[Queued<'_>],
     now: NaiveDateTime,
 ) -> Result<usize> {
     let endpoints: Vec<(String, String)> = webhook_endpoints::table
@@ -104,13 +110,17 @@ pub fn queue(
     for (endpoint, types) in endpoints {
         let types: Vec<String> = serde_json::from_str(&types)
             .map_err(|_| Error::corrupt("webhook_endpoints.event_types", &types))?;
-        if types.iter().any(|t| t == event_type) {
+        let endpoint = uuid("webhook_endpoints.id", &endpoint)?;
+        for event in events
+            .iter()
+            .filter(|e| types.iter().any(|t| t == e.event_type))
+        {
             queue_one(
                 conn,
-                uuid("webhook_endpoints.id", &endpoint)?,
-                event_id,
-                event_type,
-                payload,
+                endpoint,
+                event.event_id,
+                event.event_type,
+                event.payload,
                 now,
             )?;
             queued += 1;

@@ -32,24 +32,44 @@ pub fn emit(
     kind: EventType,
     data: &impl Serialize,
 ) -> Result<(), EmitError> {
-    let event = Event {
-        id: persistence::new_id(),
-        company_id: company,
-        event_type: kind.as_str().to_owned(),
-        data: serde_json::to_value(data).map_err(anyhow::Error::from)?,
-        created_at: persistence::now(),
-    };
-    let payload =
-        serde_json::to_string(&EventDto::from(event.clone())).map_err(anyhow::Error::from)?;
-    persistence::events::record(conn, &event)?;
-    persistence::webhook_deliveries::queue(
-        conn,
-        company,
-        event.id,
-        kind.as_str(),
-        &payload,
-        event.created_at,
-    )?;
+    let data = serde_json::to_value(data).map_err(anyhow::Error::from)?;
+    emit_all(conn, company, vec![(kind, data)])
+}
+
+/// Emits several events of one change for `company`, in order: one statement writes
+/// them all, and the company's endpoints are read once for all of them.
+pub fn emit_all(
+    conn: &mut DbConnection,
+    company: Uuid,
+    emitted: Vec<(EventType, serde_json::Value)>,
+) -> Result<(), EmitError> {
+    let created_at = persistence::now();
+    let events: Vec<Event> = emitted
+        .into_iter()
+        .map(|(kind, data)| Event {
+            id: persistence::new_id(),
+            company_id: company,
+            event_type: kind.as_str().to_owned(),
+            data,
+            created_at,
+        })
+        .collect();
+    let payloads = events
+        .iter()
+        .map(|event| serde_json::to_string(&EventDto::from(event.clone())))
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(anyhow::Error::from)?;
+    persistence::events::record_all(conn, &events)?;
+    let deliveries: Vec<persistence::webhook_deliveries::Queued<'_>> = events
+        .iter()
+        .zip(&payloads)
+        .map(|(event, payload)| persistence::webhook_deliveries::Queued {
+            event_id: event.id,
+            event_type: &event.event_type,
+            payload,
+        })
+        .collect();
+    persistence::webhook_deliveries::queue(conn, company, &deliveries, created_at)?;
     Ok(())
 }
 

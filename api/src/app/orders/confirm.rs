@@ -89,20 +89,17 @@ pub fn confirm(
             subscription: subscriptions::view(catalog, &subscription)?,
             number_port,
         };
-        events::emit(
-            conn,
-            company,
+        let mut emitted = vec![(
             EventType::OrderConfirmed,
-            &confirmation.order,
-        )?;
+            serde_json::to_value(&confirmation.order).map_err(anyhow::Error::from)?,
+        )];
         if subscription.status == SubscriptionStatus::Active {
-            events::emit(
-                conn,
-                company,
+            emitted.push((
                 EventType::SubscriptionActivated,
-                &confirmation.subscription,
-            )?;
+                serde_json::to_value(&confirmation.subscription).map_err(anyhow::Error::from)?,
+            ));
         }
+        events::emit_all(conn, company, emitted)?;
         Ok(confirmation)
     })
 }
