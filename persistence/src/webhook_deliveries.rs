@@ -85,50 +85,6 @@ impl TryFrom<DeliveryRow> for Delivery {
     }
 }
 
-/// An event to deliver: its id, type and the body partners receive.
-pub struct Queued<'a> {
-    pub event_id: Uuid,
-    pub event_type: &'a str,
-    pub payload: &'a str,
-}
-
-/// Queues a delivery of each event to every enabled endpoint of `company` that receives
-/// its type; the endpoints are read once for all of them. Call it in the events'
-/// transaction. Returns how many were queued.
-pub fn queue(
-    conn: &mut DbConnection,
-    company: Uuid,
-    events: &[Queued<'_>],
-    now: NaiveDateTime,
-) -> Result<usize> {
-    let endpoints: Vec<(String, String)> = webhook_endpoints::table
-        .filter(webhook_endpoints::company_id.eq(company.to_string()))
-        .filter(webhook_endpoints::enabled.eq(true))
-        .select((webhook_endpoints::id, webhook_endpoints::event_types))
-        .load(conn)?;
-    let mut queued = 0;
-    for (endpoint, types) in endpoints {
-        let types: Vec<String> = serde_json::from_str(&types)
-            .map_err(|_| Error::corrupt("webhook_endpoints.event_types", &types))?;
-        let endpoint = uuid("webhook_endpoints.id", &endpoint)?;
-        for event in events
-            .iter()
-            .filter(|e| types.iter().any(|t| t == e.event_type))
-        {
-            queue_one(
-                conn,
-                endpoint,
-                event.event_id,
-                event.event_type,
-                event.payload,
-                now,
-            )?;
-            queued += 1;
-        }
-    }
-    Ok(queued)
-}
-
 /// Queues one delivery to one endpoint (an event, or a ping of its own).
 pub fn queue_one(
     conn: &mut DbConnection,

@@ -212,3 +212,34 @@ pub fn disable_failing(
     }
     Ok(disabled)
 }
+
+/// An enabled endpoint and the event types it receives.
+pub struct Receiver {
+    pub endpoint: Uuid,
+    event_types: Vec<String>,
+}
+
+impl Receiver {
+    pub fn receives(&self, event_type: &str) -> bool {
+        self.event_types.iter().any(|t| t == event_type)
+    }
+}
+
+/// The enabled endpoints of `company`, each with the event types it receives: where an
+/// event of the company is to be delivered.
+pub fn receivers(conn: &mut DbConnection, company: Uuid) -> Result<Vec<Receiver>> {
+    let rows: Vec<(String, String)> = webhook_endpoints::table
+        .filter(webhook_endpoints::company_id.eq(company.to_string()))
+        .filter(webhook_endpoints::enabled.eq(true))
+        .select((webhook_endpoints::id, webhook_endpoints::event_types))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(endpoint, types)| {
+            Ok(Receiver {
+                endpoint: uuid("webhook_endpoints.id", &endpoint)?,
+                event_types: serde_json::from_str(&types)
+                    .map_err(|_| Error::corrupt("webhook_endpoints.event_types", &types))?,
+            })
+        })
+        .collect()
+}

@@ -37,7 +37,8 @@ pub fn emit(
 }
 
 /// Emits several events of one change for `company`, in order: one statement writes
-/// them all, and the company's endpoints are read once for all of them.
+/// them all, and the company's endpoints are read once for all of them. The body partners
+/// receive is written only for an event some endpoint receives.
 pub fn emit_all(
     conn: &mut DbConnection,
     company: Uuid,
@@ -54,22 +55,28 @@ pub fn emit_all(
             created_at,
         })
         .collect();
-    let payloads = events
-        .iter()
-        .map(|event| serde_json::to_string(&EventDto::from(event.clone())))
-        .collect::<Result<Vec<String>, _>>()
-        .map_err(anyhow::Error::from)?;
     persistence::events::record_all(conn, &events)?;
-    let deliveries: Vec<persistence::webhook_deliveries::Queued<'_>> = events
-        .iter()
-        .zip(&payloads)
-        .map(|(event, payload)| persistence::webhook_deliveries::Queued {
-            event_id: event.id,
-            event_type: &event.event_type,
-            payload,
-        })
-        .collect();
-    persistence::webhook_deliveries::queue(conn, company, &deliveries, created_at)?;
+    let receivers = persistence::webhook_endpoints::receivers(conn, company)?;
+    for event in &events {
+        let mut payload = None;
+        for receiver in receivers.iter().filter(|r| r.receives(&event.event_type)) {
+            let body = match &payload {
+                Some(body) => body,
+                None => payload.insert(
+                    serde_json::to_string(&EventDto::from(event.clone()))
+                        .map_err(anyhow::Error::from)?,
+                ),
+            };
+            persistence::webhook_deliveries::queue_one(
+                conn,
+                receiver.endpoint,
+                event.id,
+                &event.event_type,
+                body,
+                created_at,
+            )?;
+        }
+    }
     Ok(())
 }
 
