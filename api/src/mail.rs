@@ -114,25 +114,28 @@ fn smtp(url: &str) -> anyhow::Result<SmtpTransport> {
     Ok(builder.build())
 }
 
-/// Delivers what is due once; returns how many were sent.
+/// Delivers what is due once; returns how many were sent. The batch's deliveries are
+/// recorded together after it: a crash in between sends those messages again once their
+/// claim lapses, with the same Message-ID, as at-least-once delivery allows.
 pub fn deliver_due(store: &Store, mailer: &Mailer) -> anyhow::Result<usize> {
     let claimed = store.write(|conn| persistence::outbox::claim(conn, BATCH, mailer.lease))?;
-    let mut sent = 0;
+    let mut delivered = Vec::with_capacity(claimed.len());
     for message in claimed {
         match mailer.deliver(&message) {
-            Ok(()) => {
-                let kept = crate::emails::without_link_tokens(&message.body);
-                // One statement: it commits by itself, no transaction around it.
-                persistence::outbox::mark_sent(&mut **store.conn()?, message.id, kept.as_deref())?;
-                sent += 1;
-            }
+            Ok(()) => delivered.push((
+                message.id,
+                crate::emails::without_link_tokens(&message.body),
+            )),
             Err(err) => {
                 tracing::warn!(message = %message.id, attempt = message.attempts, error = %err, "email delivery failed; will retry");
                 persistence::outbox::mark_failed(&mut **store.conn()?, &message, &err.to_string())?;
             }
         }
     }
-    Ok(sent)
+    if !delivered.is_empty() {
+        store.write(|conn| persistence::outbox::mark_sent(conn, &delivered))?;
+    }
+    Ok(delivered.len())
 }
 
 /// Runs the outbox worker until the process ends.

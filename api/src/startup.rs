@@ -267,7 +267,7 @@ fn server(
     // Each worker has a blocking pool of its own: together they hold as many threads as
     // the pool has connections, since a thread more would only wait for one (and each
     // thread keeps memory of its own, about 1 MiB of allocator pages).
-    let pool_size = usize::try_from(state.config.database_pool_size).unwrap_or(10);
+    let pool_size = usize::try_from(state.config.database_pool_size).unwrap_or(1);
     let blocking_threads = pool_size.div_ceil(workers).max(1);
     let origins = state.config.cors_origins.clone();
     // The token keys and the metrics are app data of their own, so the extractors and the

@@ -73,6 +73,11 @@ pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
+        // Nothing to build when requests are not logged (`RUST_LOG=warn`): the route is
+        // found by matching the path against every route's pattern once more.
+        if !tracing::enabled!(tracing::Level::INFO) {
+            return Span::none();
+        }
         let id = request
             .extensions()
             .get::<RequestId>()

@@ -172,21 +172,36 @@ pub fn claim(conn: &mut DbConnection, batch: i64, lease: chrono::Duration) -> Re
     )
 }
 
-/// Records a delivery. `kept_body`, when given, replaces the stored text: what may be
-/// kept of a message once it is delivered (no secret link).
-pub fn mark_sent(conn: &mut DbConnection, id: Uuid, kept_body: Option<&str>) -> Result<()> {
+/// Records deliveries: each message's id, and what may be kept of its text once it is
+/// delivered (no secret link), when that differs from what is stored. The messages whose
+/// text stays are marked in one statement.
+pub fn mark_sent(conn: &mut DbConnection, delivered: &[(Uuid, Option<String>)]) -> Result<()> {
     let now = crate::now();
-    let sent = diesel::update(outbox::table.find(id.to_string()));
-    let values = (
-        outbox::status.eq(MessageStatus::Sent.as_str()),
-        outbox::sent_at.eq(Some(now)),
-        outbox::claimed_until.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(None::<String>),
-    );
-    match kept_body {
-        Some(body) => sent.set((values, outbox::body.eq(body))).execute(conn)?,
-        None => sent.set(values).execute(conn)?,
+    let values = || {
+        (
+            outbox::status.eq(MessageStatus::Sent.as_str()),
+            outbox::sent_at.eq(Some(now)),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        )
     };
+    let unchanged: Vec<String> = delivered
+        .iter()
+        .filter(|(_, kept)| kept.is_none())
+        .map(|(id, _)| id.to_string())
+        .collect();
+    if !unchanged.is_empty() {
+        diesel::update(outbox::table.filter(outbox::id.eq_any(unchanged)))
+            .set(values())
+            .execute(conn)?;
+    }
+    for (id, kept) in delivered {
+        if let Some(body) = kept {
+            diesel::update(outbox::table.find(id.to_string()))
+                .set((values(), outbox::body.eq(body)))
+                .execute(conn)?;
+        }
+    }
     Ok(())
 }
 
