@@ -306,13 +306,18 @@ impl Config {
     }
 }
 
+/// The cores this process may use: the count that workers, the pool and password work
+/// are sized by.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// Four connections per core: a request holds its connection only while its statements
 /// run, so a few per core keep the database busy. More only add threads waiting for a
 /// turn, each with memory of its own (bench/run: 8 instead of 10 on 2 cores, 2 MiB less at
 /// the peak and no slower).
 fn default_pool_size() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    u32::try_from(cores.saturating_mul(4))
+    u32::try_from(cores().saturating_mul(4))
         .unwrap_or(u32::MAX)
         .max(4)
 }

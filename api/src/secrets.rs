@@ -53,14 +53,12 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
     actix_web::web::block(move || hash_secret(&password)).await?
 }
 
-/// Argon2id holds its memory (7 MiB) while it runs and keeps a core busy: more hashes at once than
-/// cores only add memory, not speed. So a login (or a new password) takes one of these
+/// Argon2id holds its memory (7 MiB) while it runs and keeps a core busy: more hashes at
+/// once than cores only add memory, not speed. So a login (or a new password) takes one of these
 /// permits, one per core, before it hashes; the others wait without holding a database
 /// connection or a thread.
 static PASSWORD_WORK: std::sync::LazyLock<tokio::sync::Semaphore> =
-    std::sync::LazyLock::new(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from))
-    });
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(crate::config::cores()));
 
 /// A permit to hash or verify one password.
 pub async fn password_work() -> ApiResult<tokio::sync::SemaphorePermit<'static>> {

@@ -262,7 +262,7 @@ fn server(
     let workers = state
         .config
         .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .unwrap_or_else(crate::config::cores)
         .max(1);
     // Each worker has a blocking pool of its own: together they hold as many threads as
     // the pool has connections, since a thread more would only wait for one (and each

@@ -32,8 +32,12 @@ pub fn emit(
     kind: EventType,
     data: &impl Serialize,
 ) -> Result<(), EmitError> {
-    let data = serde_json::to_value(data).map_err(anyhow::Error::from)?;
-    emit_all(conn, company, vec![(kind, data)])
+    emit_all(conn, company, vec![(kind, event_data(data)?)])
+}
+
+/// The object an event carries, as [`emit_all`] takes it.
+pub fn event_data(data: &impl Serialize) -> Result<serde_json::Value, EmitError> {
+    Ok(serde_json::to_value(data).map_err(anyhow::Error::from)?)
 }
 
 /// Emits several events of one change for `company`, in order: one statement writes

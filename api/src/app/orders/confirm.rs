@@ -91,12 +91,12 @@ pub fn confirm(
         };
         let mut emitted = vec![(
             EventType::OrderConfirmed,
-            serde_json::to_value(&confirmation.order).map_err(anyhow::Error::from)?,
+            events::event_data(&confirmation.order)?,
         )];
         if subscription.status == SubscriptionStatus::Active {
             emitted.push((
                 EventType::SubscriptionActivated,
-                serde_json::to_value(&confirmation.subscription).map_err(anyhow::Error::from)?,
+                events::event_data(&confirmation.subscription)?,
             ));
         }
         events::emit_all(conn, company, emitted)?;
