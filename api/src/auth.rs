@@ -112,18 +112,19 @@ impl Keys {
     }
 
     /// Checks a token's signature, algorithm, issuer, audience and times. Ours are a few
-    /// hundred bytes and name no key (`kid`): a longer one, or one that names a key, is
-    /// refused before anything else is read from it.
+    /// hundred bytes and name no key (`kid`): a longer one is refused before anything is
+    /// read from it, one that names a key like a forged one. The header is read once, by
+    /// `decode`, which checks it against the one key there is.
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
         use jsonwebtoken::errors::{Error, ErrorKind};
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Error::from(ErrorKind::InvalidToken));
         }
-        if jsonwebtoken::decode_header(token)?.kid.is_some() {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?;
+        if data.header.kid.is_some() {
             return Err(Error::from(ErrorKind::InvalidToken));
         }
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
+        Ok(data.claims)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod json_integers;
 pub mod number_ports;
 pub mod orders;
 pub mod pricing;
+pub mod rendered;
 pub mod subscriptions;
 pub mod text;
 pub mod webhooks;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::catalog::{MobilePackageDto, PlanDto};
 use super::number_ports::NumberPortDto;
 use super::pricing::SummaryDto;
+use super::rendered::Rendered;
 use super::subscriptions::SubscriptionDto;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -187,12 +188,15 @@ pub struct OrderDto {
     pub status: String,
     /// Send it back as `If-Match: "<version>"` to change exactly what you reviewed.
     pub version: i32,
-    pub plan: PlanDto,
-    pub mobile_package: MobilePackageDto,
+    #[schema(value_type = PlanDto)]
+    pub plan: Rendered,
+    #[schema(value_type = MobilePackageDto)]
+    pub mobile_package: Rendered,
     pub data_sharing_cards: i32,
     pub employee: EmployeeDto,
     pub number: OrderNumberDto,
-    pub summary: SummaryDto,
+    #[schema(value_type = SummaryDto)]
+    pub summary: Rendered,
     pub notices: Vec<NoticeDto>,
     /// When an unconfirmed draft lapses and lets its number go.
     pub expires_at: DateTime<Utc>,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::catalog::{MobilePackageDto, PlanDto};
 use super::pricing::SummaryDto;
+use super::rendered::Rendered;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubscriptionEmployeeDto {
@@ -48,15 +49,18 @@ pub struct SubscriptionDto {
     pub version: i32,
     /// E.164.
     pub number: String,
-    pub plan: PlanDto,
-    pub mobile_package: MobilePackageDto,
+    #[schema(value_type = PlanDto)]
+    pub plan: Rendered,
+    #[schema(value_type = MobilePackageDto)]
+    pub mobile_package: Rendered,
     pub data_sharing_cards: i32,
     pub employee: SubscriptionEmployeeDto,
     /// The Skype for Business sign-in address.
     pub uc_account: String,
     pub sim: SimDto,
     /// What the subscription costs, as priced now.
-    pub summary: SummaryDto,
+    #[schema(value_type = SummaryDto)]
+    pub summary: Rendered,
     pub terminates_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -3,7 +3,6 @@
 
 use domain::number::DanishNumber;
 use domain::order::{Order, OrderStatus};
-use domain::pricing::price;
 use persistence::DbConnection;
 use uuid::Uuid;
 
@@ -89,10 +88,11 @@ fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Order, Order
 
 /// The review page of `order`, priced by the catalog as it is now.
 fn view(catalog: &Catalog, order: &Order) -> anyhow::Result<OrderDto> {
-    let (plan, package) = catalog.resolve(
+    let priced = catalog.priced(
         &order.plan,
         &order.mobile_package,
-        &format!("order {}", order.id),
+        order.data_sharing_cards,
+        || format!("order {}", order.id),
     )?;
     let status = order.status_at(persistence::now());
     let port = order.number.port();
@@ -109,9 +109,9 @@ fn view(catalog: &Catalog, order: &Order) -> anyhow::Result<OrderDto> {
         id: order.id,
         status: status.as_str().to_owned(),
         version: order.version,
-        summary: price(plan, package, order.data_sharing_cards).into(),
-        plan: plan.clone().into(),
-        mobile_package: package.clone().into(),
+        summary: priced.summary,
+        plan: priced.plan,
+        mobile_package: priced.mobile_package,
         data_sharing_cards: order.data_sharing_cards,
         employee: EmployeeDto {
             name: e.name.as_str().to_owned(),

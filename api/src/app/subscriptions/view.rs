@@ -1,7 +1,6 @@
 //! A subscription as the API shows it, and as the events about it carry it.
 
 use domain::event::EventType;
-use domain::pricing::price;
 use domain::subscription::Subscription;
 use persistence::DbConnection;
 
@@ -34,11 +33,9 @@ pub fn emit_priced(
 
 /// The subscription as the API shows it, priced by the catalog as it is now.
 pub fn view(catalog: &Catalog, s: &Subscription) -> anyhow::Result<SubscriptionDto> {
-    let (plan, package) = catalog.resolve(
-        &s.plan,
-        &s.mobile_package,
-        &format!("subscription {}", s.id),
-    )?;
+    let priced = catalog.priced(&s.plan, &s.mobile_package, s.data_sharing_cards, || {
+        format!("subscription {}", s.id)
+    })?;
     let e = &s.employee;
     Ok(SubscriptionDto {
         id: s.id,
@@ -46,9 +43,9 @@ pub fn view(catalog: &Catalog, s: &Subscription) -> anyhow::Result<SubscriptionD
         status: s.status.as_str().to_owned(),
         version: s.version,
         number: s.number.as_str().to_owned(),
-        summary: price(plan, package, s.data_sharing_cards).into(),
-        plan: plan.clone().into(),
-        mobile_package: package.clone().into(),
+        summary: priced.summary,
+        plan: priced.plan,
+        mobile_package: priced.mobile_package,
         data_sharing_cards: s.data_sharing_cards,
         employee: SubscriptionEmployeeDto {
             name: e.name.as_str().to_owned(),
