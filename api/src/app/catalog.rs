@@ -165,44 +165,40 @@ mod tests {
         serde_json::to_value(value).unwrap()
     }
 
-    #[test]
-    fn every_rendered_summary_is_the_price_of_its_plan_package_and_cards() {
-        let catalog = catalog();
+    /// `cards` priced through the catalog's rendered parts, against pricing on the spot.
+    fn assert_priced_as_price_says(catalog: &Catalog, cards: i32) {
         let (plan, package) = (
             catalog.plan("ERHVERV_M").unwrap(),
             catalog.package("DATA_50").unwrap(),
         );
+        let priced = catalog
+            .priced("ERHVERV_M", "DATA_50", cards, String::new)
+            .unwrap();
+        assert_eq!(
+            json(&priced.summary),
+            json(&SummaryDto::from(price(plan, package, cards))),
+            "{cards} cards"
+        );
+        assert_eq!(json(&priced.plan), json(&PlanDto::from(plan.clone())));
+        assert_eq!(
+            json(&priced.mobile_package),
+            json(&MobilePackageDto::from(package.clone()))
+        );
+    }
+
+    #[test]
+    fn every_rendered_summary_is_the_price_of_its_plan_package_and_cards() {
+        let catalog = catalog();
         for cards in 0..=MAX_DATA_SHARING_CARDS {
-            let priced = catalog
-                .priced("ERHVERV_M", "DATA_50", cards, String::new)
-                .unwrap();
-            assert_eq!(
-                json(&priced.summary),
-                json(&SummaryDto::from(price(plan, package, cards)))
-            );
-            assert_eq!(json(&priced.plan), json(&PlanDto::from(plan.clone())));
-            assert_eq!(
-                json(&priced.mobile_package),
-                json(&MobilePackageDto::from(package.clone()))
-            );
+            assert_priced_as_price_says(&catalog, cards);
         }
     }
 
     #[test]
     fn a_count_of_cards_outside_the_rendered_ones_is_priced_on_the_spot() {
         let catalog = catalog();
-        let (plan, package) = (
-            catalog.plan("ERHVERV_M").unwrap(),
-            catalog.package("DATA_50").unwrap(),
-        );
         for cards in [-1, MAX_DATA_SHARING_CARDS + 1] {
-            let priced = catalog
-                .priced("ERHVERV_M", "DATA_50", cards, String::new)
-                .unwrap();
-            assert_eq!(
-                json(&priced.summary),
-                json(&SummaryDto::from(price(plan, package, cards)))
-            );
+            assert_priced_as_price_says(&catalog, cards);
         }
     }
 
