@@ -68,7 +68,7 @@ impl Catalog {
             let mut summaries = HashMap::new();
             for package in &packages {
                 let priced = (0..=MAX_DATA_SHARING_CARDS)
-                    .map(|cards| Rendered::of(&SummaryDto::from(price(&plan, package, cards))))
+                    .map(|cards| render_summary(&plan, package, cards))
                     .collect::<serde_json::Result<_>>()?;
                 summaries.insert(package.code.clone(), priced);
             }
@@ -118,7 +118,7 @@ impl Catalog {
             .and_then(|by_cards| by_cards.get(usize::try_from(cards).ok()?))
         {
             Some(summary) => summary.clone(),
-            None => Rendered::of(&SummaryDto::from(price(&p.plan, &m.package, cards)))?,
+            None => render_summary(&p.plan, &m.package, cards)?,
         };
         Ok(Priced {
             plan: p.json.clone(),
@@ -134,6 +134,15 @@ impl Catalog {
     pub fn plan(&self, code: &str) -> Option<&Plan> {
         self.plans.get(code).map(|p| &p.plan)
     }
+}
+
+/// The priced summary of `cards` on `plan` and `package`, as the views show it.
+fn render_summary(
+    plan: &Plan,
+    package: &MobilePackage,
+    cards: i32,
+) -> serde_json::Result<Rendered> {
+    Rendered::of(&SummaryDto::from(price(plan, package, cards)))
 }
 
 #[cfg(test)]
