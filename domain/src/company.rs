@@ -74,12 +74,10 @@ pub(crate) fn is_valid_domain(domain: &str) -> bool {
     if domain.is_empty() || domain.len() > 253 {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|label| is_valid_label(label))
-        && labels
-            .last()
-            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_lowercase()))
+    let tld = domain.rsplit('.').next().unwrap_or_default();
+    domain.contains('.')
+        && domain.split('.').all(is_valid_label)
+        && tld.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 fn is_valid_label(label: &str) -> bool {

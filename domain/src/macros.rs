@@ -73,6 +73,11 @@ macro_rules! string_newtype {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// The value's string, moved out.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
         }
 
         impl AsRef<str> for $name {
@@ -103,8 +108,22 @@ macro_rules! string_newtype {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = <String as serde::Deserialize>::deserialize(deserializer)?;
-                Self::parse(&raw).map_err(serde::de::Error::custom)
+                // `parse` reads the string where the deserializer has it, without a copy.
+                struct Visitor;
+
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<$name, E> {
+                        $name::parse(raw).map_err(E::custom)
+                    }
+                }
+
+                deserializer.deserialize_str(Visitor)
             }
         }
     };

@@ -10,7 +10,11 @@ impl DanishNumber {
     /// Accepts the ways people write a Danish number: `20123456`, `+4520123456`,
     /// `004520123456`, with spaces anywhere (`+45 20 12 34 56`).
     pub fn parse(input: &str) -> Result<Self, ValueError> {
-        let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact: std::borrow::Cow<'_, str> = if input.contains(char::is_whitespace) {
+            input.chars().filter(|c| !c.is_whitespace()).collect()
+        } else {
+            input.into()
+        };
         let national = compact
             .strip_prefix("+45")
             .or_else(|| compact.strip_prefix("0045"))
@@ -35,7 +39,10 @@ impl DanishNumber {
                 ),
             ));
         }
-        Ok(Self(format!("+45{national}")))
+        let mut number = String::with_capacity(11);
+        number.push_str("+45");
+        number.push_str(national);
+        Ok(Self(number))
     }
 
     /// Parses, then requires a mobile number: only those can be ported in as a

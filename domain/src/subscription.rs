@@ -101,7 +101,7 @@ impl UcAccount {
     /// Reads back a stored sign-in address; it has the shape of an email address.
     pub fn parse(input: &str) -> Result<Self, ValueError> {
         EmailAddress::parse(input)
-            .map(|address| Self(address.as_str().to_owned()))
+            .map(|address| Self(address.into_inner()))
             .map_err(|_| {
                 ValueError::new(
                     "uc_account_invalid",

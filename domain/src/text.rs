@@ -42,10 +42,6 @@ macro_rules! free_text {
             pub fn parse(input: &str) -> Result<Self, ValueError> {
                 parse_free_text(input, $what, Self::MAX_CHARS).map(Self)
             }
-
-            pub fn into_inner(self) -> String {
-                self.0
-            }
         }
 
         string_newtype!($name);

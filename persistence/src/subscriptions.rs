@@ -11,6 +11,7 @@ use domain::text::{CostCenter, PersonName, Title};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::db::on_backend;
 use crate::error::{json, parse, to_json, uuid};
 use crate::schema::{sim_serials, subscriptions};
 use crate::{DbConnection, Error, Page, Result};
@@ -122,14 +123,15 @@ pub fn insert(conn: &mut DbConnection, subscription: &Subscription) -> Result<()
 }
 
 pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Subscription>> {
-    subscriptions::table
-        .filter(subscriptions::id.eq(id.to_string()))
-        .filter(subscriptions::company_id.eq(company.to_string()))
+    let (id, company) = (id.to_string(), company.to_string());
+    on_backend!(conn, c => subscriptions::table
+        .filter(subscriptions::id.eq(&id))
+        .filter(subscriptions::company_id.eq(&company))
         .select(SubscriptionRecord::as_select())
-        .first(conn)
-        .optional()?
-        .map(Subscription::try_from)
-        .transpose()
+        .first(c)
+        .optional())?
+    .map(Subscription::try_from)
+    .transpose()
 }
 
 /// Like [`get`], for a change: on PostgreSQL the row stays locked until the transaction
@@ -164,13 +166,14 @@ pub fn list(
     let after = after.map(|a| a.to_string());
     if q.is_none() && status.is_none() {
         // The common page, in one shape PostgreSQL keeps prepared: every id is after "".
-        let rows = subscriptions::table
-            .filter(subscriptions::company_id.eq(company.to_string()))
-            .filter(subscriptions::id.gt(after.unwrap_or_default()))
+        let (company, after) = (company.to_string(), after.unwrap_or_default());
+        let rows = on_backend!(conn, c => subscriptions::table
+            .filter(subscriptions::company_id.eq(&company))
+            .filter(subscriptions::id.gt(&after))
             .select(SubscriptionRecord::as_select())
             .order(subscriptions::id.asc())
             .limit(limit + 1)
-            .load(conn)?;
+            .load(c))?;
         return Page::from_overfetch(rows, limit, |s| s.id.clone()).try_map(Subscription::try_from);
     }
     let mut query = subscriptions::table

@@ -76,6 +76,31 @@ pub fn page_params(query: &PageQuery) -> ApiResult<(Option<Uuid>, i64)> {
     Ok((cursor, limit))
 }
 
+/// An answer already written as JSON, by the blocking thread that ran its use case (see
+/// [`crate::state::AppState::run`]). A page's many small strings are then made, read and
+/// freed by that one thread, while its memory is warm; only the finished bytes reach the
+/// worker that sends them. Written by serde, so its bytes are what `.json()` would send.
+pub struct JsonBody(actix_web::web::Bytes);
+
+impl JsonBody {
+    /// `value` as JSON; `capacity` is the expected size, so the buffer seldom grows.
+    pub fn of<T: serde::Serialize>(value: &T, capacity: usize) -> anyhow::Result<JsonBody> {
+        let mut bytes = Vec::with_capacity(capacity);
+        serde_json::to_writer(&mut bytes, value)?;
+        Ok(JsonBody(bytes.into()))
+    }
+
+    /// A 200 with this body.
+    pub fn ok(self) -> HttpResponse {
+        self.respond(HttpResponse::Ok())
+    }
+
+    /// `builder`'s answer with this body, as `application/json`.
+    pub fn respond(self, mut builder: actix_web::HttpResponseBuilder) -> HttpResponse {
+        builder.content_type(ContentType::json()).body(self.0)
+    }
+}
+
 /// A path id that is not a UUID names nothing: 404, like any unknown id.
 pub fn path_id(raw: &str, what: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found(what))

@@ -2,15 +2,16 @@
 //! [`crate::app::subscriptions`].
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, patch, post, web};
 use domain::subscription::SubscriptionStatus;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::app::subscriptions::SubscriptionError;
 use crate::auth::{CompanyAdmin, CompanyReader};
 use crate::body::{Json, Query};
 use crate::error::ApiResult;
 use crate::http::preconditions::{etag, if_match, merge_patch_object, precondition_required};
-use crate::http::{list_params, path_id};
+use crate::http::{JsonBody, list_params, path_id};
 use crate::state::AppState;
 use crate::wire::Page;
 use crate::wire::subscriptions::{
@@ -24,11 +25,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(terminate_subscription);
 }
 
+/// A subscription's JSON is about 1.2 KB; room for that and a bit more.
+const PAGE_ITEM_BYTES: usize = 1536;
+
+/// A 200 carrying a subscription's version as ETag.
+fn etagged(version: i32) -> HttpResponseBuilder {
+    let mut builder = HttpResponse::Ok();
+    builder.insert_header((header::ETAG, etag(version)));
+    builder
+}
+
 /// The subscription with its version as ETag.
 fn respond(subscription: &SubscriptionDto) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(subscription.version)))
-        .json(subscription)
+    etagged(subscription.version).json(subscription)
 }
 
 /// The company's subscriptions, oldest first.
@@ -60,9 +69,9 @@ async fn list_subscriptions(
         .map(str::to_owned);
     let company = who.company();
     let catalog = state.settings.catalog.clone();
-    let page: Page<SubscriptionDto> = state
+    let page = state
         .run(move |conn| {
-            crate::app::subscriptions::list(
+            let page = crate::app::subscriptions::list(
                 conn,
                 &catalog,
                 company,
@@ -70,10 +79,11 @@ async fn list_subscriptions(
                 status,
                 after,
                 limit,
-            )
+            )?;
+            Ok::<_, SubscriptionError>(JsonBody::of(&page, page.items.len() * PAGE_ITEM_BYTES)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(page.ok())
 }
 
 /// One subscription.
@@ -94,10 +104,13 @@ async fn get_subscription(
     let id = path_id(&id, "the subscription")?;
     let company = who.company();
     let catalog = state.settings.catalog.clone();
-    let subscription = state
-        .run(move |conn| crate::app::subscriptions::get(conn, &catalog, company, id))
+    let (version, body) = state
+        .run(move |conn| {
+            let s = crate::app::subscriptions::get(conn, &catalog, company, id)?;
+            Ok::<_, SubscriptionError>((s.version, JsonBody::of(&s, PAGE_ITEM_BYTES)?))
+        })
         .await?;
-    Ok(respond(&subscription))
+    Ok(body.respond(etagged(version)))
 }
 
 /// Changes a subscription's mobile package, data-sharing cards or the employee's name,

@@ -84,16 +84,17 @@ pub fn confirm(
             }
         };
         let catalog = &*settings.catalog;
+        let active = subscription.status == SubscriptionStatus::Active;
         let confirmation = Confirmation {
             order: view(catalog, &order)?,
-            subscription: subscriptions::view(catalog, &subscription)?,
+            subscription: subscriptions::view(catalog, subscription)?,
             number_port,
         };
         let mut emitted = vec![(
             EventType::OrderConfirmed,
             events::event_data(&confirmation.order)?,
         )];
-        if subscription.status == SubscriptionStatus::Active {
+        if active {
             emitted.push((
                 EventType::SubscriptionActivated,
                 events::event_data(&confirmation.subscription)?,

@@ -60,7 +60,7 @@ pub fn get(
 ) -> Result<SubscriptionDto, SubscriptionError> {
     let s =
         persistence::subscriptions::get(conn, company, id)?.ok_or(SubscriptionError::NotFound)?;
-    Ok(view(catalog, &s)?)
+    Ok(view(catalog, s)?)
 }
 
 /// `company`'s subscriptions, oldest first; `q` matches name, initials or number. One
@@ -75,7 +75,7 @@ pub fn list(
     limit: i64,
 ) -> Result<Page<SubscriptionDto>, SubscriptionError> {
     let page = persistence::subscriptions::list(conn, company, q, status, after, limit)?
-        .try_map(|s| view(catalog, &s))?;
+        .try_map(|s| view(catalog, s))?;
     Ok(Page {
         items: page.items,
         next_cursor: page.next_cursor,

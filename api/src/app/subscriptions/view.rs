@@ -2,6 +2,7 @@
 
 use domain::event::EventType;
 use domain::subscription::Subscription;
+use domain::text::CostCenter;
 use persistence::DbConnection;
 
 use crate::app::catalog::Catalog;
@@ -26,37 +27,38 @@ pub fn emit_priced(
     s: &Subscription,
     kind: EventType,
 ) -> Result<SubscriptionDto, events::EmitError> {
-    let shown = view(catalog, s)?;
+    let shown = view(catalog, s.clone())?;
     events::emit(conn, s.company, kind, &shown)?;
     Ok(shown)
 }
 
-/// The subscription as the API shows it, priced by the catalog as it is now.
-pub fn view(catalog: &Catalog, s: &Subscription) -> anyhow::Result<SubscriptionDto> {
+/// The subscription as the API shows it, priced by the catalog as it is now. Takes the
+/// subscription, so its strings move into the view instead of being copied.
+pub fn view(catalog: &Catalog, s: Subscription) -> anyhow::Result<SubscriptionDto> {
     let priced = catalog.priced(&s.plan, &s.mobile_package, s.data_sharing_cards, || {
         format!("subscription {}", s.id)
     })?;
-    let e = &s.employee;
+    let e = s.employee;
     Ok(SubscriptionDto {
         id: s.id,
         order_id: s.order,
         status: s.status.as_str().to_owned(),
         version: s.version,
-        number: s.number.as_str().to_owned(),
+        number: s.number.into_inner(),
         summary: priced.summary,
         plan: priced.plan,
         mobile_package: priced.mobile_package,
         data_sharing_cards: s.data_sharing_cards,
         employee: SubscriptionEmployeeDto {
-            name: e.name.as_str().to_owned(),
-            initials: e.initials.as_str().to_owned(),
-            title: e.title.as_str().to_owned(),
-            email: e.email.as_str().to_owned(),
-            cost_center: e.cost_center.as_ref().map(|c| c.as_str().to_owned()),
+            name: e.name.into_inner(),
+            initials: e.initials.into_inner(),
+            title: e.title.into_inner(),
+            email: e.email.into_inner(),
+            cost_center: e.cost_center.map(CostCenter::into_inner),
         },
-        uc_account: s.uc_account.as_str().to_owned(),
+        uc_account: s.uc_account.into_inner(),
         sim: SimDto {
-            iccid: s.iccid.as_str().to_owned(),
+            iccid: s.iccid.into_inner(),
         },
         terminates_on: s.terminates_on,
         created_at: s.created_at.and_utc(),
