@@ -19,11 +19,12 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-/// Runs `$body` with `$c` bound to the backend's own connection, for a hot read. Through
-/// [`DbConnection`] a query's SQL is written out anew on every run and its prepared
-/// statement found by that text; on the backend's own connection a query of fixed shape
-/// finds its statement by its type, without writing any SQL. The body is compiled once for
-/// each backend, so it must build on both.
+/// Runs `$body` with `$c` bound to the backend's own connection. For statements that
+/// MultiBackend cannot express (`ON CONFLICT`, several rows in one `INSERT`), and for hot
+/// reads: through [`DbConnection`] a query's SQL is written out anew on every run and its
+/// prepared statement found by that text, while on the backend's own connection a query
+/// of fixed shape finds its statement by its type, without writing any SQL. The body is
+/// compiled once for each backend, so it must build on both.
 macro_rules! on_backend {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {

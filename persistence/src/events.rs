@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::db::on_backend;
 use crate::error::uuid;
 use crate::schema::events;
 use crate::{DbConnection, Error, Page, Result};
@@ -60,10 +61,7 @@ pub fn record_all(conn: &mut DbConnection, events: &[Event]) -> Result<()> {
         .collect();
     // Several rows in one INSERT is each backend's own statement, not MultiBackend's.
     let insert = diesel::insert_into(events::table).values(rows);
-    match conn {
-        DbConnection::Postgres(pg) => insert.execute(pg)?,
-        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
-    };
+    on_backend!(conn, c => insert.execute(c))?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use domain::text::{CostCenter, PersonName, Title};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::db::on_backend;
 use crate::error::{json, parse, to_json, uuid};
 use crate::schema::{initials_claims, orders};
 use crate::{DbConnection, Error, Page, Result};
@@ -245,10 +246,7 @@ pub fn claim_initials(
             .or(initials_claims::expires_at.le(crate::now())),
     );
     // ON CONFLICT is the backends' own syntax (the same on both), not MultiBackend's.
-    let changed = match conn {
-        DbConnection::Postgres(pg) => claim.execute(pg)?,
-        DbConnection::Sqlite(sqlite) => claim.execute(sqlite)?,
-    };
+    let changed = on_backend!(conn, c => claim.execute(c))?;
     Ok(changed == 1)
 }
 
