@@ -39,7 +39,7 @@ impl DanishNumber {
                 ),
             ));
         }
-        let mut number = String::with_capacity(11);
+        let mut number = String::with_capacity("+45".len() + national.len());
         number.push_str("+45");
         number.push_str(national);
         Ok(Self(number))
