@@ -524,3 +524,66 @@ async fn confirming_a_port_in_starts_the_port_and_asks_the_owner_to_sign(
     let next = confirmed(&app, &company.admin, &port_in("21234567")).await;
     assert_eq!(next["number_port"]["status"], "awaiting_signature");
 }
+
+#[rstest]
+#[tokio::test]
+async fn the_company_pages_through_its_subscriptions_in_id_order_and_each_reads_as_listed(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20720001", "20720002", "20720003"], &[]).await;
+    let mut created = Vec::new();
+    for (initials, number) in [("PA", "20720001"), ("PB", "20720002"), ("PC", "20720003")] {
+        let confirmation = confirmed(&app, &company.admin, &form(initials, Some(number))).await;
+        created.push(
+            confirmation["subscription"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    created.sort();
+
+    let first = json_of(
+        app.get("/subscriptions?limit=2", Some(&company.viewer))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a second page follows");
+    let second = json_of(
+        app.get(
+            &format!("/subscriptions?limit=2&cursor={cursor}"),
+            Some(&company.viewer),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(second["next_cursor"], Value::Null);
+    let listed: Vec<Value> = [&first, &second]
+        .iter()
+        .flat_map(|page| page["items"].as_array().unwrap().clone())
+        .collect();
+    let ids: Vec<&str> = listed.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, created, "every subscription once, in id order");
+    assert_eq!(cursor, ids[1], "the cursor is the first page's last id");
+
+    for shown in &listed {
+        let id = shown["id"].as_str().unwrap();
+        let response = app
+            .get(&format!("/subscriptions/{id}"), Some(&company.viewer))
+            .await;
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        assert_eq!(etag, format!("\"{}\"", shown["version"]));
+        assert_eq!(
+            response.headers()["content-type"].to_str().unwrap(),
+            "application/json"
+        );
+        assert_eq!(&json_of(response, StatusCode::OK).await, shown);
+    }
+}
