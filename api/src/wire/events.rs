@@ -22,6 +22,7 @@ pub struct EventDto {
     #[serde(rename = "type")]
     #[schema(value_type = EventTypeSchema)]
     pub event_type: String,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     pub company_id: Uuid,
     /// The order, subscription or number port, as `GET` on it answered then.

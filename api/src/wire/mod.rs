@@ -13,6 +13,7 @@ pub mod pricing;
 pub mod rendered;
 pub mod subscriptions;
 pub mod text;
+pub mod time;
 pub mod webhooks;
 
 /// The OpenAPI schema of a domain state enum, as a list filter: its values come from

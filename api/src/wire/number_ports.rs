@@ -18,6 +18,7 @@ pub struct RejectionDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PortStepDto {
     pub status: String,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub at: DateTime<Utc>,
 }
 
@@ -50,12 +51,15 @@ pub struct NumberPortDto {
     pub port_date: Option<NaiveDate>,
     pub rejection: Option<RejectionDto>,
     /// Until when the owner may sign.
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub poa_expires_at: DateTime<Utc>,
     /// The latest signature of the power of attorney, once given.
     pub signature: Option<SignatureDto>,
     /// Every state the port has been in, oldest first.
     pub history: Vec<PortStepDto>,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -64,6 +68,7 @@ pub struct NumberPortDto {
 pub struct SignatureDto {
     /// The name the owner signed with.
     pub signer_name: String,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub signed_at: DateTime<Utc>,
     /// SHA-256 (hex) of the power of attorney's text as it was shown.
     pub document_sha256: String,
@@ -135,6 +140,7 @@ pub struct PowerOfAttorneyDto {
     /// donor receives the request, or the requested date if later.
     pub earliest_port_date: NaiveDate,
     /// Until when the link can be signed.
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub expires_at: DateTime<Utc>,
     /// The text signed.
     pub document: String,
@@ -162,6 +168,7 @@ pub struct SignedDto {
     pub number: String,
     /// `submitted`: the request went to the donor operator.
     pub status: String,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub signed_at: DateTime<Utc>,
     pub document_sha256: String,
 }

@@ -152,6 +152,7 @@ pub struct OrderNumberDto {
     /// E.164.
     pub number: String,
     /// Until when a draft holds a new number.
+    #[serde(serialize_with = "super::time::rfc3339_opt")]
     pub reserved_until: Option<DateTime<Utc>>,
     /// For a port-in: who owns the number and when it should move.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -199,10 +200,13 @@ pub struct OrderDto {
     pub summary: Rendered,
     pub notices: Vec<NoticeDto>,
     /// When an unconfirmed draft lapses and lets its number go.
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub expires_at: DateTime<Utc>,
     /// The subscription a confirmed order created.
     pub subscription_id: Option<Uuid>,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -62,7 +62,9 @@ pub struct SubscriptionDto {
     #[schema(value_type = SummaryDto)]
     pub summary: Rendered,
     pub terminates_on: Option<NaiveDate>,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

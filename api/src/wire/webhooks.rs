@@ -30,9 +30,12 @@ pub struct EndpointDto {
     /// A disabled endpoint receives nothing; one failing for 5 days is disabled.
     pub enabled: bool,
     /// After a rotation: when the old secret stops signing beside the new one.
+    #[serde(serialize_with = "super::time::rfc3339_opt")]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
     pub version: i32,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -119,8 +122,10 @@ pub struct DeliveryDto {
     #[schema(value_type = DeliveryStatusSchema)]
     pub status: String,
     /// When the next attempt is due, while pending.
+    #[serde(serialize_with = "super::time::rfc3339_opt")]
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub attempts: Vec<AttemptDto>,
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -140,6 +145,7 @@ pub enum DeliveryStatusSchema {
 /// One try: the answer's status code, or why there was none.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttemptDto {
+    #[serde(serialize_with = "super::time::rfc3339")]
     pub at: DateTime<Utc>,
     /// The HTTP status the endpoint answered; `null` when it did not answer.
     pub status_code: Option<i32>,
