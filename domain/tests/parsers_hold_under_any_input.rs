@@ -28,12 +28,51 @@ fn hostile() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The host-name rules as the documentation states them, written plainly: the oracle
+/// the parser's one-pass check is held to.
+fn is_host_name_as_documented(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |label: &&str| {
+        (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    !domain.is_empty()
+        && domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
 fn dates() -> impl Strategy<Value = NaiveDate> {
     (1990i32..2200, 1u32..=366).prop_filter_map("a real day", |(y, d)| NaiveDate::from_yo_opt(y, d))
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn an_email_domain_is_accepted_exactly_when_it_is_a_host_name_as_documented(
+        input in prop_oneof![
+            hostile(),
+            "[a-z0-9.-]{0,24}",
+            "([a-z0-9-]{0,64}\\.){1,4}[a-zA-Z0-9-]{0,6}",
+            "([a-z]{63}\\.){3,4}[a-z]{1,70}",
+        ],
+    ) {
+        let normal = input.trim().to_ascii_lowercase();
+        let expected = is_host_name_as_documented(&normal);
+        prop_assert_eq!(EmailDomain::parse(&input).is_ok(), expected, "{:?}", input);
+        // An address holds at most 254 characters (RFC 5321), its domain included.
+        let address = format!("someone@{normal}");
+        let fits = address.len() <= 254;
+        prop_assert_eq!(EmailAddress::parse(&address).is_ok(), expected && fits, "{:?}", address);
+    }
 
     #[test]
     fn a_danish_number_is_kept_in_one_form_that_parses_to_itself(input in hostile()) {
