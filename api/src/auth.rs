@@ -22,6 +22,9 @@ pub const MIN_TTL_SECONDS: u64 = 60;
 const MAX_TOKEN_BYTES: usize = 2048;
 /// A shorter HMAC key is guessable; refuse to start with one.
 pub const MIN_SECRET_BYTES: usize = 32;
+/// Tokens remembered as verified (about half a kilobyte each). More distinct tokens than
+/// this in use at once only means some are checked in full again.
+const REMEMBERED_TOKENS: usize = 512;
 
 /// The token's claims. `company` is absent for operators.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +47,25 @@ pub struct Keys {
     decoding: DecodingKey,
     validation: Validation,
     ttl_seconds: u64,
+    /// Tokens these keys verified, by their exact text: a request with the same token again
+    /// skips the signature, the two JSON parses and the id parses, which were a third of
+    /// what reading one subscription cost. Only a token that passed every check is kept;
+    /// its expiry is checked on every use, and revocations are looked at on every request
+    /// (`Principal::from_request`). Kept per `Keys`, so a token is only ever taken as
+    /// verified by the keys that verified it.
+    verified: std::sync::Mutex<std::collections::HashMap<Box<str>, Verified>>,
+}
+
+/// What a verified token says, ready for a request.
+#[derive(Debug, Clone)]
+struct Verified {
+    principal: Principal,
+    subject: Uuid,
+    /// Unix milliseconds (`issued_millis`).
+    issued: i64,
+    /// The last Unix second it is accepted in: its `exp` plus the leeway, as
+    /// `jsonwebtoken` judges expiry.
+    usable_until: u64,
 }
 
 impl Keys {
@@ -71,6 +93,7 @@ impl Keys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             ttl_seconds,
+            verified: std::sync::Mutex::default(),
         })
     }
 
@@ -125,6 +148,65 @@ impl Keys {
             return Err(Error::from(ErrorKind::InvalidToken));
         }
         Ok(data.claims)
+    }
+
+    /// The caller a token names, with its subject and issue instant for the revocation
+    /// check: from the tokens verified before, while unexpired, or verified now.
+    fn verified(&self, token: &str) -> ApiResult<Verified> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if token.len() <= MAX_TOKEN_BYTES
+            && let Ok(remembered) = self.verified.lock()
+            && let Some(known) = remembered.get(token)
+            && now <= known.usable_until
+        {
+            return Ok(known.clone());
+        }
+        let claims = self.verify(token).map_err(|e| {
+            tracing::debug!(error = %e, "token refused");
+            ApiError::unauthorized("the access token is invalid or expired")
+        })?;
+        let verified = self.read_claims(claims)?;
+        if let Ok(mut remembered) = self.verified.lock() {
+            if remembered.len() >= REMEMBERED_TOKENS {
+                remembered.retain(|_, known| now <= known.usable_until);
+                if remembered.len() >= REMEMBERED_TOKENS {
+                    remembered.clear();
+                }
+            }
+            remembered.insert(token.into(), verified.clone());
+        }
+        Ok(verified)
+    }
+
+    /// A verified token's claims as a caller: a role we know, a company exactly when the
+    /// role is a company's, ids that parse.
+    fn read_claims(&self, claims: Claims) -> ApiResult<Verified> {
+        let invalid = || ApiError::unauthorized("the access token is invalid or expired");
+        let role: Role = claims.role.parse().map_err(|_| invalid())?;
+        let company = claims
+            .company
+            .as_deref()
+            .map(Uuid::parse_str)
+            .transpose()
+            .map_err(|_| invalid())?;
+        if role.is_company_role() != company.is_some() {
+            return Err(invalid());
+        }
+        let subject = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
+        let issued = issued_millis(&claims);
+        let usable_until = u64::try_from(claims.exp)
+            .map_err(|_| invalid())?
+            .saturating_add(self.validation.leeway);
+        Ok(Verified {
+            principal: Principal {
+                subject: claims.sub,
+                role,
+                company,
+            },
+            subject,
+            issued,
+            usable_until,
+        })
     }
 }
 
@@ -207,34 +289,17 @@ impl Principal {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be: Bearer <token>")
             })?;
-        let claims = keys.verify(token).map_err(|e| {
-            tracing::debug!(error = %e, "token refused");
-            ApiError::unauthorized("the access token is invalid or expired")
-        })?;
-        let invalid = || ApiError::unauthorized("the access token is invalid or expired");
-        let role: Role = claims.role.parse().map_err(|_| invalid())?;
-        let company = claims
-            .company
-            .as_deref()
-            .map(Uuid::parse_str)
-            .transpose()
-            .map_err(|_| invalid())?;
-        if role.is_company_role() != company.is_some() {
-            return Err(invalid());
-        }
-        let subject = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
-        let issued = issued_millis(&claims);
+        let verified = keys.verified(token)?;
+        let company = verified.principal.company;
         if let Some(revocations) = req.app_data::<web::Data<Revocations>>()
-            && (revocations.refuses(subject, issued)
-                || company.is_some_and(|c| revocations.refuses(c, issued)))
+            && (revocations.refuses(verified.subject, verified.issued)
+                || company.is_some_and(|c| revocations.refuses(c, verified.issued)))
         {
-            return Err(invalid());
+            return Err(ApiError::unauthorized(
+                "the access token is invalid or expired",
+            ));
         }
-        Ok(Principal {
-            subject: claims.sub,
-            role,
-            company,
-        })
+        Ok(verified.principal)
     }
 
     /// The company a company user acts for.
@@ -356,5 +421,71 @@ mod tests {
         assert_eq!(claims.role, "admin");
         assert_eq!(claims.company, Some(company.to_string()));
         assert_eq!(claims.iss, ISSUER);
+    }
+
+    fn remembered(keys: &Keys) -> usize {
+        keys.verified.lock().unwrap().len()
+    }
+
+    #[test]
+    fn a_token_is_taken_as_verified_only_by_the_keys_that_verified_it() {
+        let ours = Keys::new(&[7u8; 32], 60).unwrap();
+        let theirs = Keys::new(&[8u8; 32], 60).unwrap();
+        let company = Uuid::now_v7();
+        let token = theirs
+            .issue(Uuid::now_v7(), Role::Admin, Some(company))
+            .unwrap();
+        let first = theirs.verified(&token).unwrap();
+        let again = theirs.verified(&token).unwrap();
+        assert_eq!(remembered(&theirs), 1);
+        assert_eq!(first.principal.company, Some(company));
+        assert_eq!(again.principal.subject, first.principal.subject);
+        assert_eq!(again.issued, first.issued);
+        assert!(ours.verified(&token).is_err());
+        assert_eq!(remembered(&ours), 0);
+    }
+
+    #[test]
+    fn a_remembered_token_past_its_expiry_is_checked_again_and_refused() {
+        let keys = Keys::new(&[7u8; 32], 60).unwrap();
+        let token = keys.issue(Uuid::now_v7(), Role::Operator, None).unwrap();
+        keys.verified(&token).unwrap();
+        // As if the token's time had run out since: what is remembered no longer counts,
+        // and the full check (here of a token altered after it was remembered) decides.
+        let tampered = format!("{token}x");
+        let mut known = keys
+            .verified
+            .lock()
+            .unwrap()
+            .get(token.as_str())
+            .cloned()
+            .unwrap();
+        known.usable_until = jsonwebtoken::get_current_timestamp() - 1;
+        keys.verified
+            .lock()
+            .unwrap()
+            .insert(tampered.as_str().into(), known.clone());
+        assert!(keys.verified(&tampered).is_err());
+        known.usable_until = jsonwebtoken::get_current_timestamp() + 60;
+        keys.verified
+            .lock()
+            .unwrap()
+            .insert(tampered.as_str().into(), known);
+        assert!(
+            keys.verified(&tampered).is_ok(),
+            "an unexpired entry is used as it is"
+        );
+    }
+
+    #[test]
+    fn the_remembered_tokens_stay_bounded_however_many_are_used() {
+        let keys = Keys::new(&[7u8; 32], 60).unwrap();
+        for _ in 0..REMEMBERED_TOKENS + 10 {
+            let token = keys.issue(Uuid::now_v7(), Role::Operator, None).unwrap();
+            keys.verified(&token).unwrap();
+            assert!(remembered(&keys) <= REMEMBERED_TOKENS);
+        }
+        let last = keys.issue(Uuid::now_v7(), Role::Operator, None).unwrap();
+        assert!(keys.verified(&last).is_ok());
     }
 }
