@@ -1,3 +1,3 @@
 BEGIN;
-SELECT "numbers"."number" FROM "numbers" WHERE ((("numbers"."state" = 'available') OR (("numbers"."state" = 'reserved') AND ("numbers"."reserved_until" < E'2026-12-04 18\07238\07238.460724'))) AND ("numbers"."company_id" = '01a24259-d269-73bf-80d9-ffc1fbf44a8b')) ORDER BY "numbers"."number" ASC LIMIT '51';
+SELECT "numbers"."number" FROM "numbers" WHERE ((("numbers"."state" = 'available') OR (("numbers"."state" = 'reserved') AND ("numbers"."reserved_until" < E'2026-12-04 21\07203\07232.640597'))) AND ("numbers"."company_id" = '01a242de-6a46-7165-bed9-756d44bcb1ad')) ORDER BY "numbers"."number" ASC LIMIT '51';
 COMMIT;
