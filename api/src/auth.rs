@@ -26,6 +26,12 @@ pub const MIN_SECRET_BYTES: usize = 32;
 /// this in use at once only means some are checked in full again.
 const REMEMBERED_TOKENS: usize = 512;
 
+/// The one answer to every refused token, whatever check refused it, so a forged token
+/// learns nothing about which one that was.
+fn invalid_token() -> ApiError {
+    ApiError::unauthorized("the access token is invalid or expired")
+}
+
 /// The token's claims. `company` is absent for operators.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -154,6 +160,7 @@ impl Keys {
     /// check: from the tokens verified before, while unexpired, or verified now.
     fn verified(&self, token: &str) -> ApiResult<Verified> {
         let now = jsonwebtoken::get_current_timestamp();
+        // An over-long token is not even hashed for the lookup; `verify` refuses it.
         if token.len() <= MAX_TOKEN_BYTES
             && let Ok(remembered) = self.verified.lock()
             && let Some(known) = remembered.get(token)
@@ -163,7 +170,7 @@ impl Keys {
         }
         let claims = self.verify(token).map_err(|e| {
             tracing::debug!(error = %e, "token refused");
-            ApiError::unauthorized("the access token is invalid or expired")
+            invalid_token()
         })?;
         let verified = self.read_claims(claims)?;
         if let Ok(mut remembered) = self.verified.lock() {
@@ -181,21 +188,20 @@ impl Keys {
     /// A verified token's claims as a caller: a role we know, a company exactly when the
     /// role is a company's, ids that parse.
     fn read_claims(&self, claims: Claims) -> ApiResult<Verified> {
-        let invalid = || ApiError::unauthorized("the access token is invalid or expired");
-        let role: Role = claims.role.parse().map_err(|_| invalid())?;
+        let role: Role = claims.role.parse().map_err(|_| invalid_token())?;
         let company = claims
             .company
             .as_deref()
             .map(Uuid::parse_str)
             .transpose()
-            .map_err(|_| invalid())?;
+            .map_err(|_| invalid_token())?;
         if role.is_company_role() != company.is_some() {
-            return Err(invalid());
+            return Err(invalid_token());
         }
-        let subject = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
+        let subject = Uuid::parse_str(&claims.sub).map_err(|_| invalid_token())?;
         let issued = issued_millis(&claims);
         let usable_until = u64::try_from(claims.exp)
-            .map_err(|_| invalid())?
+            .map_err(|_| invalid_token())?
             .saturating_add(self.validation.leeway);
         Ok(Verified {
             principal: Principal {
@@ -295,9 +301,7 @@ impl Principal {
             && (revocations.refuses(verified.subject, verified.issued)
                 || company.is_some_and(|c| revocations.refuses(c, verified.issued)))
         {
-            return Err(ApiError::unauthorized(
-                "the access token is invalid or expired",
-            ));
+            return Err(invalid_token());
         }
         Ok(verified.principal)
     }
@@ -427,6 +431,10 @@ mod tests {
         keys.verified.lock().unwrap().len()
     }
 
+    fn remember(keys: &Keys, token: &str, known: Verified) {
+        keys.verified.lock().unwrap().insert(token.into(), known);
+    }
+
     #[test]
     fn a_token_is_taken_as_verified_only_by_the_keys_that_verified_it() {
         let ours = Keys::new(&[7u8; 32], 60).unwrap();
@@ -461,16 +469,10 @@ mod tests {
             .cloned()
             .unwrap();
         known.usable_until = jsonwebtoken::get_current_timestamp() - 1;
-        keys.verified
-            .lock()
-            .unwrap()
-            .insert(tampered.as_str().into(), known.clone());
+        remember(&keys, &tampered, known.clone());
         assert!(keys.verified(&tampered).is_err());
         known.usable_until = jsonwebtoken::get_current_timestamp() + 60;
-        keys.verified
-            .lock()
-            .unwrap()
-            .insert(tampered.as_str().into(), known);
+        remember(&keys, &tampered, known);
         assert!(
             keys.verified(&tampered).is_ok(),
             "an unexpired entry is used as it is"
