@@ -61,6 +61,37 @@ impl Backend {
     }
 }
 
+/// One plan per statement, whatever its values: the `plan_cache_mode` of every PostgreSQL
+/// connection here.
+const ONE_PLAN: &str = "force_generic_plan";
+
+/// Runs `query` with a plan made for its values: for a search, whose best plan depends on
+/// how many rows the text matches (the trigram indexes for a rare text, the company's rows
+/// in order for a common one). On PostgreSQL in a transaction of its own, which `SET LOCAL`
+/// ends with; inside a caller's transaction, which would keep the setting until it ends,
+/// the connection's one plan per statement is set back at once. SQLite plans every
+/// statement for its values anyway.
+pub fn with_custom_plans<T>(
+    conn: &mut DbConnection,
+    query: impl FnOnce(&mut DbConnection) -> Result<T>,
+) -> Result<T> {
+    if !matches!(conn, DbConnection::Postgres(_)) {
+        return query(conn);
+    }
+    let nested =
+        <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+            .transaction_depth()?
+            .is_some();
+    conn.transaction(|c| {
+        c.batch_execute("SET LOCAL plan_cache_mode = auto")?;
+        let found = query(c)?;
+        if nested {
+            c.batch_execute(&format!("SET LOCAL plan_cache_mode = {ONE_PLAN}"))?;
+        }
+        Ok(found)
+    })
+}
+
 /// A SQLite location from a URL (`sqlite://path`, `sqlite:path`) or a plain path.
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")
@@ -77,9 +108,19 @@ pub struct Manager {
 impl Manager {
     fn establish(&self) -> std::result::Result<DbConnection, diesel::r2d2::Error> {
         match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.url)
-                .map(DbConnection::Postgres)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // Every statement keeps one plan for any values: the queries go by company
+                // and key, where the plan does not depend on them. By default PostgreSQL
+                // would plan a page of a large company anew on every run (its own plan looks
+                // cheaper than the generic one), which costs more than running it. The
+                // searches whose plan does depend on the text ask for their own plan
+                // ([`with_custom_plans`]).
+                conn.batch_execute(&format!("SET plan_cache_mode = {ONE_PLAN}"))
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Postgres(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(sqlite_path(&self.url))
                     .map_err(diesel::r2d2::Error::ConnectionError)?;

@@ -205,7 +205,11 @@ pub fn list(
     if let Some(after) = after {
         query = query.filter(subscriptions::id.gt(after));
     }
-    let rows = query.load(conn)?;
+    let rows = if q.is_some() {
+        crate::db::with_custom_plans(conn, |c| Ok(query.load(c)?))?
+    } else {
+        query.load(conn)?
+    };
     Page::from_overfetch(rows, limit, |s| s.id.clone()).try_map(Subscription::try_from)
 }
 

@@ -61,3 +61,42 @@ fn drop_pg(postgres: Option<(String, String)>) {
             .unwrap();
     }
 }
+
+/// The plan cache mode of the connection a statement runs on.
+fn plan_cache_mode(conn: &mut persistence::DbConnection) -> persistence::Result<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        plan_cache_mode: String,
+    }
+    let mode: Mode = diesel::sql_query("SHOW plan_cache_mode").get_result(conn)?;
+    Ok(mode.plan_cache_mode)
+}
+
+/// On PostgreSQL a pooled connection keeps one plan per statement, and a search gets a plan
+/// of its own for its text only while it runs, inside a transaction or not.
+#[test]
+fn postgres_connections_plan_once_and_searches_for_their_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, postgres)) = fresh_database(Db::Postgres, dir.path()) else {
+        return;
+    };
+    let store = open(&url);
+    let generic = "force_generic_plan";
+    let search_then_after = |conn: &mut persistence::DbConnection| {
+        let inside = persistence::db::with_custom_plans(conn, plan_cache_mode)?;
+        Ok::<_, persistence::Error>((inside, plan_cache_mode(conn)?))
+    };
+    let mut conn = store.conn().unwrap();
+    assert_eq!(plan_cache_mode(&mut conn).unwrap(), generic);
+    let (inside, after) = search_then_after(&mut conn).unwrap();
+    assert_eq!(inside, "auto", "the search plans for its values");
+    assert_eq!(after, generic, "and the connection goes back to one plan");
+    drop(conn);
+    let (inside, after) = store.read(search_then_after).unwrap();
+    assert_eq!(inside, "auto", "in a transaction too");
+    assert_eq!(after, generic, "which goes on with one plan");
+    drop(store);
+    drop_pg(postgres);
+}
