@@ -32,7 +32,7 @@ pub struct NewAuditEvent<'a> {
 }
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 struct AuditRow {
     id: String,
     occurred_at: NaiveDateTime,

@@ -18,7 +18,7 @@ pub struct ApiClient {
 }
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = api_clients)]
+#[diesel(table_name = api_clients, treat_none_as_default_value = false)]
 struct ClientRow {
     id: String,
     company_id: String,

@@ -27,7 +27,7 @@ pub struct NewCompany {
 }
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = companies)]
+#[diesel(table_name = companies, treat_none_as_default_value = false)]
 struct CompanyRow {
     id: String,
     cvr: String,

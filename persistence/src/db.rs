@@ -92,6 +92,43 @@ pub fn with_custom_plans<T>(
     })
 }
 
+/// A statement whose SQL has one shape, kept prepared by the connection like a query:
+/// diesel prepares no `UPDATE`, upsert or raw statement (a changeset may leave out a `None`,
+/// so their text can vary), and PostgreSQL would then parse and plan it on every run. The
+/// cache is keyed by the statement's text, so a statement of several shapes is still
+/// right, only kept once per shape: wrap only what has one, or a few. Run it for rows
+/// (`RETURNING` a column, and count them for a change): diesel takes a statement run for
+/// its count by reference, and a reference answers whether it may be kept by looking
+/// through to the statement it wraps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Prepared<Q>(pub(crate) Q);
+
+impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
+    type QueryId = ();
+    // Found by its text, not by its type: the type alone does not fix the text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q, DB> diesel::query_builder::QueryFragment<DB> for Prepared<Q>
+where
+    Q: diesel::query_builder::QueryFragment<DB>,
+    DB: diesel::backend::Backend,
+{
+    fn walk_ast<'b>(&'b self, pass: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &DB) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, Conn> RunQueryDsl<Conn> for Prepared<Q> {}
+
 /// A SQLite location from a URL (`sqlite://path`, `sqlite:path`) or a plain path.
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::on_backend;
+use crate::db::Prepared;
 use crate::error::uuid;
 use crate::schema::events;
 use crate::{DbConnection, Error, Page, Result};
@@ -23,7 +23,7 @@ pub struct Event {
 }
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = events)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
 struct EventRow {
     id: String,
     company_id: String,
@@ -59,9 +59,18 @@ pub fn record_all(conn: &mut DbConnection, events: &[Event]) -> Result<()> {
             created_at: event.created_at,
         })
         .collect();
-    // Several rows in one INSERT is each backend's own statement, not MultiBackend's.
+    // Several rows in one INSERT is each backend's own statement, not MultiBackend's. On
+    // PostgreSQL it is kept prepared: one shape per count of rows, and a use case emits
+    // at most a few.
     let insert = diesel::insert_into(events::table).values(rows);
-    on_backend!(conn, c => insert.execute(c))?;
+    match conn {
+        DbConnection::Postgres(c) => {
+            Prepared(insert.returning(events::id)).load::<String>(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            insert.execute(c)?;
+        }
+    }
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use crate::{DbConnection, Error, Page, Result};
 
 /// A number port's row. `rejection` is a JSON [`Rejection`] while rejected.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = number_ports, treat_none_as_null = true)]
+#[diesel(table_name = number_ports, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct PortRecord {
     id: String,
     company_id: String,
@@ -369,7 +369,7 @@ pub fn rejections(conn: &mut DbConnection, port: Uuid) -> Result<i64> {
 
 /// The evidence of one signature of a power of attorney.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = poa_signatures)]
+#[diesel(table_name = poa_signatures, treat_none_as_default_value = false)]
 pub struct Signature {
     pub id: String,
     pub port_id: String,

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use domain::number::{DanishNumber, NumberState};
 use uuid::Uuid;
 
+use crate::db::Prepared;
 use crate::error::uuid;
 use crate::schema::numbers;
 use crate::{DbConnection, Error, Result};
@@ -19,7 +20,7 @@ pub struct PoolNumber {
 }
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = numbers)]
+#[diesel(table_name = numbers, treat_none_as_default_value = false)]
 struct NumberRow {
     id: String,
     number: String,
@@ -248,25 +249,28 @@ pub fn reserve(
     until: NaiveDateTime,
 ) -> Result<bool> {
     let now = crate::now();
-    let changed = diesel::update(
-        numbers::table
-            .filter(numbers::number.eq(number.as_str()))
-            .filter(
-                numbers::company_id
-                    .eq(company.to_string())
-                    .or(numbers::company_id.is_null()),
-            )
-            .filter(free_now!(now)),
+    let changed = Prepared(
+        diesel::update(
+            numbers::table
+                .filter(numbers::number.eq(number.as_str()))
+                .filter(
+                    numbers::company_id
+                        .eq(company.to_string())
+                        .or(numbers::company_id.is_null()),
+                )
+                .filter(free_now!(now)),
+        )
+        .set((
+            numbers::state.eq(NumberState::Reserved.as_str()),
+            numbers::reserved_until.eq(Some(until)),
+            numbers::reserved_by.eq(Some(order.to_string())),
+            numbers::version.eq(numbers::version + 1),
+            numbers::updated_at.eq(now),
+        ))
+        .returning(numbers::id),
     )
-    .set((
-        numbers::state.eq(NumberState::Reserved.as_str()),
-        numbers::reserved_until.eq(Some(until)),
-        numbers::reserved_by.eq(Some(order.to_string())),
-        numbers::version.eq(numbers::version + 1),
-        numbers::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    Ok(changed == 1)
+    .load::<String>(conn)?;
+    Ok(changed.len() == 1)
 }
 
 /// Reserves the first free number (the company's pool first, then the operator's) for
@@ -328,19 +332,21 @@ pub fn release(conn: &mut DbConnection, order: Uuid) -> Result<()> {
 /// Assigns the number `order` reserved to `company` for good; false when the reservation
 /// was lost (it lapsed and another draft took the number).
 pub fn assign(conn: &mut DbConnection, company: Uuid, order: Uuid) -> Result<Option<DanishNumber>> {
-    let assigned: Option<String> = diesel::update(
-        numbers::table
-            .filter(numbers::reserved_by.eq(order.to_string()))
-            .filter(numbers::state.eq(NumberState::Reserved.as_str())),
+    let assigned: Option<String> = Prepared(
+        diesel::update(
+            numbers::table
+                .filter(numbers::reserved_by.eq(order.to_string()))
+                .filter(numbers::state.eq(NumberState::Reserved.as_str())),
+        )
+        .set((
+            numbers::state.eq(NumberState::Assigned.as_str()),
+            numbers::company_id.eq(Some(company.to_string())),
+            numbers::reserved_until.eq(None::<NaiveDateTime>),
+            numbers::version.eq(numbers::version + 1),
+            numbers::updated_at.eq(crate::now()),
+        ))
+        .returning(numbers::number),
     )
-    .set((
-        numbers::state.eq(NumberState::Assigned.as_str()),
-        numbers::company_id.eq(Some(company.to_string())),
-        numbers::reserved_until.eq(None::<NaiveDateTime>),
-        numbers::version.eq(numbers::version + 1),
-        numbers::updated_at.eq(crate::now()),
-    ))
-    .returning(numbers::number)
     .get_result(conn)
     .optional()?;
     assigned

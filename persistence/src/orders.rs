@@ -10,7 +10,7 @@ use domain::text::{CostCenter, PersonName, Title};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::on_backend;
+use crate::db::{Prepared, on_backend};
 use crate::error::{json, parse, to_json, uuid};
 use crate::schema::{initials_claims, orders};
 use crate::{DbConnection, Error, Page, Result};
@@ -18,7 +18,7 @@ use crate::{DbConnection, Error, Page, Result};
 /// An order's row. The employee's details (apart from the initials) and a port-in's
 /// request are JSON documents of [`StoredEmployee`] and [`PortRequest`].
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = orders, treat_none_as_null = true)]
+#[diesel(table_name = orders, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct OrderRecord {
     id: String,
     company_id: String,
@@ -162,13 +162,18 @@ pub fn update(conn: &mut DbConnection, order: &mut Order, now: NaiveDateTime) ->
     let mut record = OrderRecord::try_from(&*order)?;
     record.version = expected + 1;
     record.updated_at = now;
-    let changed = diesel::update(
-        orders::table
-            .filter(orders::id.eq(&record.id))
-            .filter(orders::version.eq(expected)),
+    // Every column is written (`treat_none_as_null`), so the statement has one shape.
+    let changed = Prepared(
+        diesel::update(
+            orders::table
+                .filter(orders::id.eq(&record.id))
+                .filter(orders::version.eq(expected)),
+        )
+        .set(&record)
+        .returning(orders::id),
     )
-    .set(&record)
-    .execute(conn)?;
+    .load::<String>(conn)?
+    .len();
     if changed == 1 {
         order.version = record.version;
         order.updated_at = now;
@@ -246,8 +251,11 @@ pub fn claim_initials(
             .or(initials_claims::expires_at.le(crate::now())),
     );
     // ON CONFLICT is the backends' own syntax (the same on both), not MultiBackend's.
-    let changed = on_backend!(conn, c => claim.execute(c))?;
-    Ok(changed == 1)
+    let claimed: Vec<String> = on_backend!(conn, c => Prepared(
+        claim.returning(initials_claims::holder_id)
+    )
+    .load(c))?;
+    Ok(claimed.len() == 1)
 }
 
 /// Gives up whatever initials `holder` holds.
@@ -262,11 +270,16 @@ pub fn release_initials(conn: &mut DbConnection, holder: Uuid) -> Result<()> {
 /// Hands `from`'s claim to `to` for good (a confirmed draft's initials pass to its
 /// subscription).
 pub fn transfer_initials(conn: &mut DbConnection, from: Uuid, to: Uuid) -> Result<()> {
-    diesel::update(initials_claims::table.filter(initials_claims::holder_id.eq(from.to_string())))
+    Prepared(
+        diesel::update(
+            initials_claims::table.filter(initials_claims::holder_id.eq(from.to_string())),
+        )
         .set((
             initials_claims::holder_id.eq(to.to_string()),
             initials_claims::expires_at.eq(None::<NaiveDateTime>),
         ))
-        .execute(conn)?;
+        .returning(initials_claims::initials),
+    )
+    .load::<String>(conn)?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::{DbConnection, Page, Result};
 
 /// A message's row.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = outbox)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
 struct MessageRecord {
     id: String,
     company_id: Option<String>,

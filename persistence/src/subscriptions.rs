@@ -19,7 +19,7 @@ use crate::{DbConnection, Error, Page, Result};
 /// A subscription's row. The employee's title, email and cost centre and the sign-in
 /// address are a JSON document of [`StoredDetails`].
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = subscriptions, treat_none_as_null = true)]
+#[diesel(table_name = subscriptions, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct SubscriptionRecord {
     id: String,
     company_id: String,
@@ -214,6 +214,11 @@ pub fn list(
 }
 
 diesel::define_sql_function! {
+    /// PostgreSQL's `nextval()` of the sequence named by the text.
+    fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
+}
+
+diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends for ASCII; Danish letters are matched as typed.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
@@ -223,16 +228,8 @@ diesel::define_sql_function! {
 /// queue on one row; on SQLite, whose writers run one at a time, from the counter row.
 pub fn next_sim_serial(conn: &mut DbConnection, issuer: i32) -> Result<i64> {
     if let DbConnection::Postgres(pg) = conn {
-        #[derive(QueryableByName)]
-        struct Next {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            serial: i64,
-        }
-        // `issuer` is an integer, so the sequence's name cannot carry anything else.
-        let next: Next =
-            diesel::sql_query(format!("SELECT nextval('sim_serials_{issuer}') AS serial"))
-                .get_result(pg)?;
-        return Ok(next.serial);
+        // The sequence's name is a bound value, so the statement is one, prepared once.
+        return Ok(diesel::select(nextval(format!("sim_serials_{issuer}"))).get_result(pg)?);
     }
     diesel::update(sim_serials::table.find(issuer))
         .set(sim_serials::next_serial.eq(sim_serials::next_serial + 1))

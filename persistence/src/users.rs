@@ -20,7 +20,7 @@ pub struct User {
 }
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 struct UserRow {
     id: String,
     email: String,

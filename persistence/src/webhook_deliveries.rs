@@ -54,7 +54,7 @@ pub struct Delivery {
 }
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = webhook_deliveries)]
+#[diesel(table_name = webhook_deliveries, treat_none_as_default_value = false)]
 struct DeliveryRow {
     id: String,
     endpoint_id: String,
@@ -123,7 +123,7 @@ pub struct Attempt {
 }
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = webhook_attempts)]
+#[diesel(table_name = webhook_attempts, treat_none_as_default_value = false)]
 struct AttemptRow {
     id: String,
     delivery_id: String,

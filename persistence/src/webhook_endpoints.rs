@@ -32,7 +32,7 @@ pub struct Endpoint {
 }
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = webhook_endpoints, treat_none_as_null = true)]
+#[diesel(table_name = webhook_endpoints, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct EndpointRow {
     id: String,
     company_id: String,

@@ -100,3 +100,52 @@ fn postgres_connections_plan_once_and_searches_for_their_values() {
     drop(store);
     drop_pg(postgres);
 }
+
+/// The statements PostgreSQL holds prepared on a connection whose text starts with `start`.
+fn prepared_like(conn: &mut persistence::DbConnection, start: &str) -> persistence::Result<i64> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let found: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE starts_with(statement, $1)",
+    )
+    .bind::<diesel::sql_types::Text, _>(start)
+    .get_result(conn)?;
+    Ok(found.n)
+}
+
+/// The journey's updates, upsert and SIM serial are prepared once per connection like its
+/// queries, not parsed and planned by PostgreSQL on every run.
+#[test]
+fn postgres_keeps_the_journeys_writes_prepared() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, postgres)) = fresh_database(Db::Postgres, dir.path()) else {
+        return;
+    };
+    let store = open(&url);
+    store.migrate().unwrap();
+    let number = domain::number::DanishNumber::parse("+4520000000").unwrap();
+    let (company, order) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let mut conn = store.conn().unwrap();
+    for _ in 0..2 {
+        let until = persistence::now();
+        persistence::numbers::reserve(&mut conn, company, &number, order, until).unwrap();
+        persistence::numbers::assign(&mut conn, company, order).unwrap();
+        persistence::orders::transfer_initials(&mut conn, order, company).unwrap();
+        persistence::subscriptions::next_sim_serial(&mut conn, 10).unwrap();
+    }
+    for start in [
+        "UPDATE \"numbers\" SET \"state\" = $1, \"reserved_until\"",
+        "UPDATE \"numbers\" SET \"state\" = $1, \"company_id\"",
+        "UPDATE \"initials_claims\"",
+        "SELECT nextval(",
+    ] {
+        assert_eq!(prepared_like(&mut conn, start).unwrap(), 1, "{start}");
+    }
+    drop(conn);
+    drop(store);
+    drop_pg(postgres);
+}

@@ -1,3 +1,3 @@
 BEGIN;
-SELECT "numbers"."number" FROM "numbers" WHERE ((("numbers"."state" = 'available') OR (("numbers"."state" = 'reserved') AND ("numbers"."reserved_until" < E'2026-12-04 21\07203\07232.640597'))) AND ("numbers"."company_id" = '01a242de-6a46-7165-bed9-756d44bcb1ad')) ORDER BY "numbers"."number" ASC LIMIT '51';
+SELECT "numbers"."number" FROM "numbers" WHERE ((("numbers"."state" = 'available') OR (("numbers"."state" = 'reserved') AND ("numbers"."reserved_until" < E'2026-12-04 22\07245\07224.546723'))) AND ("numbers"."company_id" = '01a2433b-beb2-7381-a9d5-66a92155d3cd')) ORDER BY "numbers"."number" ASC LIMIT '51';
 COMMIT;
