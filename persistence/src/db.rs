@@ -97,7 +97,7 @@ pub fn with_custom_plans<T>(
 /// so their text can vary), and PostgreSQL would then parse and plan it on every run. The
 /// cache is keyed by the statement's text, so a statement of several shapes is still
 /// right, only kept once per shape: wrap only what has one, or a few. Run it for rows
-/// (`RETURNING` a column, and count them for a change): diesel takes a statement run for
+/// (`RETURNING` a column, counted by [`Prepared::rows`]): diesel takes a statement run for
 /// its count by reference, and a reference answers whether it may be kept by looking
 /// through to the statement it wraps.
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +128,17 @@ impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<
 }
 
 impl<Q, Conn> RunQueryDsl<Conn> for Prepared<Q> {}
+
+impl<Q> Prepared<Q> {
+    /// Runs a statement that returns one text column per row it wrote, and counts them:
+    /// what `execute` would answer, on the path where the statement stays prepared.
+    pub(crate) fn rows<'query, Conn>(self, conn: &mut Conn) -> Result<usize>
+    where
+        Self: diesel::query_dsl::LoadQuery<'query, Conn, String>,
+    {
+        Ok(self.load::<String>(conn)?.len())
+    }
+}
 
 /// A SQLite location from a URL (`sqlite://path`, `sqlite:path`) or a plain path.
 fn sqlite_path(url: &str) -> &str {

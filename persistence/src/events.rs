@@ -65,7 +65,7 @@ pub fn record_all(conn: &mut DbConnection, events: &[Event]) -> Result<()> {
     let insert = diesel::insert_into(events::table).values(rows);
     match conn {
         DbConnection::Postgres(c) => {
-            Prepared(insert.returning(events::id)).load::<String>(c)?;
+            Prepared(insert.returning(events::id)).rows(c)?;
         }
         DbConnection::Sqlite(c) => {
             insert.execute(c)?;

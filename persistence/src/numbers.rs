@@ -269,8 +269,8 @@ pub fn reserve(
         ))
         .returning(numbers::id),
     )
-    .load::<String>(conn)?;
-    Ok(changed.len() == 1)
+    .rows(conn)?;
+    Ok(changed == 1)
 }
 
 /// Reserves the first free number (the company's pool first, then the operator's) for

@@ -172,8 +172,7 @@ pub fn update(conn: &mut DbConnection, order: &mut Order, now: NaiveDateTime) ->
         .set(&record)
         .returning(orders::id),
     )
-    .load::<String>(conn)?
-    .len();
+    .rows(conn)?;
     if changed == 1 {
         order.version = record.version;
         order.updated_at = now;
@@ -251,11 +250,9 @@ pub fn claim_initials(
             .or(initials_claims::expires_at.le(crate::now())),
     );
     // ON CONFLICT is the backends' own syntax (the same on both), not MultiBackend's.
-    let claimed: Vec<String> = on_backend!(conn, c => Prepared(
-        claim.returning(initials_claims::holder_id)
-    )
-    .load(c))?;
-    Ok(claimed.len() == 1)
+    let claimed =
+        on_backend!(conn, c => Prepared(claim.returning(initials_claims::holder_id)).rows(c))?;
+    Ok(claimed == 1)
 }
 
 /// Gives up whatever initials `holder` holds.
@@ -280,6 +277,6 @@ pub fn transfer_initials(conn: &mut DbConnection, from: Uuid, to: Uuid) -> Resul
         ))
         .returning(initials_claims::initials),
     )
-    .load::<String>(conn)?;
+    .rows(conn)?;
     Ok(())
 }
