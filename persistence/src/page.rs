@@ -27,8 +27,21 @@ impl<T> Page<T> {
 
     pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
         Ok(Page {
-            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            items: collect_sized(self.items.into_iter().map(f))?,
             next_cursor: self.next_cursor,
         })
     }
+}
+
+/// Collects results into a vector sized for as many as the iterator says it holds.
+/// Collecting into `Result<Vec<_>, _>` hides that count, so a page of fifty grew its vector
+/// five times, each time copying what it held.
+pub(crate) fn collect_sized<T, E>(
+    results: impl Iterator<Item = Result<T, E>>,
+) -> Result<Vec<T>, E> {
+    let mut items = Vec::with_capacity(results.size_hint().0);
+    for result in results {
+        items.push(result?);
+    }
+    Ok(items)
 }

@@ -1,6 +1,7 @@
 //! Subscriptions: what a confirmed order created.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use domain::email::EmailAddress;
 use domain::employee::{EmployeeDetails, Initials};
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use crate::db::on_backend;
 use crate::error::{json, parse, to_json, uuid};
+use crate::page::collect_sized;
 use crate::schema::{sim_serials, subscriptions};
 use crate::{DbConnection, Error, Page, Result};
 
@@ -173,7 +175,8 @@ pub fn list(
             .select(SubscriptionRecord::as_select())
             .order(subscriptions::id.asc())
             .limit(limit + 1)
-            .load(c))?;
+            .load_iter::<SubscriptionRecord, DefaultLoadingMode>(c)
+            .and_then(collect_sized))?;
         return Page::from_overfetch(rows, limit, |s| s.id.clone()).try_map(Subscription::try_from);
     }
     let mut query = subscriptions::table

@@ -143,7 +143,7 @@ impl From<persistence::users::User> for UserDto {
             example = json!({"type": "urn:selvbetjening:problem:email_taken", "title": "The request conflicts with the current state", "status": 409, "detail": "a user with this email exists", "code": "email_taken", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))
     )
 )]
-#[post("/operator/companies/{id}/users")]
+#[post("/companies/{id}/users")]
 async fn create_company_user(
     who: OperatorStaff,
     state: web::Data<AppState>,
@@ -216,7 +216,7 @@ pub struct ClientCredentials {
     request_body = CreateClient,
     responses((status = 201, description = "The credentials; the secret is shown only now", body = ClientCredentials))
 )]
-#[post("/operator/companies/{id}/clients")]
+#[post("/companies/{id}/clients")]
 async fn create_company_client(
     who: OperatorStaff,
     state: web::Data<AppState>,
@@ -274,7 +274,7 @@ fn new_user_of(body: CreateUser) -> ApiResult<(EmailAddress, Option<Password>, R
     params(("id" = Uuid, Path, description = "The company's id"), PageQuery),
     responses((status = 200, description = "A page of users", body = Page<UserDto>))
 )]
-#[get("/operator/companies/{id}/users")]
+#[get("/companies/{id}/users")]
 async fn list_company_users(
     _who: OperatorStaff,
     state: web::Data<AppState>,
@@ -305,7 +305,7 @@ async fn list_company_users(
             example = json!({"type": "urn:selvbetjening:problem:cannot_disable_yourself", "title": "The request conflicts with the current state", "status": 409, "detail": "you cannot disable your own login; ask another operator", "code": "cannot_disable_yourself", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]
-#[patch("/operator/users/{id}")]
+#[patch("/users/{id}")]
 async fn change_user(
     who: OperatorStaff,
     state: web::Data<AppState>,
@@ -332,7 +332,7 @@ async fn change_user(
     params(("id" = Uuid, Path, description = "The company's id"), PageQuery),
     responses((status = 200, description = "A page of API clients", body = Page<ClientDto>))
 )]
-#[get("/operator/companies/{id}/clients")]
+#[get("/companies/{id}/clients")]
 async fn list_company_clients(
     _who: OperatorStaff,
     state: web::Data<AppState>,
@@ -357,7 +357,7 @@ async fn list_company_clients(
     params(("id" = Uuid, Path, description = "The client's id")),
     responses((status = 204, description = "Revoked"))
 )]
-#[delete("/operator/clients/{id}")]
+#[delete("/clients/{id}")]
 async fn revoke_client(
     who: OperatorStaff,
     state: web::Data<AppState>,
@@ -385,7 +385,7 @@ async fn revoke_client(
             example = json!({"type": "urn:selvbetjening:problem:user_has_password", "title": "The request conflicts with the current state", "status": 409, "detail": "the user has chosen a password; they can reset it themselves", "code": "user_has_password", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]
-#[post("/operator/users/{id}/invitation")]
+#[post("/users/{id}/invitation")]
 async fn send_invitation(
     who: OperatorStaff,
     state: web::Data<AppState>,

@@ -88,7 +88,7 @@ impl From<Company> for CompanyDto {
             example = json!({"type": "urn:selvbetjening:problem:cvr_taken", "title": "The request conflicts with the current state", "status": 409, "detail": "a company with CVR 10150817 is already registered", "code": "cvr_taken", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))
     )
 )]
-#[post("/operator/companies")]
+#[post("/companies")]
 async fn create_company(
     who: OperatorStaff,
     state: web::Data<AppState>,
@@ -127,7 +127,7 @@ async fn create_company(
     params(PageQuery),
     responses((status = 200, description = "A page of companies", body = Page<CompanyDto>))
 )]
-#[get("/operator/companies")]
+#[get("/companies")]
 async fn list_companies(
     _who: OperatorStaff,
     state: web::Data<AppState>,
@@ -149,7 +149,7 @@ async fn list_companies(
     params(("id" = Uuid, Path, description = "The company's id")),
     responses((status = 200, description = "The company", body = CompanyDto))
 )]
-#[get("/operator/companies/{id}")]
+#[get("/companies/{id}")]
 async fn get_company(
     _who: OperatorStaff,
     state: web::Data<AppState>,
@@ -174,7 +174,7 @@ async fn get_company(
     request_body(content = CompanyChange, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "The company", body = CompanyDto))
 )]
-#[patch("/operator/companies/{id}")]
+#[patch("/companies/{id}")]
 async fn change_company(
     who: OperatorStaff,
     state: web::Data<AppState>,

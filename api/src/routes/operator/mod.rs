@@ -8,10 +8,14 @@ mod outbox;
 mod pools;
 mod porting;
 
+/// Under one scope: a request elsewhere is told apart from all of these by the prefix
+/// alone, where each of their patterns with an id was a regular expression to try.
 pub fn configure(cfg: &mut ServiceConfig) {
-    companies::configure(cfg);
-    access::configure(cfg);
-    pools::configure(cfg);
-    outbox::configure(cfg);
-    porting::configure(cfg);
+    cfg.service(utoipa_actix_web::scope("/operator").configure(|cfg| {
+        companies::configure(cfg);
+        access::configure(cfg);
+        pools::configure(cfg);
+        outbox::configure(cfg);
+        porting::configure(cfg);
+    }));
 }

@@ -83,7 +83,7 @@ pub struct OutboxQuery {
     params(OutboxQuery),
     responses((status = 200, description = "A page of messages", body = Page<OutboxMessageDto>))
 )]
-#[get("/operator/outbox")]
+#[get("/outbox")]
 async fn list_outbox(
     _who: OperatorStaff,
     state: web::Data<AppState>,

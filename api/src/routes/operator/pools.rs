@@ -133,7 +133,7 @@ async fn add_numbers(
             example = json!({"type": "urn:selvbetjening:problem:number_taken", "title": "The request conflicts with the current state", "status": 409, "detail": "some numbers are already in a pool", "code": "number_taken", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "errors": [{"pointer": "/numbers/1", "code": "number_taken", "message": "+4520123457 is already in a pool"}]}))
     )
 )]
-#[post("/operator/companies/{id}/numbers")]
+#[post("/companies/{id}/numbers")]
 async fn add_company_numbers(
     who: OperatorStaff,
     state: web::Data<AppState>,
@@ -158,7 +158,7 @@ async fn add_company_numbers(
             example = json!({"type": "urn:selvbetjening:problem:number_taken", "title": "The request conflicts with the current state", "status": 409, "detail": "some numbers are already in a pool", "code": "number_taken", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "errors": [{"pointer": "/numbers/0", "code": "number_taken", "message": "+4593000000 is already in a pool"}]}))
     )
 )]
-#[post("/operator/numbers")]
+#[post("/numbers")]
 async fn add_operator_numbers(
     who: OperatorStaff,
     state: web::Data<AppState>,

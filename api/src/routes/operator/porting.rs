@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             example = json!({"type": "urn:selvbetjening:problem:port_not_submitted", "title": "The request conflicts with the current state", "status": 409, "detail": "the port is awaiting_signature; the donor answers a submitted request", "code": "port_not_submitted", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]
-#[post("/operator/number-ports/{id}/donor-response")]
+#[post("/number-ports/{id}/donor-response")]
 async fn record_donor_response(
     who: OperatorStaff,
     state: web::Data<AppState>,
@@ -87,7 +87,7 @@ async fn record_donor_response(
             example = json!({"type": "urn:selvbetjening:problem:port_not_accepted", "title": "The request conflicts with the current state", "status": 409, "detail": "the port is submitted; only an accepted port completes", "code": "port_not_accepted", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]
-#[post("/operator/number-ports/{id}/complete")]
+#[post("/number-ports/{id}/complete")]
 async fn complete_number_port(
     who: OperatorStaff,
     state: web::Data<AppState>,
