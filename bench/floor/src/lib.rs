@@ -1,6 +1,7 @@
 //! What both floor servers share: their settings, read from the environment.
 
-use actix_web::web::Bytes;
+use actix_web::web::{self, Bytes};
+use actix_web::{App, HttpServer};
 
 /// The statement of one subscription, as the API sends it (its columns, by id and company).
 pub const ONE: &str = "SELECT id, company_id, order_id, status, version, plan_code, \
@@ -43,4 +44,22 @@ impl Settings {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     }
+}
+
+/// Serves `state` to the routes `routes` adds, on WORKERS (2) workers; `blocking`: the
+/// threads of each worker's blocking pool, for a server that has one.
+pub fn serve<T: Send + Sync + 'static>(
+    state: T,
+    address: &str,
+    blocking: Option<usize>,
+    routes: fn(&mut web::ServiceConfig),
+) -> std::io::Result<()> {
+    let state = web::Data::new(state);
+    let workers = Settings::number("WORKERS", 2);
+    let mut server = HttpServer::new(move || App::new().app_data(state.clone()).configure(routes))
+        .workers(workers);
+    if let Some(threads) = blocking {
+        server = server.worker_max_blocking_threads(threads.div_ceil(workers));
+    }
+    actix_web::rt::System::new().block_on(server.bind(address)?.run())
 }

@@ -9,8 +9,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use actix_web::{App, HttpResponse, HttpServer, web};
-use selvbetjening_floor::{ONE, PAGE, Settings};
+use actix_web::{HttpResponse, web};
+use selvbetjening_floor::{ONE, PAGE, Settings, serve};
 use tokio_postgres::{Client, NoTls, Statement};
 
 /// A worker's connection with its two statements prepared.
@@ -52,22 +52,21 @@ struct State {
 }
 
 fn main() -> std::io::Result<()> {
-    let state = web::Data::new(State {
-        settings: Settings::from_env(),
-        per_worker: Settings::number("PER_WORKER", 1),
-    });
-    let workers = Settings::number("WORKERS", 2);
-    let address = state.settings.address.clone();
-    actix_web::rt::System::new().block_on(
-        HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
+    let settings = Settings::from_env();
+    let address = settings.address.clone();
+    let per_worker = Settings::number("PER_WORKER", 1);
+    serve(
+        State {
+            settings,
+            per_worker,
+        },
+        &address,
+        None,
+        |routes| {
+            routes
                 .route("/one/{id}", web::get().to(one))
-                .route("/page/{cursor}", web::get().to(page))
-        })
-        .workers(workers)
-        .bind(address)?
-        .run(),
+                .route("/page/{cursor}", web::get().to(page));
+        },
     )
 }
 

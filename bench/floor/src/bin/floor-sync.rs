@@ -5,36 +5,33 @@
 //!     GET /one/{id}       one subscription of COMPANY
 //!     GET /page/{cursor}  the 51 rows after the cursor
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use persistence::db::PoolOptions;
 use persistence::schema::subscriptions;
 use persistence::{DbConnection, Store};
-use selvbetjening_floor::Settings;
+use selvbetjening_floor::{Settings, serve};
 
 /// Every column, as `persistence::subscriptions` reads them.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = subscriptions)]
-#[allow(dead_code)]
-struct Row {
-    id: String,
-    company_id: String,
-    order_id: String,
-    status: String,
-    version: i32,
-    plan_code: String,
-    mobile_package_code: String,
-    data_sharing_cards: i32,
-    employee_name: String,
-    initials: String,
-    number: String,
-    details: String,
-    iccid: String,
-    terminates_on: Option<NaiveDate>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-}
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<NaiveDate>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
 
 fn with_pg<T>(store: &Store, f: impl FnOnce(&mut PgConnection) -> QueryResult<T>) -> T {
     let mut conn = store.conn().expect("a pooled connection");
@@ -47,25 +44,18 @@ fn with_pg<T>(store: &Store, f: impl FnOnce(&mut PgConnection) -> QueryResult<T>
 fn main() -> std::io::Result<()> {
     let settings = Settings::from_env();
     let pool = Settings::number("POOL", 8);
-    let workers = Settings::number("WORKERS", 2);
     let options = PoolOptions {
         max_size: u32::try_from(pool).unwrap_or(8),
         ..PoolOptions::default()
     };
     let store = Store::open(&settings.database_url, &options).expect("the database");
-    let state = web::Data::new((store, settings.company.clone(), settings.one, settings.page));
-    actix_web::rt::System::new().block_on(
-        HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .route("/one/{id}", web::get().to(one))
-                .route("/page/{cursor}", web::get().to(page))
-        })
-        .workers(workers)
-        .worker_max_blocking_threads(pool.div_ceil(workers))
-        .bind(&settings.address)?
-        .run(),
-    )
+    let address = settings.address.clone();
+    let state = (store, settings.company, settings.one, settings.page);
+    serve(state, &address, Some(pool), |routes| {
+        routes
+            .route("/one/{id}", web::get().to(one))
+            .route("/page/{cursor}", web::get().to(page));
+    })
 }
 
 type State = web::Data<(Store, String, web::Bytes, web::Bytes)>;
@@ -77,13 +67,13 @@ async fn one(state: State, id: web::Path<String>) -> HttpResponse {
             subscriptions::table
                 .filter(subscriptions::id.eq(id.as_str()))
                 .filter(subscriptions::company_id.eq(&s.1))
-                .select(Row::as_select())
+                .select(subscriptions::all_columns)
                 .first::<Row>(c)
         })
     })
     .await
     .expect("the blocking pool");
-    assert_eq!(row.company_id, state.1);
+    assert_eq!(row.1, state.1);
     HttpResponse::Ok()
         .content_type("application/json")
         .body(state.2.clone())
@@ -96,7 +86,7 @@ async fn page(state: State, cursor: web::Path<String>) -> HttpResponse {
             subscriptions::table
                 .filter(subscriptions::company_id.eq(&s.1))
                 .filter(subscriptions::id.gt(cursor.as_str()))
-                .select(Row::as_select())
+                .select(subscriptions::all_columns)
                 .order(subscriptions::id.asc())
                 .limit(51)
                 .load::<Row>(c)
