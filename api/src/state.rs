@@ -32,11 +32,8 @@ impl AppState {
         E: Into<ApiError> + From<persistence::Error> + Send + 'static,
     {
         let store = self.store.clone();
-        actix_web::web::block(move || {
-            let mut conn = store.conn()?;
-            f(&mut conn)
-        })
-        .await?
-        .map_err(Into::into)
+        actix_web::web::block(move || store.run(f))
+            .await?
+            .map_err(Into::into)
     }
 }

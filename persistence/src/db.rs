@@ -190,10 +190,25 @@ impl Manager {
 /// second per connection still finds a restarted database within a second.
 const TRUSTED_FOR: Duration = Duration::from_secs(1);
 
-/// A pooled connection and when it was last known to work.
+/// A pooled connection, when it was last known to work, and whether it was found broken.
 pub struct Pooled {
     conn: DbConnection,
     checked: Instant,
+    broken: bool,
+}
+
+impl Pooled {
+    /// After a use that failed: asks the database whether the connection still works, and
+    /// if not, marks it so the pool drops it instead of handing it to the next request.
+    /// A connection whose server went away (a restart, a failover, a killed backend) would
+    /// otherwise fail every request it is given until the pool's next check of it.
+    pub fn check_after_failure(&mut self) {
+        if self.conn.batch_execute("SELECT 1").is_err() {
+            self.broken = true;
+        } else {
+            self.checked = Instant::now();
+        }
+    }
 }
 
 impl std::ops::Deref for Pooled {
@@ -217,6 +232,7 @@ impl r2d2::ManageConnection for Manager {
         Ok(Pooled {
             conn: self.establish()?,
             checked: Instant::now(),
+            broken: false,
         })
     }
 
@@ -233,9 +249,10 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn has_broken(&self, pooled: &mut Pooled) -> bool {
-        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(
-            &mut pooled.conn,
-        )
+        pooled.broken
+            || <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(
+                &mut pooled.conn,
+            )
     }
 }
 
@@ -337,12 +354,26 @@ impl Store {
         done.map_err(Error::Migration)
     }
 
+    /// Runs `f` on a pooled connection; when it fails, the connection is checked before
+    /// it goes back to the pool (see [`Pooled::check_after_failure`]).
+    pub fn run<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.conn()?;
+        let done = f(&mut conn);
+        if done.is_err() {
+            conn.check_after_failure();
+        }
+        done
+    }
+
     /// Runs `f` in one write transaction on a pooled connection.
     pub fn write<T, E: From<Error>>(
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E> {
-        write(&mut **self.conn()?, f)
+        self.run(|conn| write(conn, f))
     }
 
     /// Runs `f` in one read transaction on a pooled connection.
@@ -350,7 +381,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E> {
-        read(&mut **self.conn()?, f)
+        self.run(|conn| read(conn, f))
     }
 }
 

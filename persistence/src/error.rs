@@ -30,9 +30,16 @@ impl From<DieselError> for Error {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 Error::Conflict { what: "duplicate" }
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                Error::Unavailable(Box::new(err))
-            }
+            // The connection is gone: closed by the server (a restart, a killed backend),
+            // or already dead when the statement was to be sent.
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Error::Unavailable(Box::new(err)),
+            // A transaction whose BEGIN, COMMIT or ROLLBACK failed leaves the connection
+            // unusable: diesel refuses it from then on.
+            DieselError::BrokenTransactionManager => Error::Unavailable(Box::new(err)),
+            DieselError::RollbackErrorOnCommit { commit_error, .. } => Error::from(*commit_error),
             other => Error::Database(other),
         }
     }
