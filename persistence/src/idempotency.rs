@@ -1,8 +1,8 @@
 //! Idempotency keys: a retried request gets the first answer instead of a second effect.
 
 use chrono::NaiveDateTime;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text, Timestamp};
 use uuid::Uuid;
 
 use crate::schema::idempotency_keys;
@@ -19,6 +19,12 @@ pub enum Claim {
     Mismatch,
     /// The first request with this key is still running after `wait`.
     InFlight,
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = Integer)]
+    claimed: i32,
 }
 
 /// Claims `key` for a request with `fingerprint`, inside the transaction of the request's
@@ -45,32 +51,22 @@ pub fn claim(
     let now = crate::now();
     let inserted = match conn {
         DbConnection::Postgres(pg) => {
-            // The statement waits for a concurrent holder of the key; bounded, so a stuck
-            // first request answers "in flight" instead of holding the client forever.
-            pg.batch_execute(&format!(
-                "SET LOCAL lock_timeout = '{}ms'",
-                wait.as_millis().max(1)
-            ))?;
-            let inserted = diesel::insert_into(idempotency_keys::table)
-                .values((
-                    idempotency_keys::company_id.eq(&company),
-                    idempotency_keys::key.eq(key),
-                    idempotency_keys::fingerprint.eq(fingerprint),
-                    idempotency_keys::created_at.eq(now),
-                ))
-                .on_conflict_do_nothing()
-                .execute(pg);
-            let inserted = match inserted {
-                Err(diesel::result::Error::DatabaseError(_, info))
-                    if info.message().contains("lock timeout") =>
-                {
-                    return Ok(Claim::InFlight);
-                }
-                other => other?,
-            };
-            // The bound is the key's wait only; the effect's own waits are as without a key.
-            pg.batch_execute("SET LOCAL lock_timeout = 0")?;
-            inserted
+            // The insert waits for a concurrent holder of the key; bounded, so a stuck first
+            // request answers "in flight" instead of holding the client forever. The wait
+            // and its bound live in the database function (see its migration).
+            let wait_ms = i32::try_from(wait.as_millis().max(1)).unwrap_or(i32::MAX);
+            let claimed: Claimed =
+                diesel::sql_query("SELECT claim_idempotency_key($1, $2, $3, $4, $5) AS claimed")
+                    .bind::<Text, _>(&company)
+                    .bind::<Text, _>(key)
+                    .bind::<Text, _>(fingerprint)
+                    .bind::<Timestamp, _>(now)
+                    .bind::<Integer, _>(wait_ms)
+                    .get_result(pg)?;
+            match claimed.claimed {
+                -1 => return Ok(Claim::InFlight),
+                n => usize::try_from(n).unwrap_or(0),
+            }
         }
         DbConnection::Sqlite(lite) => {
             let exists: i64 = idempotency_keys::table
