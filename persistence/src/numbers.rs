@@ -1,5 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
 use domain::number::{DanishNumber, NumberState};
 use uuid::Uuid;
 
@@ -69,6 +70,16 @@ pub fn existing(conn: &mut DbConnection, candidates: &[DanishNumber]) -> Result<
         );
     }
     Ok(found)
+}
+
+/// Whether `number` is in `company`'s own pool, in any state.
+pub fn held_by(conn: &mut DbConnection, company: Uuid, number: &DanishNumber) -> Result<bool> {
+    let count: i64 = numbers::table
+        .filter(numbers::number.eq(number.as_str()))
+        .filter(numbers::company_id.eq(company.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
 }
 
 /// Adds free numbers to a pool (`company_id: None` is the operator's). A number already
@@ -281,19 +292,73 @@ pub fn reserve_first_free(
     order: Uuid,
     until: NaiveDateTime,
 ) -> Result<Option<DanishNumber>> {
-    // A competitor may take a candidate between the read and the update; try the next.
-    for _ in 0..5 {
-        let page = free(conn, company, None, None, 10)?;
-        if page.items.is_empty() {
-            return Ok(None);
+    let DbConnection::Postgres(pg) = conn else {
+        return reserve_first_free_in_turn(conn, company, order, until);
+    };
+    let now = crate::now();
+    let (company, order) = (company.to_string(), order.to_string());
+    for statement in [FIRST_FREE_OF_COMPANY, FIRST_FREE_OF_OPERATOR] {
+        let query = diesel::sql_query(statement)
+            .bind::<Timestamp, _>(until)
+            .bind::<Text, _>(&order)
+            .bind::<Timestamp, _>(now);
+        let taken: Option<Taken> = if statement == FIRST_FREE_OF_COMPANY {
+            Prepared(query.bind::<Text, _>(&company)).get_result(pg)
+        } else {
+            Prepared(query).get_result(pg)
         }
-        for candidate in page.items {
-            if reserve(conn, company, &candidate.number, order, until)? {
-                return Ok(Some(candidate.number));
-            }
+        .optional()?;
+        if let Some(Taken { number }) = taken {
+            return DanishNumber::parse(&number)
+                .map(Some)
+                .map_err(|_| Error::corrupt("numbers.number", &number));
         }
     }
     Ok(None)
+}
+
+/// PostgreSQL: reserves the first free number of one pool that no other transaction is
+/// taking at this moment. Without `SKIP LOCKED` every draft that names no number would try
+/// the same first row and wait for the draft ahead of it to commit; with it, concurrent
+/// drafts take the next rows instead. `$1` reserved until, `$2` the order, `$3` now, and
+/// `$4` the company for its pool.
+macro_rules! first_free {
+    ($pool:literal) => {
+        concat!(
+            "UPDATE numbers SET state = 'reserved', reserved_until = $1, reserved_by = $2, ",
+            "version = version + 1, updated_at = $3 ",
+            "WHERE id = (SELECT id FROM numbers WHERE ",
+            $pool,
+            " AND (state = 'available' OR (state = 'reserved' AND reserved_until < $3)) ",
+            "ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) ",
+            "RETURNING number"
+        )
+    };
+}
+const FIRST_FREE_OF_COMPANY: &str = first_free!("company_id = $4");
+const FIRST_FREE_OF_OPERATOR: &str = first_free!("company_id IS NULL");
+
+#[derive(QueryableByName)]
+struct Taken {
+    #[diesel(sql_type = Text)]
+    number: String,
+}
+
+/// SQLite runs one writer at a time, so nothing can be taking a row meanwhile: the first
+/// free number is read and reserved.
+fn reserve_first_free_in_turn(
+    conn: &mut DbConnection,
+    company: Uuid,
+    order: Uuid,
+    until: NaiveDateTime,
+) -> Result<Option<DanishNumber>> {
+    let page = free(conn, company, None, None, 1)?;
+    match page.items.into_iter().next() {
+        Some(candidate) if reserve(conn, company, &candidate.number, order, until)? => {
+            Ok(Some(candidate.number))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Moves `order`'s reservation forward (the draft was edited).

@@ -169,3 +169,91 @@ async fn free_numbers_are_for_company_users(#[values(Db::Sqlite, Db::Postgres)] 
 fn urlencode(text: &str) -> String {
     text.replace('+', "%2B").replace(':', "%3A")
 }
+
+#[tokio::test]
+async fn a_draft_without_a_number_takes_the_next_free_one_instead_of_waiting_for_another_draft() {
+    use diesel::connection::SimpleConnection;
+    let Some(app) = spawn_app(Db::Postgres).await else {
+        return;
+    };
+    let company = crate::helpers::with_numbers(&app, &["20710001", "20710002"], &[]).await;
+    // Another transaction is taking the first free number, and has not committed.
+    let mut other = app.store.conn().unwrap();
+    other
+        .batch_execute("BEGIN; SELECT id FROM numbers WHERE number = '+4520710001' FOR UPDATE")
+        .unwrap();
+    let drafted = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        app.post_json(
+            "/orders",
+            Some(&company.admin),
+            &crate::helpers::form("MH", None),
+        ),
+    )
+    .await
+    .expect("the draft does not wait for the other transaction");
+    let drafted = json_of(drafted, StatusCode::CREATED).await;
+    assert_eq!(drafted["number"]["number"], "+4520710002");
+    other.batch_execute("ROLLBACK").unwrap();
+    // The first one is still free for the next draft.
+    let next = json_of(
+        app.post_json(
+            "/orders",
+            Some(&company.admin),
+            &crate::helpers::form("JH", None),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(next["number"]["number"], "+4520710001");
+}
+
+#[rstest]
+#[tokio::test]
+async fn parallel_drafts_without_a_number_each_get_a_different_one(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let numbers: Vec<String> = (1..=12).map(|i| format!("207100{i:02}")).collect();
+    let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    let company = crate::helpers::with_numbers(&app, &numbers[..8], &numbers[8..]).await;
+    let initials = [
+        "AA", "BB", "CC", "DD", "EE", "FF", "GG", "HH", "II", "JJ", "KK", "LL",
+    ];
+    let forms: Vec<Value> = initials
+        .iter()
+        .map(|i| crate::helpers::form(i, None))
+        .collect();
+    let drafts = futures_util::future::join_all(
+        forms
+            .iter()
+            .map(|form| app.post_json("/orders", Some(&company.admin), form)),
+    )
+    .await;
+    let mut got = Vec::new();
+    for drafted in drafts {
+        let drafted = json_of(drafted, StatusCode::CREATED).await;
+        got.push(drafted["number"]["number"].as_str().unwrap().to_owned());
+    }
+    got.sort();
+    let mut wanted: Vec<String> = numbers.iter().map(|n| format!("+45{n}")).collect();
+    wanted.sort();
+    assert_eq!(
+        got, wanted,
+        "each number once, the company's and the operator's"
+    );
+    problem(
+        app.post_json(
+            "/orders",
+            Some(&company.admin),
+            &crate::helpers::form("MM", None),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "no_numbers_available",
+    )
+    .await;
+}
