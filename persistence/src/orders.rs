@@ -265,9 +265,11 @@ pub fn release_initials(conn: &mut DbConnection, holder: Uuid) -> Result<()> {
 }
 
 /// Hands `from`'s claim to `to` for good (a confirmed draft's initials pass to its
-/// subscription).
-pub fn transfer_initials(conn: &mut DbConnection, from: Uuid, to: Uuid) -> Result<()> {
-    Prepared(
+/// subscription); false when `from` holds none any more. A draft's claim lapses at its
+/// `expires_at`, and another draft may take it over from then on: a confirmation that
+/// read its draft as live just before must then fail instead of creating a second holder.
+pub fn transfer_initials(conn: &mut DbConnection, from: Uuid, to: Uuid) -> Result<bool> {
+    let moved = Prepared(
         diesel::update(
             initials_claims::table.filter(initials_claims::holder_id.eq(from.to_string())),
         )
@@ -278,5 +280,5 @@ pub fn transfer_initials(conn: &mut DbConnection, from: Uuid, to: Uuid) -> Resul
         .returning(initials_claims::initials),
     )
     .rows(conn)?;
-    Ok(())
+    Ok(moved == 1)
 }

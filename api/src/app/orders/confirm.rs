@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use domain::event::EventType;
 use domain::number::DanishNumber;
-use domain::order::{Order, OrderEvent, OrderNumber};
+use domain::order::{Order, OrderEvent, OrderNumber, OrderStatus};
 use domain::sim::Iccid;
 use domain::subscription::{Subscription, SubscriptionStatus, UcAccount};
 use persistence::DbConnection;
@@ -142,7 +142,10 @@ fn open_subscription(
         updated_at: now,
     };
     persistence::subscriptions::insert(conn, &subscription)?;
-    persistence::orders::transfer_initials(conn, order.id, subscription.id)?;
+    if !persistence::orders::transfer_initials(conn, order.id, subscription.id)? {
+        // The draft lapsed between its check and here, and another draft took its initials.
+        return Err(OrderError::NotDraft(OrderStatus::Expired));
+    }
     let welcome = crate::emails::welcome(
         employee.name.as_str(),
         number,

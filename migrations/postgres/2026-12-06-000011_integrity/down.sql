@@ -1,0 +1,5 @@
+DROP INDEX number_ports_live;
+CREATE UNIQUE INDEX number_ports_live ON number_ports (number)
+    WHERE status NOT IN ('completed', 'expired', 'cancelled');
+DROP FUNCTION claim_idempotency_key(TEXT, TEXT, TEXT, TIMESTAMP, INTEGER);
+DROP INDEX subscriptions_live_initials;
