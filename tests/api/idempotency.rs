@@ -326,3 +326,60 @@ async fn a_crash_before_a_drafts_answer_is_kept_leaves_no_draft_and_no_reservati
         draft["id"]
     );
 }
+
+/// Reads one setting of a PostgreSQL session.
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    lock_timeout: String,
+}
+
+#[tokio::test]
+async fn a_key_held_by_a_running_request_is_in_flight_and_the_wait_bounds_only_that_statement() {
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
+    use persistence::idempotency::{Claim, claim};
+
+    let Some(app) = spawn_app(Db::Postgres).await else {
+        return;
+    };
+    let company = with_numbers(&app, &[], &[]).await;
+    let company: uuid::Uuid = company.id.parse().unwrap();
+    let forget_before = persistence::now() - chrono::Duration::hours(48);
+    let wait = std::time::Duration::from_millis(200);
+
+    // The first request holds the key, uncommitted, while a second one arrives.
+    let mut first = app.store.conn().unwrap();
+    first.batch_execute("BEGIN").unwrap();
+    assert_eq!(
+        claim(&mut first, company, "k-held", "fp", forget_before, wait).unwrap(),
+        Claim::Fresh
+    );
+    let mut second = app.store.conn().unwrap();
+    // A session whose own lock_timeout is unbounded, as the connections' default is.
+    second
+        .batch_execute("BEGIN; SET LOCAL lock_timeout = 0")
+        .unwrap();
+    assert_eq!(
+        claim(&mut second, company, "k-held", "fp", forget_before, wait).unwrap(),
+        Claim::InFlight
+    );
+    // Its transaction goes on, with the session's own setting back.
+    let setting: Setting = diesel::sql_query("SHOW lock_timeout")
+        .get_result(&mut **second)
+        .unwrap();
+    assert_eq!(setting.lock_timeout, "0");
+    second.batch_execute("ROLLBACK").unwrap();
+
+    // Once the first commits, the key is there and answers for itself.
+    first.batch_execute("COMMIT").unwrap();
+    assert_eq!(
+        claim(&mut second, company, "k-held", "fp", forget_before, wait).unwrap(),
+        Claim::InFlight,
+        "a row without its answer counts as still running"
+    );
+    assert_eq!(
+        claim(&mut second, company, "k-held", "other", forget_before, wait).unwrap(),
+        Claim::Mismatch
+    );
+}

@@ -4,8 +4,8 @@ use serde_json::{Value, json};
 
 use crate::document::leaves;
 use crate::helpers::{
-    Db, available, form, json_of, outbox, patch, pointers, problem, spawn_app, spawn_app_with,
-    with_numbers,
+    Db, available, confirmed, form, json_of, outbox, patch, pointers, problem, spawn_app,
+    spawn_app_with, with_numbers,
 };
 
 #[rstest]
@@ -918,4 +918,123 @@ async fn every_field_of_a_wrong_type_is_named_by_its_own_pointer_and_nothing_is_
     )
     .await;
     assert!(all["items"].as_array().unwrap().is_empty(), "{all}");
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_confirmation_whose_lapsed_initials_were_taken_fails_and_live_subscriptions_never_share_initials(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    use diesel::connection::SimpleConnection;
+    use persistence::orders::{claim_initials, transfer_initials};
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001", "20710002"], &[]).await;
+    let company_id: uuid::Uuid = company.id.parse().unwrap();
+    // A confirmation read its draft as live just before it lapsed; meanwhile another draft
+    // took the lapsed claim. The confirmation's hand-over finds nothing to hand over.
+    let (late, other, subscription) = (
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    let now = persistence::now();
+    app.store
+        .write(|conn| {
+            assert!(claim_initials(
+                conn,
+                company_id,
+                "XY",
+                late,
+                Some(now - chrono::Duration::seconds(1))
+            )?);
+            assert!(claim_initials(
+                conn,
+                company_id,
+                "XY",
+                other,
+                Some(now + chrono::Duration::minutes(30))
+            )?);
+            assert!(!transfer_initials(conn, late, subscription)?);
+            assert!(transfer_initials(conn, other, subscription)?);
+            Ok::<_, persistence::Error>(())
+        })
+        .unwrap();
+
+    // And should two live subscriptions ever get the same initials, the schema refuses it.
+    confirmed(&app, &company.admin, &form("MH", Some("+4520710001"))).await;
+    confirmed(&app, &company.admin, &form("JH", Some("+4520710002"))).await;
+    let twin = app
+        .store
+        .conn()
+        .unwrap()
+        .batch_execute("UPDATE subscriptions SET initials = 'MH' WHERE initials = 'JH'");
+    assert!(twin.is_err(), "two live subscriptions with the initials MH");
+    // A terminated one does not count.
+    app.store
+        .conn()
+        .unwrap()
+        .batch_execute(
+            "UPDATE subscriptions SET status = 'terminated' WHERE initials = 'JH'; \
+             UPDATE subscriptions SET initials = 'MH' WHERE initials = 'JH'",
+        )
+        .unwrap();
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_stale_if_match_is_412_whatever_state_the_order_or_subscription_is_in(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let confirmation = confirmed(&app, &company.admin, &form("MH", None)).await;
+    let order = format!("/orders/{}", confirmation["order"]["id"].as_str().unwrap());
+    let change = json!({"mobile_package": "DATA_100"});
+    // The order is confirmed (409 for a current version), and the precondition comes first.
+    problem(
+        patch(&app, &order, &company.admin, Some("\"1\""), &change).await,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+    let current = format!("\"{}\"", confirmation["order"]["version"]);
+    problem(
+        patch(&app, &order, &company.admin, Some(&current), &change).await,
+        StatusCode::CONFLICT,
+        "order_not_draft",
+    )
+    .await;
+
+    let subscription = format!(
+        "/subscriptions/{}",
+        confirmation["subscription"]["id"].as_str().unwrap()
+    );
+    let today = domain::calendar::date_in_denmark(chrono::Utc::now());
+    let ended = json_of(
+        app.post_json(
+            &format!("{subscription}/terminate"),
+            Some(&company.admin),
+            &json!({"effective_date": today}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    problem(
+        patch(&app, &subscription, &company.admin, Some("\"1\""), &change).await,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+    let current = format!("\"{}\"", ended["version"]);
+    problem(
+        patch(&app, &subscription, &company.admin, Some(&current), &change).await,
+        StatusCode::CONFLICT,
+        "subscription_terminated",
+    )
+    .await;
 }
