@@ -243,14 +243,19 @@ pub struct Revocations {
 }
 
 impl Revocations {
-    /// Takes the database's list as it is now.
-    pub fn replace(&self, all: Vec<(Uuid, chrono::NaiveDateTime)>) {
-        let fresh = all
-            .into_iter()
-            .map(|(subject, at)| (subject, at.and_utc().timestamp_millis()))
-            .collect();
+    /// Adds the database's list as it is now to what this process knows. A merge, never a
+    /// replacement: the list may have been read before a revocation this process has just
+    /// made and noted, which must not come undone until the next refresh. A revocation is
+    /// never lifted (a later one only moves its instant forward), so keeping the later of
+    /// the two instants is always right.
+    pub fn merge(&self, all: Vec<(Uuid, chrono::NaiveDateTime)>) {
         if let Ok(mut map) = self.not_before.write() {
-            *map = fresh;
+            for (subject, at) in all {
+                let at = at.and_utc().timestamp_millis();
+                map.entry(subject)
+                    .and_modify(|known| *known = (*known).max(at))
+                    .or_insert(at);
+            }
         }
     }
 
@@ -297,9 +302,12 @@ impl Principal {
             })?;
         let verified = keys.verified(token)?;
         let company = verified.principal.company;
-        if let Some(revocations) = req.app_data::<web::Data<Revocations>>()
-            && (revocations.refuses(verified.subject, verified.issued)
-                || company.is_some_and(|c| revocations.refuses(c, verified.issued)))
+        // Without the list no token can be judged: fail closed.
+        let revocations = req
+            .app_data::<web::Data<Revocations>>()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("revocation list missing")))?;
+        if revocations.refuses(verified.subject, verified.issued)
+            || company.is_some_and(|c| revocations.refuses(c, verified.issued))
         {
             return Err(invalid_token());
         }
@@ -395,8 +403,57 @@ mod tests {
         assert!(!revocations.refuses(user, 1_000_500));
         assert!(!revocations.refuses(user, 1_000_501));
         assert!(!revocations.refuses(Uuid::now_v7(), 999));
-        revocations.replace(Vec::new());
-        assert!(!revocations.refuses(user, 999));
+    }
+
+    #[test]
+    fn a_refresh_read_before_a_revocation_does_not_undo_it() {
+        let revocations = Revocations::default();
+        let user = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let at = |ms| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap()
+                .naive_utc()
+        };
+        // The refresh reads the database's list; before it applies it, this process revokes
+        // the user's tokens; then the stale list arrives.
+        let stale_snapshot = vec![(other, at(500))];
+        revocations.note(user, at(2_000));
+        revocations.merge(stale_snapshot);
+        assert!(
+            revocations.refuses(user, 1_999),
+            "the noted revocation holds"
+        );
+        assert!(
+            revocations.refuses(other, 499),
+            "the list's revocation is added"
+        );
+        // An older instant for the same subject never moves the revocation back.
+        revocations.merge(vec![(user, at(1_000))]);
+        assert!(revocations.refuses(user, 1_999));
+        // A later one moves it forward.
+        revocations.merge(vec![(user, at(3_000))]);
+        assert!(revocations.refuses(user, 2_999));
+        assert!(!revocations.refuses(user, 3_000));
+    }
+
+    #[test]
+    fn without_the_revocation_list_no_token_is_accepted() {
+        let keys = Keys::new(&[7u8; 32], 60).unwrap();
+        let token = keys
+            .issue(Uuid::now_v7(), Role::Admin, Some(Uuid::now_v7()))
+            .unwrap();
+        let request = |with_list: bool| {
+            let mut req = actix_web::test::TestRequest::default()
+                .app_data(web::Data::new(Keys::new(&[7u8; 32], 60).unwrap()))
+                .insert_header(("Authorization", format!("Bearer {token}")));
+            if with_list {
+                req = req.app_data(web::Data::new(Revocations::default()));
+            }
+            req.to_http_request()
+        };
+        assert!(Principal::from_request(&request(true)).is_ok());
+        assert!(Principal::from_request(&request(false)).is_err());
     }
 
     #[test]
