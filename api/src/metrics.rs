@@ -23,6 +23,7 @@ pub struct Metrics {
     password_checks: IntCounterVec,
     webhook_attempts: IntCounterVec,
     webhook_backlog: IntGaugeVec,
+    work_failures: IntCounterVec,
 }
 
 /// Latency buckets in seconds: from a cached read to a slow password hash.
@@ -85,6 +86,15 @@ impl Metrics {
             ),
             &["measure"],
         )?;
+        let work_failures = IntCounterVec::new(
+            Opts::new(
+                "scheduled_work_failures_total",
+                "Scheduled jobs that failed as a whole, and items a job could not do (each \
+                 tried again next round), by job",
+            ),
+            &["job"],
+        )?;
+        registry.register(Box::new(work_failures.clone()))?;
         registry.register(Box::new(webhook_attempts.clone()))?;
         registry.register(Box::new(webhook_backlog.clone()))?;
         registry.register(Box::new(requests.clone()))?;
@@ -101,7 +111,17 @@ impl Metrics {
             password_checks,
             webhook_attempts,
             webhook_backlog,
+            work_failures,
         })
+    }
+
+    /// Counts `n` failures of the scheduled job `job`.
+    pub fn work_failed(&self, job: &str, n: usize) {
+        if n > 0 {
+            self.work_failures
+                .with_label_values(&[job])
+                .inc_by(u64::try_from(n).unwrap_or(u64::MAX));
+        }
     }
 
     /// Counts one webhook attempt by its outcome.

@@ -10,47 +10,101 @@ use chrono::{NaiveDate, Utc};
 use persistence::Store;
 
 use crate::app::catalog::Catalog;
+use crate::app::subscriptions::Terminations;
+use crate::metrics::Metrics;
 
-/// Ends every subscription whose termination date is `today` or earlier; returns how
-/// many this call ended.
-pub fn terminate_due(store: &Store, catalog: &Catalog, today: NaiveDate) -> anyhow::Result<usize> {
-    let mut conn = store.conn()?;
-    crate::app::subscriptions::terminate_due(&mut conn, catalog, today)
+/// Ends every subscription whose termination date is `today` or earlier; answers how many
+/// this call ended and how many could not be.
+pub fn terminate_due(
+    store: &Store,
+    catalog: &Catalog,
+    today: NaiveDate,
+) -> anyhow::Result<Terminations> {
+    store
+        .run(|conn| crate::app::subscriptions::terminate_due(conn, catalog, today))
         .map_err(|e| anyhow::anyhow!("terminating due subscriptions: {e}"))
 }
 
 /// Forgets idempotency keys older than their keeping time; returns how many.
 pub fn forget_idempotency_keys(store: &Store) -> anyhow::Result<usize> {
-    let mut conn = store.conn()?;
-    Ok(crate::app::idempotency::forget_old_keys(&mut conn)?)
+    store.run(|conn| Ok(crate::app::idempotency::forget_old_keys(conn)?))
 }
 
 /// Deletes events past their keeping time (30 days); returns how many.
 pub fn prune_events(store: &Store) -> anyhow::Result<usize> {
-    let mut conn = store.conn()?;
-    Ok(crate::app::events::prune(&mut conn, persistence::now())?)
+    store.run(|conn| Ok(crate::app::events::prune(conn, persistence::now())?))
+}
+
+/// What one round of the calendar work did: each job's count, `None` for a job that
+/// failed as a whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CalendarRound {
+    pub terminations: Option<Terminations>,
+    pub forgotten_keys: Option<usize>,
+    pub pruned_events: Option<usize>,
+}
+
+/// One round of the calendar work. Each job runs whatever another did: one that fails
+/// is logged and counted in `scheduled_work_failures_total` under its name, as is each
+/// item a job could not do, and the other jobs go ahead.
+pub fn calendar_round(
+    store: &Store,
+    catalog: &Catalog,
+    metrics: &Metrics,
+    today: NaiveDate,
+) -> CalendarRound {
+    let terminations = job(metrics, "terminate_subscriptions", || {
+        terminate_due(store, catalog, today)
+    });
+    if let Some(done) = terminations {
+        metrics.work_failed("terminate_subscriptions", done.failed);
+    }
+    CalendarRound {
+        terminations,
+        forgotten_keys: job(metrics, "forget_idempotency_keys", || {
+            forget_idempotency_keys(store)
+        }),
+        pruned_events: job(metrics, "prune_events", || prune_events(store)),
+    }
+}
+
+/// Runs one job of a round; a failure is logged and counted, and answers `None`.
+fn job<T>(metrics: &Metrics, name: &str, run: impl FnOnce() -> anyhow::Result<T>) -> Option<T> {
+    match run() {
+        Ok(done) => Some(done),
+        Err(err) => {
+            tracing::warn!(job = name, error = %err, "scheduled job failed; tried again next round");
+            metrics.work_failed(name, 1);
+            None
+        }
+    }
 }
 
 /// Runs the calendar work every `every` until the process ends.
-pub fn spawn(store: Store, catalog: std::sync::Arc<Catalog>, every: Duration) {
+pub fn spawn(
+    store: Store,
+    catalog: std::sync::Arc<Catalog>,
+    metrics: std::sync::Arc<Metrics>,
+    every: Duration,
+) {
     tokio::spawn(async move {
         loop {
             let store_ = store.clone();
             let catalog_ = catalog.clone();
+            let metrics_ = metrics.clone();
             let today = domain::calendar::date_in_denmark(Utc::now());
             let round = tokio::task::spawn_blocking(move || {
-                Ok::<_, anyhow::Error>((
-                    terminate_due(&store_, &catalog_, today)?,
-                    forget_idempotency_keys(&store_)?,
-                    prune_events(&store_)?,
-                ))
+                calendar_round(&store_, &catalog_, &metrics_, today)
             });
             match round.await {
-                Ok(Ok((terminated, forgotten, pruned))) if terminated + forgotten + pruned > 0 => {
-                    tracing::info!(terminated, forgotten, pruned, "scheduled work done");
+                Ok(done) => {
+                    let terminated = done.terminations.map_or(0, |t| t.ended);
+                    let forgotten = done.forgotten_keys.unwrap_or(0);
+                    let pruned = done.pruned_events.unwrap_or(0);
+                    if terminated + forgotten + pruned > 0 {
+                        tracing::info!(terminated, forgotten, pruned, "scheduled work done");
+                    }
                 }
-                Ok(Ok(_)) => {}
-                Ok(Err(err)) => tracing::warn!(error = %err, "scheduler round failed"),
                 Err(err) => tracing::error!(error = %err, "scheduler panicked"),
             }
             tokio::time::sleep(every).await;
@@ -64,8 +118,8 @@ pub fn porting_round(
     store: &Store,
     settings: &crate::app::Settings,
 ) -> anyhow::Result<crate::app::porting::Round> {
-    let mut conn = store.conn()?;
-    crate::app::porting::worker::round(&mut conn, settings)
+    store
+        .run(|conn| crate::app::porting::worker::round(conn, settings))
         .map_err(|e| anyhow::anyhow!("porting round: {e}"))
 }
 
@@ -111,12 +165,11 @@ pub fn spawn_revocations(
             tokio::time::sleep(every).await;
             let store_ = store.clone();
             let read = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-                let mut conn = store_.conn()?;
-                Ok(crate::app::operator::revocations(&mut conn)?)
+                store_.run(|conn| Ok(crate::app::operator::revocations(conn)?))
             })
             .await;
             match read {
-                Ok(Ok(all)) => revocations.replace(all),
+                Ok(Ok(all)) => revocations.merge(all),
                 // The copy stays as it was; the next round tries again.
                 Ok(Err(err)) => tracing::warn!(error = %err, "reading revocations failed"),
                 Err(err) => tracing::error!(error = %err, "revocation refresh panicked"),

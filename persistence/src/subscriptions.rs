@@ -270,21 +270,36 @@ pub fn update(
     Ok(changed == 1)
 }
 
+/// A subscription whose termination date has come: which, and whose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub id: Uuid,
+    pub company: Uuid,
+}
+
 /// Subscriptions whose termination date has come (`terminates_on <= today`) and that
-/// are not yet terminated, at most `limit`.
+/// are not yet terminated, at most `limit`. Only their ids are read here, each parsed on
+/// its own: a row that does not parse is one failed item for the caller, not a failed
+/// batch that would hold up every other due subscription.
 pub fn due_for_termination(
     conn: &mut DbConnection,
     today: NaiveDate,
     limit: i64,
-) -> Result<Vec<Subscription>> {
-    subscriptions::table
+) -> Result<Vec<Result<Due>>> {
+    let rows: Vec<(String, String)> = subscriptions::table
         .filter(subscriptions::terminates_on.le(today))
         .filter(subscriptions::status.ne(SubscriptionStatus::Terminated.as_str()))
         .order(subscriptions::id.asc())
         .limit(limit)
-        .select(SubscriptionRecord::as_select())
-        .load(conn)?
+        .select((subscriptions::id, subscriptions::company_id))
+        .load(conn)?;
+    Ok(rows
         .into_iter()
-        .map(Subscription::try_from)
-        .collect()
+        .map(|(id, company)| {
+            Ok(Due {
+                id: uuid("subscriptions.id", &id)?,
+                company: uuid("subscriptions.company_id", &company)?,
+            })
+        })
+        .collect())
 }

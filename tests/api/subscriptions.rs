@@ -343,15 +343,21 @@ async fn a_termination_on_a_later_date_is_carried_out_when_the_day_comes(
     assert_eq!(moved["terminates_on"], json!(later));
 
     assert_eq!(
-        selvbetjening::scheduler::terminate_due(&app.store, &app.settings.catalog, on).unwrap(),
+        selvbetjening::scheduler::terminate_due(&app.store, &app.settings.catalog, on)
+            .unwrap()
+            .ended,
         0
     );
     assert_eq!(
-        selvbetjening::scheduler::terminate_due(&app.store, &app.settings.catalog, later).unwrap(),
+        selvbetjening::scheduler::terminate_due(&app.store, &app.settings.catalog, later)
+            .unwrap()
+            .ended,
         1
     );
     assert_eq!(
-        selvbetjening::scheduler::terminate_due(&app.store, &app.settings.catalog, later).unwrap(),
+        selvbetjening::scheduler::terminate_due(&app.store, &app.settings.catalog, later)
+            .unwrap()
+            .ended,
         0
     );
     let ended = json_of(
@@ -380,6 +386,74 @@ async fn a_termination_on_a_later_date_is_carried_out_when_the_day_comes(
         "{actions:?}"
     );
     assert!(actions.contains(&"subscription.terminated"), "{actions:?}");
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_corrupt_due_subscription_fails_alone_and_the_other_jobs_go_ahead(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    use diesel::connection::SimpleConnection;
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001", "20710002"], &[]).await;
+    let on = today() + Duration::days(10);
+    let mut ids = Vec::new();
+    for initials in ["MH", "JH"] {
+        let confirmation = confirmed(&app, &company.admin, &form(initials, None)).await;
+        let id = confirmation["subscription"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        json_of(
+            terminate(
+                &app,
+                &company.admin,
+                &id,
+                None,
+                &json!({"effective_date": on}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        ids.push(id);
+    }
+    // The first due one (in id order) holds a value that no longer parses.
+    let (corrupt, sound) = (&ids[0], &ids[1]);
+    app.store
+        .conn()
+        .unwrap()
+        .batch_execute(&format!(
+            "UPDATE subscriptions SET number = 'not a number' WHERE id = '{corrupt}'"
+        ))
+        .unwrap();
+
+    let metrics = selvbetjening::metrics::Metrics::new().unwrap();
+    let round =
+        selvbetjening::scheduler::calendar_round(&app.store, &app.settings.catalog, &metrics, on);
+    let terminations = round.terminations.expect("the job ran");
+    assert_eq!((terminations.ended, terminations.failed), (1, 1));
+    assert!(round.forgotten_keys.is_some(), "key cleanup ran");
+    assert!(round.pruned_events.is_some(), "event pruning ran");
+    let text = metrics.render((0, 0), 0, None).unwrap();
+    assert!(
+        text.contains("scheduled_work_failures_total{job=\"terminate_subscriptions\"} 1"),
+        "{text}"
+    );
+    let ended = json_of(
+        app.get(&format!("/subscriptions/{sound}"), Some(&company.admin))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(ended["status"], "terminated");
+    // The next round tries the corrupt one again, and only it.
+    let again =
+        selvbetjening::scheduler::calendar_round(&app.store, &app.settings.catalog, &metrics, on);
+    let terminations = again.terminations.expect("the job ran");
+    assert_eq!((terminations.ended, terminations.failed), (0, 1));
 }
 
 #[rstest]
