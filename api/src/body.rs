@@ -250,6 +250,20 @@ pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, F
         .map_err(|err| data_error(pointer_of(err.path()), err.inner()))
 }
 
+/// Applies a merge patch (RFC 7396) to `current`, the changeable part of an object as
+/// its own type, and reads the result back: the one way a `PATCH` body meets what it
+/// changes. A value of the wrong shape is a field error at its pointer.
+pub fn merge_patch<T: serde::Serialize + DeserializeOwned>(
+    current: &T,
+    patch: &serde_json::Value,
+) -> Result<T, FieldError> {
+    // Serialising plain data into a JSON value cannot fail; `Null` would only make the
+    // result a field error.
+    let mut merged = serde_json::to_value(current).unwrap_or_default();
+    json_patch::merge(&mut merged, patch);
+    from_value(&merged)
+}
+
 /// Marks a pointer carried inside an error message by [`located`].
 const NESTED: char = '\u{1f}';
 

@@ -83,6 +83,11 @@ pub struct Config {
     #[arg(long, env = "DRAFT_TTL_MINUTES", default_value_t = 30, global = true)]
     pub draft_ttl_minutes: u32,
 
+    /// How many of a company's number ports may wait for their owner's signature at once;
+    /// one more is refused (409 `too_many_unsigned_ports`).
+    #[arg(long, env = "MAX_UNSIGNED_PORTS", default_value_t = 50, global = true)]
+    pub max_unsigned_ports: u32,
+
     /// How often the outbox worker looks for email to deliver, in milliseconds.
     #[arg(long, env = "OUTBOX_POLL_MS", default_value_t = 1000, global = true)]
     pub outbox_poll_ms: u64,
@@ -211,6 +216,7 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("token_ttl_seconds", &self.token_ttl_seconds)
             .field("draft_ttl_minutes", &self.draft_ttl_minutes)
+            .field("max_unsigned_ports", &self.max_unsigned_ports)
             .field("outbox_poll_ms", &self.outbox_poll_ms)
             .field("outbox_lease_seconds", &self.outbox_lease_seconds)
             .field("public_url", &self.public_url)
@@ -243,6 +249,7 @@ impl Config {
             token_ttl_seconds: 3600,
             workers: None,
             draft_ttl_minutes: 30,
+            max_unsigned_ports: 50,
             outbox_poll_ms: 1000,
             outbox_lease_seconds: 60,
             public_url: None,

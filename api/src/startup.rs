@@ -110,6 +110,7 @@ impl Application {
         }
         let settings = crate::app::Settings {
             draft_ttl: chrono::Duration::minutes(i64::from(config.draft_ttl_minutes)),
+            max_unsigned_ports: config.max_unsigned_ports,
             public_url: config.public_url.clone().unwrap_or_default(),
             idempotency_wait: std::time::Duration::from_secs(10),
             faults: config.faults.clone(),
@@ -118,7 +119,7 @@ impl Application {
             catalog: Arc::new(crate::app::catalog::Catalog::load(&mut *store.conn()?)?),
         };
         let revocations = Arc::new(crate::auth::Revocations::default());
-        revocations.replace(crate::app::operator::revocations(&mut *store.conn()?)?);
+        revocations.merge(crate::app::operator::revocations(&mut *store.conn()?)?);
         let state = AppState {
             store,
             keys: Arc::new(keys),
@@ -136,6 +137,7 @@ impl Application {
         crate::scheduler::spawn(
             state.store.clone(),
             state.settings.catalog.clone(),
+            state.metrics.clone(),
             std::time::Duration::from_secs(60),
         );
         crate::scheduler::spawn_revocations(

@@ -179,19 +179,48 @@ pub fn history(conn: &mut DbConnection, port: Uuid) -> Result<Vec<(PortStatus, N
         .collect()
 }
 
-/// Whether `number` is on its way to us in a port that has not ended.
-pub fn is_live(conn: &mut DbConnection, number: &DanishNumber) -> Result<bool> {
+/// Whether `number` is on its way to us in a port that has not ended: `company`'s port,
+/// or anyone's with `None`.
+pub fn is_live(
+    conn: &mut DbConnection,
+    company: Option<Uuid>,
+    number: &DanishNumber,
+) -> Result<bool> {
     let ended: Vec<&str> = PortStatus::ALL
         .iter()
         .filter(|status| status.is_final())
         .map(PortStatus::as_str)
         .collect();
-    let count: i64 = number_ports::table
+    let mut query = number_ports::table
         .filter(number_ports::number.eq(number.as_str()))
         .filter(number_ports::status.ne_all(ended))
-        .count()
-        .get_result(conn)?;
+        .into_boxed();
+    if let Some(company) = company {
+        query = query.filter(number_ports::company_id.eq(company.to_string()));
+    }
+    let count: i64 = query.count().get_result(conn)?;
     Ok(count > 0)
+}
+
+/// Makes `company`'s port starts take turns until the caller's transaction ends, in every
+/// process (a PostgreSQL advisory lock), so a count of its unsigned ports stays true until
+/// the new one is written. SQLite's write transactions run one at a time already.
+pub fn lock_port_starts(conn: &mut DbConnection, company: Uuid) -> Result<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7315003, hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(company.to_string())
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// How many of `company`'s ports wait for their owner's signature.
+pub fn awaiting_signature(conn: &mut DbConnection, company: Uuid) -> Result<i64> {
+    Ok(number_ports::table
+        .filter(number_ports::company_id.eq(company.to_string()))
+        .filter(number_ports::status.eq(PortStatus::AwaitingSignature.as_str()))
+        .count()
+        .get_result(conn)?)
 }
 
 /// One port; with `company`, only that company's (another's is not found).

@@ -1024,6 +1024,154 @@ async fn an_admin_cancels_a_port_until_the_working_day_before_its_date_and_never
     assert_eq!(subscription["number"], "+4521234568");
 }
 
+#[rstest]
+#[tokio::test]
+async fn terminating_a_waiting_subscription_cancels_its_port_as_the_admin_would_and_a_stale_version_is_412_in_any_state(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let now = tuesday_morning();
+    let Some(app) = spawn_porting(db, DonorGatewayKind::Manual, now).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    let started = port_in(&app, &company, "JB", "+4521234567", "jens@privat.example").await;
+    sign(&app, &started.token).await;
+    let accepted = donor_accepts(&app, &operator, started.id(), date(2026, 12, 15)).await;
+
+    // An accepted port cannot be corrected (409), but a stale If-Match is answered first.
+    let correction = json!({"owner_email": "jens@andet.example"});
+    problem(
+        patch(
+            &app,
+            &started.path(),
+            &company.admin,
+            Some("\"1\""),
+            &correction,
+        )
+        .await,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+    problem(
+        patch(
+            &app,
+            &started.path(),
+            &company.admin,
+            Some(&etag(&accepted)),
+            &correction,
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "port_not_correctable",
+    )
+    .await;
+
+    // Ending the subscription that waits for the number cancels the port, with the same
+    // record as the admin's own cancellation.
+    let today = date_in_denmark(Utc::now());
+    let ended = json_of(
+        app.post_json(
+            &format!("{}/terminate", started.subscription_path()),
+            Some(&company.admin),
+            &json!({"effective_date": today}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(ended["status"], "terminated");
+    let port = get_port(&app, &company.admin, &started.path()).await;
+    assert_eq!(port["status"], "cancelled");
+    let audit = json_of(
+        app.get("/audit-events?limit=200", Some(&company.admin))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let cancelled: Vec<&Value> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "number_port.cancelled")
+        .collect();
+    assert_eq!(cancelled.len(), 1, "{audit}");
+    assert_eq!(cancelled[0]["object"]["id"], started.id());
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_company_learns_nothing_of_other_companies_numbers_or_ports_and_has_few_unsigned_ports(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let now = tuesday_morning();
+    let Some(app) = spawn_app_with(db, |c| {
+        c.clock.set(now);
+        c.donor_gateway = Some(DonorGatewayKind::Manual);
+        c.max_unsigned_ports = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let ours = app.company(&operator).await;
+    let other = app.company_with_cvr(&operator, "10150817").await;
+    // The other company has a number of its own and is porting in another.
+    let added = app
+        .post_json(
+            &format!("/operator/companies/{}/numbers", other.id),
+            Some(&operator),
+            &json!({"numbers": ["+4520710009"]}),
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    port_in(&app, &other, "OP", "+4521234599", "ejer@andet.example").await;
+
+    // Our drafts for those numbers are drafted and confirmed as any port-in is: nothing
+    // says that another company holds or ports them.
+    port_in(&app, &ours, "JB", "+4521234599", "jens@privat.example").await;
+    let held = port_in(&app, &ours, "KB", "+4520710009", "karen@privat.example").await;
+    // Our own port of a number is still named.
+    let mut again = port_in_form("JBB", "+4521234599", "jens@privat.example");
+    let body = problem(
+        app.post_json("/orders", Some(&ours.admin), &again).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["code"], "number_port_exists");
+
+    // Two ports wait for a signature: a third is one too many.
+    again = port_in_form("LB", "+4521234598", "lars@privat.example");
+    let draft = json_of(
+        app.post_json("/orders", Some(&ours.admin), &again).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let confirm = format!("/orders/{}/confirm", draft["id"].as_str().unwrap());
+    problem(
+        app.post_json(&confirm, Some(&ours.admin), &json!({})).await,
+        StatusCode::CONFLICT,
+        "too_many_unsigned_ports",
+    )
+    .await;
+
+    // Signed, the request for the other company's number is refused by the operator's
+    // check, as a donor refuses a number it does not have.
+    sign(&app, &held.token).await;
+    let refused = get_port(&app, &ours.admin, &held.path()).await;
+    assert_eq!(refused["status"], "rejected");
+    assert_eq!(refused["rejection"]["code"], "number_unknown");
+    // One place is free again.
+    json_of(
+        app.post_json(&confirm, Some(&ours.admin), &json!({})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
 // ---------------------------------------------------------------------------------------
 // Port dates
 

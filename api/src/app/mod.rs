@@ -75,6 +75,8 @@ impl IfMatch {
 pub struct Settings {
     /// How long an untouched draft keeps its number.
     pub draft_ttl: Duration,
+    /// How many of a company's ports may wait for a signature at once.
+    pub max_unsigned_ports: u32,
     /// The base of links in emails.
     pub public_url: String,
     /// How long a request waits for another one with the same Idempotency-Key.

@@ -189,7 +189,7 @@ pub fn add_numbers(
                     "number_taken",
                     format!("{n} is already in a pool"),
                 ));
-            } else if persistence::number_ports::is_live(conn, n)? {
+            } else if persistence::number_ports::is_live(conn, None, n)? {
                 // It is on its way to a company that ported it in: it becomes theirs.
                 errors.push(FieldError::new(
                     format!("/numbers/{i}"),

@@ -57,6 +57,13 @@ impl From<OrderError> for ApiError {
                 "number_unavailable",
                 format!("{number} is not free"),
             )]),
+            OrderError::TooManyUnsignedPorts(max) => ApiError::conflict(
+                "too_many_unsigned_ports",
+                format!(
+                    "the company already has {max} number ports waiting for their owners' \
+                     signatures; wait for them to be signed, or cancel some"
+                ),
+            ),
             OrderError::NoNumbersAvailable => ApiError::conflict(
                 "no_numbers_available",
                 "neither the company's pool nor the operator's has a free number",
@@ -108,6 +115,7 @@ impl From<SubscriptionError> for ApiError {
                  port date on); terminate the subscription after the port completes",
             ),
             SubscriptionError::Invalid(errors) => ApiError::validation(errors),
+            SubscriptionError::Transition(err) => transition_refused(&err),
             SubscriptionError::Storage(err) => err.into(),
             SubscriptionError::Internal(err) => ApiError::internal(err),
         }
@@ -237,6 +245,7 @@ impl From<PortError> for ApiError {
                 ),
             ),
             PortError::Invalid(errors) => ApiError::validation(errors),
+            PortError::Transition(err) => transition_refused(&err),
             PortError::Storage(err) => err.into(),
             PortError::Internal(err) => ApiError::internal(err),
         }
@@ -278,4 +287,10 @@ impl From<WebhookError> for ApiError {
             WebhookError::Internal(e) => ApiError::internal(e),
         }
     }
+}
+
+/// A step the lifecycle does not allow in the object's current state: the client asked
+/// for it at the wrong time, which is a conflict with that state, never a server error.
+fn transition_refused(err: &domain::error::TransitionError) -> ApiError {
+    ApiError::conflict("invalid_state_transition", format!("{err}"))
 }

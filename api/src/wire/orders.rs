@@ -12,7 +12,7 @@ use super::pricing::SummaryDto;
 use super::rendered::Rendered;
 use super::subscriptions::SubscriptionDto;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "plan": "ERHVERV_M", "mobile_package": "DATA_50", "data_sharing_cards": 1,
@@ -53,7 +53,7 @@ pub struct EmployeeForm {
     pub cost_center: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(
     tag = "type",
     rename_all = "snake_case",

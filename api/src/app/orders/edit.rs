@@ -10,7 +10,7 @@ use super::draft::{hold_initials, reserve};
 use super::form::{Choice, check};
 use super::{OrderError, lock, view};
 use crate::app::{IfMatch, Principal, Settings, audit};
-use crate::wire::orders::{OrderDto, OrderForm};
+use crate::wire::orders::{EmployeeForm, NumberChoice, OrderDto, OrderForm};
 
 /// Applies `patch` (RFC 7396, a JSON object) to the draft `id` if it still has a version
 /// `expected` names.
@@ -27,13 +27,14 @@ pub fn edit(
         let mut order = lock(conn, company, id)?;
         let now = persistence::now();
         let status = order.status_at(now);
-        status
-            .apply(OrderEvent::Edit)
-            .map_err(|_| OrderError::NotDraft(status))?;
+        // The precondition first (RFC 9110 §13.2.2): a stale version is 412 in any state.
         if !expected.matches(order.version) {
             return Err(OrderError::Stale);
         }
-        let mut merged = form_of(&order);
+        status
+            .apply(OrderEvent::Edit)
+            .map_err(|_| OrderError::NotDraft(status))?;
+        let mut current = form_of(&order);
         let mut patch = patch.clone();
         // `number: null` picks the first free new number, whatever the draft had.
         if patch
@@ -44,15 +45,21 @@ pub fn edit(
         {
             number.insert("type".to_owned(), serde_json::json!("new"));
         }
-        let new_type = patch.pointer("/number/type");
-        if new_type.is_some_and(|t| Some(t) != merged.pointer("/number/type")) {
-            merged["number"] = serde_json::json!({});
+        // Another kind of number starts from nothing: no field of the old one carries over.
+        let kind = match order.number {
+            OrderNumber::New(_) => "new",
+            OrderNumber::PortIn(..) => "port_in",
+        };
+        if patch
+            .pointer("/number/type")
+            .is_some_and(|t| t.as_str() != Some(kind))
+        {
+            current.number = None;
         }
-        json_patch::merge(&mut merged, &patch);
-        let form: OrderForm =
-            crate::body::from_value(&merged).map_err(|e| OrderError::Invalid(vec![e]))?;
+        let form =
+            crate::body::merge_patch(&current, &patch).map_err(|e| OrderError::Invalid(vec![e]))?;
         let catalog = &*settings.catalog;
-        let valid = check(conn, catalog, &form)?;
+        let valid = check(conn, catalog, company, &form)?;
         let expires_at = now + settings.draft_ttl;
 
         persistence::orders::release_initials(conn, id)?;
@@ -94,23 +101,30 @@ pub fn edit(
 }
 
 /// The form a stored draft was made from, so a merge patch can be applied to it.
-fn form_of(order: &Order) -> serde_json::Value {
+fn form_of(order: &Order) -> OrderForm {
     let e = &order.employee;
     let number = match &order.number {
-        OrderNumber::New(n) => serde_json::json!({"type": "new", "number": n.as_str()}),
-        OrderNumber::PortIn(n, p) => serde_json::json!({
-            "type": "port_in", "number": n.as_str(), "owner_email": p.owner_email.as_str(),
-            "owner_name": p.owner_name.as_str(), "requested_date": p.requested_date,
-        }),
-    };
-    serde_json::json!({
-        "plan": order.plan,
-        "mobile_package": order.mobile_package,
-        "data_sharing_cards": order.data_sharing_cards,
-        "employee": {
-            "name": e.name.as_str(), "initials": e.initials.as_str(), "title": e.title.as_str(),
-            "email": e.email.as_str(), "cost_center": e.cost_center.as_ref().map(|c| c.as_str()),
+        OrderNumber::New(n) => NumberChoice::New {
+            number: Some(n.as_str().to_owned()),
         },
-        "number": number,
-    })
+        OrderNumber::PortIn(n, p) => NumberChoice::PortIn {
+            number: n.as_str().to_owned(),
+            owner_email: p.owner_email.as_str().to_owned(),
+            owner_name: p.owner_name.as_str().to_owned(),
+            requested_date: p.requested_date,
+        },
+    };
+    OrderForm {
+        plan: order.plan.clone(),
+        mobile_package: order.mobile_package.clone(),
+        data_sharing_cards: order.data_sharing_cards,
+        employee: EmployeeForm {
+            name: e.name.as_str().to_owned(),
+            initials: e.initials.as_str().to_owned(),
+            title: e.title.as_str().to_owned(),
+            email: e.email.as_str().to_owned(),
+            cost_center: e.cost_center.as_ref().map(|c| c.as_str().to_owned()),
+        },
+        number: Some(number),
+    }
 }

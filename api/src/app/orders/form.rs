@@ -10,6 +10,7 @@ use domain::number::DanishNumber;
 use domain::order::PortRequest;
 use domain::text::{CostCenter, PersonName, Title};
 use persistence::DbConnection;
+use uuid::Uuid;
 
 use super::OrderError;
 use crate::app::catalog::Catalog;
@@ -36,6 +37,7 @@ pub(super) struct Valid {
 pub(super) fn check(
     conn: &mut DbConnection,
     catalog: &Catalog,
+    company: Uuid,
     form: &OrderForm,
 ) -> Result<Valid, OrderError> {
     let mut f = Fields::new();
@@ -58,7 +60,7 @@ pub(super) fn check(
     let title = f.check("/employee/title", Title::parse(&e.title));
     let email = f.check("/employee/email", EmailAddress::parse(&e.email));
     let cost_center = check_cost_center(&mut f, e.cost_center.as_deref());
-    let choice = check_number(&mut f, conn, form.number.as_ref())?;
+    let choice = check_number(&mut f, conn, company, form.number.as_ref())?;
     match (
         plan,
         package,
@@ -102,6 +104,7 @@ pub(super) fn check(
 fn check_number(
     f: &mut Fields,
     conn: &mut DbConnection,
+    company: Uuid,
     number: Option<&NumberChoice>,
 ) -> persistence::Result<Option<Choice>> {
     Ok(match number {
@@ -117,7 +120,7 @@ fn check_number(
         }) => {
             let number = f.check("/number/number", DanishNumber::parse_mobile(number));
             if let Some(n) = &number {
-                check_port_in_number(f, conn, n)?;
+                check_port_in_number(f, conn, company, n)?;
             }
             let owner_email = f.check("/number/owner_email", EmailAddress::parse(owner_email));
             let owner_name = f.check("/number/owner_name", PersonName::parse(owner_name));
@@ -153,22 +156,26 @@ fn check_number(
     })
 }
 
-/// A port-in number must be neither ours already nor on its way in another port.
+/// A port-in number must be neither the company's already nor on its way to it in
+/// another port. Whether another company has the number, or is porting it, is not this
+/// company's to learn: that port goes ahead, and the donor (or, for a number of ours, the
+/// operator's check at submission) answers it.
 fn check_port_in_number(
     f: &mut Fields,
     conn: &mut DbConnection,
+    company: Uuid,
     n: &DanishNumber,
 ) -> persistence::Result<()> {
-    if !persistence::numbers::existing(conn, std::slice::from_ref(n))?.is_empty() {
+    if persistence::numbers::held_by(conn, company, n)? {
         f.push(
             "/number/number",
             "number_already_ours",
             format!(
-                "{} is already one of our numbers; choose a new number instead",
+                "{} is already one of the company's numbers; choose a new number instead",
                 n.as_str()
             ),
         );
-    } else if persistence::number_ports::is_live(conn, n)? {
+    } else if persistence::number_ports::is_live(conn, Some(company), n)? {
         f.push(
             "/number/number",
             "number_port_exists",

@@ -41,6 +41,9 @@ pub enum OrderError {
     /// A port for the number started meanwhile.
     #[error("{0} is already being ported")]
     PortExists(DanishNumber),
+    /// The company already has this many ports waiting for a signature.
+    #[error("{0} ports already await a signature")]
+    TooManyUnsignedPorts(u32),
     /// The form breaks these rules, every one named.
     #[error("invalid form")]
     Invalid(Vec<FieldError>),

@@ -142,6 +142,26 @@ pub fn record_answer(
     })
 }
 
+/// The operator's own check of a request that has just gone to the donor, in the
+/// caller's transaction: a number that is already ours (in a company's pool or the
+/// operator's) is not another operator's to give, so the request is refused at once as a
+/// donor refuses a number it does not have. The company learns no more than a donor's
+/// answer would tell it.
+pub(super) fn check_submitted(
+    conn: &mut DbConnection,
+    port: &mut NumberPort,
+    now: NaiveDateTime,
+) -> Result<(), PortError> {
+    if persistence::numbers::existing(conn, std::slice::from_ref(&port.number))?.is_empty() {
+        return Ok(());
+    }
+    let refusal = DonorAnswer::Rejected(Rejection {
+        code: RejectionCode::NumberUnknown,
+        text: Some("the donor operator does not have this number".to_owned()),
+    });
+    apply_answer(conn, port, &refusal, now)
+}
+
 /// Applies a donor's answer to a submitted port, in the caller's transaction: accepted
 /// with a legal port date, or rejected with its reason; the admins are told either way.
 pub(super) fn apply_answer(
@@ -222,8 +242,7 @@ pub(super) fn complete_port(
         .ok_or_else(|| anyhow::anyhow!("port {} has no subscription", port.id))?;
     subscription.status = subscription
         .status
-        .apply(domain::subscription::SubscriptionEvent::PortCompleted)
-        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        .apply(domain::subscription::SubscriptionEvent::PortCompleted)?;
     subscription.number = port.number.clone();
     if !persistence::subscriptions::update(conn, &mut subscription, now)? {
         return Err(PortError::Stale);

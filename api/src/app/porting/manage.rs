@@ -4,15 +4,15 @@
 use chrono::Duration;
 use domain::email::EmailAddress;
 use domain::number::DanishNumber;
-use domain::porting::{NumberPort, PortEvent, PortStatus, may_cancel};
+use domain::porting::{NumberPort, PortEvent, PortStatus};
 use domain::text::PersonName;
 use persistence::DbConnection;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    POA_VALID_DAYS, PortError, advance, end_waiting_subscription, issue_link, send_link, view,
-    write,
+    POA_VALID_DAYS, PortError, advance, cancel_port, end_waiting_subscription, issue_link,
+    send_link, view, write,
 };
 use crate::app::catalog::Catalog;
 use crate::app::{IfMatch, Principal, Settings, audit};
@@ -85,13 +85,23 @@ pub fn resend(
     })
 }
 
-/// A merge patch of what may be corrected.
-#[derive(Debug, Deserialize)]
+/// What may be corrected, whole: what a merge patch is applied to.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct Correction {
     owner_email: String,
     owner_name: String,
     number: String,
+}
+
+impl From<&NumberPort> for Correction {
+    fn from(port: &NumberPort) -> Self {
+        Correction {
+            owner_email: port.owner_email.as_str().to_owned(),
+            owner_name: port.owner_name.as_str().to_owned(),
+            number: port.number.as_str().to_owned(),
+        }
+    }
 }
 
 /// Corrects the owner's email, the owner's name or the number (`patch`, RFC 7396) while
@@ -112,6 +122,10 @@ pub fn correct(
     let now = settings.clock.stamp();
     persistence::db::write(conn, |conn| {
         let mut port = lock(conn, company, id)?;
+        // The precondition first (RFC 9110 §13.2.2): a stale version is 412 in any state.
+        if !expected.matches(port.version) {
+            return Err(PortError::Stale);
+        }
         let was = port.status;
         if !matches!(was, PortStatus::AwaitingSignature | PortStatus::Rejected) {
             return Err(PortError::NotCorrectable(was));
@@ -119,17 +133,8 @@ pub fn correct(
         if was == PortStatus::AwaitingSignature && now >= port.poa_expires_at {
             return Err(PortError::Ended(PortStatus::Expired));
         }
-        if !expected.matches(port.version) {
-            return Err(PortError::Stale);
-        }
-        let mut merged = serde_json::json!({
-            "owner_email": port.owner_email.as_str(),
-            "owner_name": port.owner_name.as_str(),
-            "number": port.number.as_str(),
-        });
-        json_patch::merge(&mut merged, patch);
-        let form: Correction =
-            crate::body::from_value(&merged).map_err(|e| PortError::Invalid(vec![e]))?;
+        let form = crate::body::merge_patch(&Correction::from(&port), patch)
+            .map_err(|e| PortError::Invalid(vec![e]))?;
         let (email, name, number) = check(conn, &port, &form)?;
         let signed_changed = name != port.owner_name || number != port.number;
         let changed = signed_changed || email != port.owner_email;
@@ -167,6 +172,8 @@ pub fn correct(
             send_link(conn, &port, &link, false)?;
         } else if was == port.status {
             write(conn, &mut port, was, now)?;
+        } else if port.status == PortStatus::Submitted {
+            super::donor::check_submitted(conn, &mut port, now)?;
         }
         audit(
             conn,
@@ -191,13 +198,14 @@ fn check(
     let name = f.check("/owner_name", PersonName::parse(&form.owner_name));
     let number = f.check("/number", DanishNumber::parse_mobile(&form.number));
     if let Some(n) = number.as_ref().filter(|n| **n != port.number) {
-        if !persistence::numbers::existing(conn, std::slice::from_ref(n))?.is_empty() {
+        // As for a draft: only the company's own numbers and ports are named.
+        if persistence::numbers::held_by(conn, port.company, n)? {
             f.push(
                 "/number",
                 "number_already_ours",
-                format!("{n} is already one of our numbers"),
+                format!("{n} is already one of the company's numbers"),
             );
-        } else if persistence::number_ports::is_live(conn, n)? {
+        } else if persistence::number_ports::is_live(conn, Some(port.company), n)? {
             f.push(
                 "/number",
                 "number_port_exists",
@@ -250,25 +258,8 @@ pub fn cancel(
     let today = domain::calendar::date_in_denmark(now.and_utc());
     persistence::db::write(conn, |conn| {
         let mut port = lock(conn, company, id)?;
-        match port.status {
-            PortStatus::Completed => return Err(PortError::TooLateToCancel),
-            PortStatus::Expired | PortStatus::Cancelled => {
-                return Err(PortError::Ended(port.status));
-            }
-            _ if !may_cancel(today, port.port_date) => return Err(PortError::TooLateToCancel),
-            _ => {}
-        }
-        port.poa_token_hash = None;
-        advance(conn, &mut port, PortEvent::Cancel, now)?;
+        cancel_port(conn, who, &mut port, today, now)?;
         end_waiting_subscription(conn, &settings.catalog, &port, today, now)?;
-        audit(
-            conn,
-            who,
-            Some(company),
-            "number_port.cancelled",
-            ("number_port", id.to_string()),
-            serde_json::json!({"number": port.number.as_str()}),
-        )?;
         Ok(view(conn, &port)?)
     })
 }

@@ -60,6 +60,10 @@ pub enum PortError {
     NotAccepted(PortStatus),
     #[error("invalid request")]
     Invalid(Vec<FieldError>),
+    /// The lifecycle does not allow the step in the state the port (or its subscription)
+    /// is in.
+    #[error(transparent)]
+    Transition(#[from] domain::error::TransitionError),
     #[error(transparent)]
     Storage(#[from] persistence::Error),
     #[error(transparent)]
@@ -220,9 +224,7 @@ fn advance(
     now: NaiveDateTime,
 ) -> Result<(), PortError> {
     let was = port.status;
-    port.status = was
-        .apply(event)
-        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    port.status = was.apply(event)?;
     write(conn, port, was, now)
 }
 
@@ -239,6 +241,40 @@ fn write(
     if port.status != was {
         emit_step(conn, port)?;
     }
+    Ok(())
+}
+
+/// Cancels `port` for its company, inside the caller's transaction: the one place a port
+/// is cancelled, whether the admin cancels the port or terminates the subscription that
+/// waits for it. Refused once completed, and from the working day before the port date on
+/// (the donor is moving the number); an expired or cancelled port has ended. The signing
+/// link dies, `number_port.cancelled` is emitted and audited. The waiting subscription is
+/// the caller's to end.
+pub(crate) fn cancel_port(
+    conn: &mut DbConnection,
+    who: &super::Principal,
+    port: &mut NumberPort,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<(), PortError> {
+    match port.status {
+        PortStatus::Completed => return Err(PortError::TooLateToCancel),
+        PortStatus::Expired | PortStatus::Cancelled => return Err(PortError::Ended(port.status)),
+        _ if !domain::porting::may_cancel(today, port.port_date) => {
+            return Err(PortError::TooLateToCancel);
+        }
+        _ => {}
+    }
+    port.poa_token_hash = None;
+    advance(conn, port, PortEvent::Cancel, now)?;
+    super::audit(
+        conn,
+        who,
+        Some(port.company),
+        "number_port.cancelled",
+        ("number_port", port.id.to_string()),
+        serde_json::json!({"number": port.number.as_str()}),
+    )?;
     Ok(())
 }
 
@@ -290,6 +326,16 @@ pub fn start(
     new: NewPort<'_>,
 ) -> Result<NumberPort, OrderError> {
     let now = settings.clock.stamp();
+    // At most so many unsigned ports per company: each one emails a stranger a link.
+    // Counted under a lock of the company's port starts, so two confirmations at once
+    // cannot both take the last place (SQLite runs one writer at a time anyway).
+    persistence::number_ports::lock_port_starts(conn, new.company)?;
+    let waiting = persistence::number_ports::awaiting_signature(conn, new.company)?;
+    if waiting >= i64::from(settings.max_unsigned_ports) {
+        return Err(OrderError::TooManyUnsignedPorts(
+            settings.max_unsigned_ports,
+        ));
+    }
     let (hash, link) = mint_link(settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let port = NumberPort {
         id: persistence::new_id(),

@@ -107,6 +107,7 @@ pub fn sign(
         advance(conn, &mut port, PortEvent::Sign, now)?;
         port.submitted_at = Some(now);
         advance(conn, &mut port, PortEvent::Submit, now)?;
+        super::donor::check_submitted(conn, &mut port, now)?;
         audit_as(
             conn,
             ("owner", "owner"),

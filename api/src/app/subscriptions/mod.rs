@@ -3,15 +3,15 @@
 use chrono::{NaiveDate, Utc};
 use domain::catalog::validate_data_sharing_cards;
 use domain::event::EventType;
-use domain::porting::{PortEvent, may_cancel};
 use domain::subscription::{Subscription, SubscriptionEvent, SubscriptionStatus};
 use domain::text::{PersonName, Title};
 use persistence::DbConnection;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::catalog::Catalog;
 use super::orders::form::{check_cost_center, check_package};
+use super::porting::PortError;
 use super::{IfMatch, Principal, audit, events};
 use crate::error::FieldError;
 use crate::fields::Fields;
@@ -43,6 +43,10 @@ pub enum SubscriptionError {
     PortTooLateToCancel,
     #[error("invalid change")]
     Invalid(Vec<FieldError>),
+    /// The lifecycle does not allow the step in the state the subscription (or its port)
+    /// is in.
+    #[error(transparent)]
+    Transition(#[from] domain::error::TransitionError),
     #[error(transparent)]
     Storage(#[from] persistence::Error),
     #[error(transparent)]
@@ -107,7 +111,7 @@ fn lock_for_ending(
 }
 
 /// The changeable part of a subscription, whole: what a merge patch is applied to.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct Changeable {
     mobile_package: String,
@@ -116,12 +120,30 @@ struct Changeable {
     employee: ChangeableEmployee,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ChangeableEmployee {
     name: String,
     title: String,
     cost_center: Option<String>,
+}
+
+impl From<&Subscription> for Changeable {
+    fn from(s: &Subscription) -> Self {
+        Changeable {
+            mobile_package: s.mobile_package.clone(),
+            data_sharing_cards: s.data_sharing_cards,
+            employee: ChangeableEmployee {
+                name: s.employee.name.as_str().to_owned(),
+                title: s.employee.title.as_str().to_owned(),
+                cost_center: s
+                    .employee
+                    .cost_center
+                    .as_ref()
+                    .map(|c| c.as_str().to_owned()),
+            },
+        }
+    }
 }
 
 /// Applies `patch` (RFC 7396, a JSON object) to the package, cards and the employee's
@@ -137,23 +159,15 @@ pub fn change(
 ) -> Result<SubscriptionDto, SubscriptionError> {
     persistence::db::write(conn, |conn| {
         let mut s = lock(conn, company, id)?;
-        s.status
-            .apply(SubscriptionEvent::Change)
-            .map_err(|_| SubscriptionError::Terminated)?;
+        // The precondition first (RFC 9110 §13.2.2): a stale version is 412 in any state.
         if !expected.matches(s.version) {
             return Err(SubscriptionError::Stale);
         }
-        let mut merged = serde_json::json!({
-            "mobile_package": s.mobile_package,
-            "data_sharing_cards": s.data_sharing_cards,
-            "employee": {
-                "name": s.employee.name.as_str(), "title": s.employee.title.as_str(),
-                "cost_center": s.employee.cost_center.as_ref().map(|c| c.as_str()),
-            },
-        });
-        json_patch::merge(&mut merged, patch);
-        let form: Changeable =
-            crate::body::from_value(&merged).map_err(|e| SubscriptionError::Invalid(vec![e]))?;
+        s.status
+            .apply(SubscriptionEvent::Change)
+            .map_err(|_| SubscriptionError::Terminated)?;
+        let form = crate::body::merge_patch(&Changeable::from(&s), patch)
+            .map_err(|e| SubscriptionError::Invalid(vec![e]))?;
         let mut f = Fields::new();
         let package = check_package(&mut f, catalog, &form.mobile_package);
         let cards = f.check(
@@ -215,7 +229,7 @@ pub fn terminate(
         let (action, shown) = if on == today {
             (
                 "subscription.terminated",
-                end(conn, catalog, &mut s, today)?,
+                end(conn, catalog, who, &mut s, today)?,
             )
         } else if s.status == SubscriptionStatus::PendingPort {
             return Err(SubscriptionError::PendingPort { today });
@@ -246,6 +260,7 @@ pub fn terminate(
 fn end(
     conn: &mut DbConnection,
     catalog: &Catalog,
+    who: &Principal,
     s: &mut Subscription,
     today: NaiveDate,
 ) -> Result<SubscriptionDto, SubscriptionError> {
@@ -258,18 +273,15 @@ fn end(
         if let Some(mut port) = persistence::number_ports::of_subscription(conn, s.company, s.id)?
             && !port.status.is_final()
         {
-            if !may_cancel(today, port.port_date) {
-                return Err(SubscriptionError::PortTooLateToCancel);
-            }
-            let was = port.status;
-            port.status = was
-                .apply(PortEvent::Cancel)
-                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-            port.poa_token_hash = None;
-            if !persistence::number_ports::update(conn, &mut port, was, now)? {
-                return Err(SubscriptionError::Stale);
-            }
-            super::porting::emit_step(conn, &port)?;
+            super::porting::cancel_port(conn, who, &mut port, today, now).map_err(
+                |err| match err {
+                    PortError::TooLateToCancel => SubscriptionError::PortTooLateToCancel,
+                    PortError::Stale => SubscriptionError::Stale,
+                    PortError::Transition(err) => SubscriptionError::Transition(err),
+                    PortError::Storage(err) => SubscriptionError::Storage(err),
+                    other => SubscriptionError::Internal(other.into()),
+                },
+            )?;
         }
     } else {
         persistence::numbers::give_back(conn, s.company, &s.number)?;
@@ -291,20 +303,38 @@ fn end(
 /// Subscriptions taken per round of [`terminate_due`].
 const BATCH: i64 = 100;
 
+/// What a round of [`terminate_due`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terminations {
+    pub ended: usize,
+    /// Due subscriptions that could not be ended (each logged with its id); the others
+    /// went ahead, and these are tried again next round.
+    pub failed: usize,
+}
+
 /// Ends every subscription whose termination date is `today` or earlier, each in its own
-/// transaction; returns how many this call ended. Safe with several processes: each
-/// subscription is locked and read again, so a second process finds it ended and moves on.
+/// transaction. Safe with several processes: each subscription is locked and read again,
+/// so a second process finds it ended and moves on. One that fails (a stored value that
+/// no longer parses, say) fails alone.
 pub fn terminate_due(
     conn: &mut DbConnection,
     catalog: &Catalog,
     today: NaiveDate,
-) -> Result<usize, SubscriptionError> {
+) -> Result<Terminations, SubscriptionError> {
     let due = persistence::db::read(conn, |conn| {
         persistence::subscriptions::due_for_termination(conn, today, BATCH)
     })?;
     let who = Principal::scheduler();
-    let mut ended = 0;
+    let mut done = Terminations::default();
     for candidate in due {
+        let candidate = match candidate {
+            Ok(candidate) => candidate,
+            Err(err) => {
+                tracing::error!(error = %err, "a due subscription's row does not parse");
+                done.failed += 1;
+                continue;
+            }
+        };
         let outcome = persistence::db::write(conn, |conn| {
             let mut s = lock_for_ending(conn, candidate.company, candidate.id)?;
             let still_due = s.status != SubscriptionStatus::Terminated
@@ -312,7 +342,7 @@ pub fn terminate_due(
             if !still_due {
                 return Ok(false);
             }
-            end(conn, catalog, &mut s, today)?;
+            end(conn, catalog, &who, &mut s, today)?;
             audit(
                 conn,
                 &who,
@@ -324,14 +354,21 @@ pub fn terminate_due(
             Ok(true)
         });
         match outcome {
-            Ok(true) => ended += 1,
+            Ok(true) => done.ended += 1,
             Ok(false) => {}
             // The port cannot be cancelled yet: tried again next round if still due.
             Err(SubscriptionError::PortTooLateToCancel) => {
                 tracing::debug!(subscription = %candidate.id, "termination waits for the port");
             }
-            Err(err) => return Err(err),
+            // A lost database fails every item alike: the round ends, the next one retries.
+            Err(SubscriptionError::Storage(err @ persistence::Error::Unavailable(_))) => {
+                return Err(err.into());
+            }
+            Err(err) => {
+                tracing::error!(subscription = %candidate.id, error = %err, "ending a due subscription failed");
+                done.failed += 1;
+            }
         }
     }
-    Ok(ended)
+    Ok(done)
 }
