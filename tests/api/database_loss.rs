@@ -127,7 +127,93 @@ async fn a_lost_database_is_503_within_bounds_and_the_server_recovers_by_itself(
         .unwrap();
     let created = json_of(created, StatusCode::CREATED).await;
 
+    // The database stays, but every connection the pool holds is killed (a restart or a
+    // failover does this): no write answers 500, and the pool gives none of them out
+    // again once it has found it dead.
+    let company: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    selvbetjening::cli::create_user(
+        &config,
+        "admin@nordlys.example",
+        "admin-password-123",
+        "admin",
+        Some(company),
+    )
+    .unwrap();
+    let token: serde_json::Value = client
+        .post(format!("{base}/auth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "admin@nordlys.example"),
+            ("password", "admin-password-123"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin_token = token["access_token"].as_str().unwrap().to_owned();
+    // A read of one statement, outside any transaction.
+    let list_subscriptions = || {
+        client
+            .get(format!("{base}/subscriptions"))
+            .bearer_auth(&admin_token)
+            .send()
+    };
+    for _ in 0..4 {
+        json_of(list_subscriptions().await.unwrap(), StatusCode::OK).await;
+    }
+    terminate_backends(&admin, &name);
+    // A read, then a write, as a client goes on: a connection that failed one must not
+    // be given to the next.
+    let mut statuses = Vec::new();
+    for cvr in [
+        "10150817", "10000009", "12345674", "20000015", "20000023", "20000058",
+    ] {
+        statuses.push(list_subscriptions().await.unwrap().status());
+        let write = client
+            .post(format!("{base}/operator/companies"))
+            .bearer_auth(&operator)
+            .json(&json!({"cvr": cvr, "name": format!("Firma {cvr} ApS"), "email_domain": format!("firma{cvr}.example")}))
+            .send()
+            .await
+            .unwrap();
+        if write.status() == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(write.headers()["retry-after"], "5");
+        }
+        statuses.push(write.status());
+    }
+    assert!(
+        statuses.iter().all(|s| [
+            StatusCode::OK,
+            StatusCode::CREATED,
+            StatusCode::SERVICE_UNAVAILABLE
+        ]
+        .contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses[statuses.len() - 2..],
+        [StatusCode::OK, StatusCode::CREATED],
+        "{statuses:?}"
+    );
+
     proxy.cut();
+    // The first write after the loss is 503, as every read is.
+    let write = client
+        .post(format!("{base}/operator/companies"))
+        .bearer_auth(&operator)
+        .json(&json!({"cvr": "20000031", "name": "Sent ApS", "email_domain": "sent.example"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.headers()["retry-after"], "5");
+    problem(
+        write,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service_unavailable",
+    )
+    .await;
     let ready = client
         .get(format!("{base}/health/ready"))
         .send()
@@ -187,6 +273,22 @@ async fn a_lost_database_is_503_within_bounds_and_the_server_recovers_by_itself(
         if let Ok(mut conn) = PgConnection::establish(&admin) {
             let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
+    })
+    .join()
+    .unwrap();
+}
+
+/// Kills every connection to database `name` but the caller's own, as a restart of the
+/// server or a failover would, while the server itself goes on.
+fn terminate_backends(admin: &str, name: &str) {
+    let (admin, name) = (admin.to_owned(), name.to_owned());
+    std::thread::spawn(move || {
+        let mut conn = PgConnection::establish(&admin).unwrap();
+        conn.batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ))
+        .unwrap();
     })
     .join()
     .unwrap();
