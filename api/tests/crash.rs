@@ -30,8 +30,7 @@ const EXTRA: usize = 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
-    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("TEST_DATABASE_URL is not set: the crash test does not run here");
+    let Some(admin_url) = support::postgres_admin_url() else {
         return;
     };
     let db = Database::create(&admin_url);

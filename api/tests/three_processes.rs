@@ -17,8 +17,7 @@ use support::{Database, command, emails, message_id, post, start, token};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_processes_keep_one_key_one_number_and_one_limit() {
-    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("TEST_DATABASE_URL is not set: the three-process test does not run here");
+    let Some(admin_url) = support::postgres_admin_url() else {
         return;
     };
     let db = Database::create(&admin_url);

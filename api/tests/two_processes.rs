@@ -18,8 +18,7 @@ const SUBSCRIPTIONS: usize = 24;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_share_reservations_and_deliver_each_email_once() {
-    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("TEST_DATABASE_URL is not set: the two-process test does not run here");
+    let Some(admin_url) = support::postgres_admin_url() else {
         return;
     };
     let db = Database::create(&admin_url);

@@ -16,7 +16,17 @@ async fn the_catalog_ships_four_plans_and_four_packages_smallest_first(
     for token in [&operator, &company.admin, &company.viewer] {
         let plans = json_of(app.get("/catalog/plans", Some(token)).await, StatusCode::OK).await;
         let plans = plans["items"].as_array().unwrap().clone();
-        assert!(plans.len() >= 4);
+        let codes = |items: &[serde_json::Value]| -> Vec<String> {
+            items
+                .iter()
+                .map(|i| i["code"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        // Exactly what the migration ships, in its order.
+        assert_eq!(
+            codes(&plans),
+            ["ERHVERV_S", "ERHVERV_M", "ERHVERV_L", "ERHVERV_XL"]
+        );
         let prices: Vec<i64> = plans
             .iter()
             .map(|p| p["monthly_price_ore"].as_i64().unwrap())
@@ -40,7 +50,10 @@ async fn the_catalog_ships_four_plans_and_four_packages_smallest_first(
         )
         .await;
         let packages = packages["items"].as_array().unwrap().clone();
-        assert!(packages.len() >= 4);
+        assert_eq!(
+            codes(&packages),
+            ["DATA_10", "DATA_50", "DATA_100", "DATA_EU"]
+        );
         assert!(
             packages
                 .iter()

@@ -55,15 +55,33 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// `TEST_DATABASE_URL`, or `None` when it is not set and the PostgreSQL case is skipped.
+/// A skip says so on the terminal even when the test passes (written past the test
+/// harness's capture), and is a failure when `TEST_REQUIRE_POSTGRES` is set, as CI sets it:
+/// a run that was meant to cover PostgreSQL never passes by skipping it.
+pub fn postgres_admin_url() -> Option<String> {
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        return Some(url);
+    }
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    assert!(
+        std::env::var_os("TEST_REQUIRE_POSTGRES").is_none(),
+        "{test}: TEST_DATABASE_URL is not set, and TEST_REQUIRE_POSTGRES forbids skipping PostgreSQL"
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test} on PostgreSQL: TEST_DATABASE_URL is not set"
+    );
+    None
+}
+
 /// A fresh, empty database URL for the backend, or `None` for PostgreSQL without `TEST_DATABASE_URL`.
 pub fn fresh_database(db: Db, dir: &std::path::Path) -> Option<(String, Option<(String, String)>)> {
     match db {
         Db::Sqlite => Some((dir.join("test.db").display().to_string(), None)),
         Db::Postgres => {
-            let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
-                eprintln!("TEST_DATABASE_URL is not set: the PostgreSQL case does not run here");
-                return None;
-            };
+            let admin = postgres_admin_url()?;
             let name = format!("selvbetjening_test_{}", uuid::Uuid::now_v7().simple());
             let mut conn =
                 PgConnection::establish(&admin).expect("TEST_DATABASE_URL must reach PostgreSQL");

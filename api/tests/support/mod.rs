@@ -14,6 +14,27 @@ use serde_json::Value;
 pub const BIN: &str = env!("CARGO_BIN_EXE_selvbetjening");
 pub const SECRET: &str = "two-processes-secret-two-processes-secret-0123";
 
+/// `TEST_DATABASE_URL`, or `None` when it is not set and the PostgreSQL case is skipped.
+/// A skip says so on the terminal even when the test passes (written past the test
+/// harness's capture), and is a failure when `TEST_REQUIRE_POSTGRES` is set, as CI sets it:
+/// a run that was meant to cover PostgreSQL never passes by skipping it.
+pub fn postgres_admin_url() -> Option<String> {
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        return Some(url);
+    }
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    assert!(
+        std::env::var_os("TEST_REQUIRE_POSTGRES").is_none(),
+        "{test}: TEST_DATABASE_URL is not set, and TEST_REQUIRE_POSTGRES forbids skipping PostgreSQL"
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test} on PostgreSQL: TEST_DATABASE_URL is not set"
+    );
+    None
+}
+
 pub struct Database {
     admin: String,
     name: String,
