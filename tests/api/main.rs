@@ -29,6 +29,7 @@ mod orders;
 mod outbox;
 mod porting;
 mod receiver;
+mod request_limits;
 mod security;
 mod subscriptions;
 mod webhooks;
