@@ -11,13 +11,25 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
+/// The longest `If-Match` read (the document's `maxLength`): room for many ETags of ours,
+/// which are a quoted version number.
+pub const IF_MATCH_MAX: usize = 256;
+
 /// `If-Match`, or `None` when it is absent: any current version (`*`), or one of the
 /// listed ETags. The comparison is strong (RFC 9110 §13.1.1): a weak tag (`W/"1"`) never
-/// matches a write, and a tag that is none of ours matches nothing (412).
+/// matches a write, and a tag that is none of ours matches nothing (412). A value longer
+/// than [`IF_MATCH_MAX`] is 422 at `/header/If-Match`.
 pub fn if_match(req: &HttpRequest) -> ApiResult<Option<IfMatch>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
+    if value.len() > IF_MATCH_MAX {
+        return Err(ApiError::field(
+            "/header/If-Match",
+            "too_long",
+            format!("If-Match is at most {IF_MATCH_MAX} characters"),
+        ));
+    }
     let text = value.to_str().unwrap_or("").trim();
     if text == "*" {
         return Ok(Some(IfMatch::Any));

@@ -4,10 +4,11 @@
 
 use actix_web::App;
 use serde_json::json;
+use utoipa::openapi::schema::ArrayItems;
 use utoipa::openapi::security::{
     Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
 };
-use utoipa::openapi::{OpenApi, RefOr, Schema};
+use utoipa::openapi::{OpenApi, Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi as _};
 use utoipa_actix_web::AppExt;
 
@@ -68,6 +69,7 @@ pub fn document() -> OpenApi {
     StandardProblems.modify(&mut api);
     Roles.modify(&mut api);
     PageExamples.modify(&mut api);
+    PageItemsByRef.modify(&mut api);
     ClosedVariants.modify(&mut api);
     Links.modify(&mut api);
     TextWithoutNul.modify(&mut api);
@@ -152,6 +154,42 @@ impl Modify for PageExamples {
                 && page.examples.is_empty()
             {
                 page.example = Some(example);
+            }
+        }
+    }
+}
+
+/// Makes every page of a list (`Page_<Item>`) refer to its item by `$ref`. utoipa writes a
+/// generic argument's schema inline, which would give a generated client a second type for
+/// each object it lists.
+struct PageItemsByRef;
+
+impl Modify for PageItemsByRef {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let pages: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| name.starts_with("Page_"))
+            .cloned()
+            .collect();
+        for page_name in pages {
+            let item_name = page_name["Page_".len()..].to_owned();
+            let Some(RefOr::T(Schema::Object(page))) = components.schemas.get_mut(&page_name)
+            else {
+                continue;
+            };
+            let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") else {
+                continue;
+            };
+            let by_ref =
+                ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name(&item_name).into()));
+            let inline = std::mem::replace(&mut items.items, by_ref);
+            // An item no operation names itself becomes a component of its own.
+            if let ArrayItems::RefOrSchema(inline) = inline {
+                components.schemas.entry(item_name).or_insert(*inline);
             }
         }
     }

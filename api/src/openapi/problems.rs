@@ -12,8 +12,9 @@ const NO_DATABASE: &[&str] = &["health_live"];
 
 /// Adds the problem responses every operation of a kind can give, so none is forgotten:
 /// 401/403 where a token is needed, 400/413/415/422 where a body is read, 404 where the
-/// path names an object, 422 for query parameters, 412 where `If-Match` is read (and 428
-/// where it is required), 500 and 503 where the database is used.
+/// path names an object, 422 for query parameters and for path or header values with a
+/// `maxLength`, 412 where `If-Match` is read (and 428 where it is required), 500 and 503
+/// where the database is used.
 pub(super) struct StandardProblems;
 
 impl StandardProblems {
@@ -167,6 +168,10 @@ impl Modify for StandardProblems {
                 let params = operation.parameters.clone().unwrap_or_default();
                 let in_path = params.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path)));
                 let in_query = params.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)));
+                // A path or header value the server measures (`maxLength`) is 422 when too long.
+                let measured = params.iter().any(|p| {
+                    matches!(p, RefOr::T(p) if matches!(&p.schema, Some(RefOr::T(utoipa::openapi::Schema::Object(o))) if o.max_length.is_some()))
+                });
                 if operation.request_body.is_some() {
                     Self::add(operation, "400", "BadRequest");
                     Self::add(operation, "413", "PayloadTooLarge");
@@ -182,7 +187,7 @@ impl Modify for StandardProblems {
                 if in_path {
                     Self::add(operation, "404", "NotFound");
                 }
-                if in_query {
+                if in_query || measured {
                     Self::add(operation, "422", "ValidationFailed");
                 }
                 let if_match = params.iter().find_map(|p| match p {

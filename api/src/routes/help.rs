@@ -144,7 +144,7 @@ impl PartialSchema for FeedbackRequest {
             .item(
                 ObjectBuilder::new()
                     .description(Some("a comment with an email"))
-                    .property("email", ObjectBuilder::new().schema_type(Type::String))
+                    .property("email", Ref::from_schema_name(Email::name()))
                     .required("email"),
             );
         AllOfBuilder::new()
@@ -190,7 +190,7 @@ async fn list_help_articles(state: web::Data<AppState>) -> ApiResult<HttpRespons
     operation_id = "get_help_article",
     summary = "Get a help article",
     security(()),
-    params(("slug" = String, Path, description = "The article's slug", example = "opret-ny-medarbejder")),
+    params(("slug" = String, Path, pattern = "^[a-z0-9-]{1,100}$", description = "The article's slug: lower-case letters, digits and hyphens, at most 100; any other names no article (404)", example = "opret-ny-medarbejder")),
     responses((status = 200, description = "The article", body = ArticleDto))
 )]
 #[get("/help/articles/{slug}")]
@@ -219,12 +219,13 @@ async fn get_help_article(
     operation_id = "send_help_feedback",
     summary = "Rate a help article",
     security(()),
-    params(("slug" = String, Path, description = "The article's slug", example = "opret-ny-medarbejder")),
+    params(("slug" = String, Path, pattern = "^[a-z0-9-]{1,100}$", description = "The article's slug: lower-case letters, digits and hyphens, at most 100; any other names no article (404)", example = "opret-ny-medarbejder")),
     request_body = FeedbackRequest,
     responses(
         (status = 201, description = "Thank you; the new rating", body = FeedbackReceipt),
         (status = 429, description = "Too much feedback from this address; retry after `Retry-After` seconds",
             body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until another answer is accepted")),
             example = json!({"type": "urn:selvbetjening:problem:too_many_requests", "title": "Too many requests", "status": 429, "detail": "at most 10 answers an hour from one address", "code": "too_many_requests", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]

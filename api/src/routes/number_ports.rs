@@ -94,7 +94,7 @@ async fn get_number_port(
     security(("oauth2" = []), ("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The port's id"),
-        ("If-Match" = String, Header, description = "The ETag of the version you read, e.g. `\"1\"`"),
+        ("If-Match" = String, Header, max_length = 256, description = "The ETag of the version you read, e.g. `\"1\"`"),
     ),
     request_body(content = PortPatch, content_type = "application/merge-patch+json"),
     responses(

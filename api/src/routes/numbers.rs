@@ -47,12 +47,16 @@ impl From<FreeNumber> for AvailableNumberDto {
     }
 }
 
+/// The longest `contains` read: ten digits with room for the spaces people type.
+const CONTAINS_MAX: usize = 32;
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AvailableQuery {
-    /// Digits the number must contain, anywhere (spaces are ignored): `2071`.
-    #[param(pattern = "^ *([0-9] *){0,10}$", example = "2071")]
+    /// Digits the number must contain, anywhere (spaces are ignored): `2071`; at most 10
+    /// digits and 32 characters.
+    #[param(pattern = "^ *([0-9] *){0,10}$", max_length = 32, example = "2071")]
     pub contains: Option<String>,
     /// `next_cursor` of the previous page.
     #[param(pattern = "^((company|operator):(\\+45|0045)?[2-9][0-9]{7})?$")]
@@ -76,6 +80,7 @@ impl AvailableQuery {
         let contains = self
             .contains
             .as_deref()
+            .filter(|c| errors.at_most("/query/contains", c, CONTAINS_MAX))
             .map(|c| c.replace(' ', ""))
             .filter(|c| !c.is_empty());
         if let Some(digits) = &contains

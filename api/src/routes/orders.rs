@@ -44,8 +44,14 @@ fn review(order: &OrderDto) -> HttpResponse {
     responses(
         (status = 201, description = "The draft: the review page", body = OrderDto,
             headers(("Location" = String, description = "The draft's URL"), ("ETag" = String, description = "The draft's version"))),
-        (status = 409, description = "The number is not free (`number_unavailable`)", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:number_unavailable", "title": "Conflict", "status": 409, "detail": "+4520710001 is not free; pick another from GET /numbers/available", "code": "number_unavailable", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "errors": [{"pointer": "/number/number", "code": "number_unavailable", "message": "+4520710001 is not free"}]})),
+        (status = 409, description = "The number is not free (`number_unavailable`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
+            examples(
+                ("number_unavailable" = (summary = "The number is not free",
+                    value = json!({"type": "urn:selvbetjening:problem:number_unavailable", "title": "Conflict", "status": 409, "detail": "+4520710001 is not free; pick another from GET /numbers/available", "code": "number_unavailable", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "errors": [{"pointer": "/number/number", "code": "number_unavailable", "message": "+4520710001 is not free"}]}))),
+                ("idempotency_key_in_flight" = (summary = "A request with the same Idempotency-Key is still running: retry after `Retry-After` seconds",
+                    value = json!({"type": "urn:selvbetjening:problem:idempotency_key_in_flight", "title": "The request conflicts with the current state", "status": 409, "detail": "a request with this Idempotency-Key is still running; retry shortly", "code": "idempotency_key_in_flight", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})))
+            )),
     )
 )]
 #[post("/orders")]
@@ -143,7 +149,7 @@ async fn list_orders(
     security(("oauth2" = []), ("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The order's id"),
-        ("If-Match" = String, Header, description = "The reviewed version's ETag, e.g. `\"1\"`"),
+        ("If-Match" = String, Header, max_length = 256, description = "The reviewed version's ETag, e.g. `\"1\"`"),
     ),
     request_body(content = OrderPatch, content_type = "application/merge-patch+json"),
     responses(
@@ -212,7 +218,7 @@ async fn cancel_order(
     security(("oauth2" = []), ("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The order's id"),
-        ("If-Match" = Option<String>, Header, description = "The reviewed version's ETag, e.g. `\"1\"`"),
+        ("If-Match" = Option<String>, Header, max_length = 256, description = "The reviewed version's ETag, e.g. `\"1\"`"),
         ("Idempotency-Key" = Option<crate::wire::text::IdempotencyKey>, Header, description = "Retry safely: the same key replays the first answer (kept 48 h, per company)"),
     ),
     responses(
@@ -220,8 +226,14 @@ async fn cancel_order(
             example = json!({"type": "urn:selvbetjening:problem:idempotency_key_reused", "title": "Idempotency key reused", "status": 422, "detail": "this Idempotency-Key was used for a different request; use a new key", "code": "idempotency_key_reused", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
         (status = 201, description = "Confirmed: the subscription exists", body = Confirmation,
             headers(("Location" = String, description = "The subscription's URL"))),
-        (status = 409, description = "Not a draft, expired, or the number was lost", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:order_not_draft", "title": "Conflict", "status": 409, "detail": "the order is confirmed; only a draft can change", "code": "order_not_draft", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 409, description = "Not a draft, expired, or the number was lost; or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
+            examples(
+                ("order_not_draft" = (summary = "The order is no longer a draft",
+                    value = json!({"type": "urn:selvbetjening:problem:order_not_draft", "title": "Conflict", "status": 409, "detail": "the order is confirmed; only a draft can change", "code": "order_not_draft", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))),
+                ("idempotency_key_in_flight" = (summary = "A request with the same Idempotency-Key is still running: retry after `Retry-After` seconds",
+                    value = json!({"type": "urn:selvbetjening:problem:idempotency_key_in_flight", "title": "The request conflicts with the current state", "status": 409, "detail": "a request with this Idempotency-Key is still running; retry shortly", "code": "idempotency_key_in_flight", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})))
+            )),
     )
 )]
 #[post("/orders/{id}/confirm")]

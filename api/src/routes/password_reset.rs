@@ -12,9 +12,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::body::Json;
 use crate::error::ApiResult;
-use crate::fields::Fields;
+use crate::fields::{Fields, at_most};
 use crate::secrets::hash_password;
 use crate::state::AppState;
+use crate::wire::text::LINK_TOKEN_MAX;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(request_password_reset)
@@ -108,7 +109,7 @@ async fn request_password_reset(
     operation_id = "open_password_link",
     summary = "Read a password link (public, by emailed link)",
     security(()),
-    params(("token" = String, Path, description = "The token of the emailed link")),
+    params(("token" = String, Path, max_length = 64, description = "The token of the emailed link")),
     responses(
         (status = 200, description = "The link works", body = PasswordLinkDto),
         (status = 410, description = "The link is used, replaced, expired or was never issued (`link_gone`)", body = crate::error::Problem, content_type = "application/problem+json",
@@ -120,8 +121,9 @@ async fn open_password_link(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let settings = state.settings.clone();
     let token = token.into_inner();
+    at_most("/path/token", &token, LINK_TOKEN_MAX)?;
+    let settings = state.settings.clone();
     let link = state
         .run(move |conn| crate::app::login_help::open(conn, &settings, &token))
         .await?;
@@ -146,7 +148,7 @@ async fn open_password_link(
     operation_id = "choose_password",
     summary = "Choose a new password (public, by emailed link)",
     security(()),
-    params(("token" = String, Path, description = "The token of the emailed link")),
+    params(("token" = String, Path, max_length = 64, description = "The token of the emailed link")),
     request_body = NewPassword,
     responses(
         (status = 204, description = "The password is set; log in with it"),
@@ -160,13 +162,14 @@ async fn choose_password(
     token: web::Path<String>,
     body: Json<NewPassword>,
 ) -> ApiResult<HttpResponse> {
+    let token = token.into_inner();
+    at_most("/path/token", &token, LINK_TOKEN_MAX)?;
     let mut fields = Fields::new();
     let Some(password) = fields.check("/password", Password::parse(&body.0.password)) else {
         return Err(fields.into_error());
     };
     let hash = hash_password(password.expose_secret().to_owned()).await?;
     let settings = state.settings.clone();
-    let token = token.into_inner();
     let user = state
         .run(move |conn| crate::app::login_help::choose_password(conn, &settings, &token, &hash))
         .await?;

@@ -9,9 +9,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::app::porting::poa::Client;
 use crate::body::Json;
 use crate::error::ApiResult;
-use crate::fields::Fields;
+use crate::fields::{Fields, at_most};
 use crate::state::AppState;
 use crate::wire::number_ports::{PowerOfAttorneyDto, SignRequest, SignedDto};
+use crate::wire::text::LINK_TOKEN_MAX;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_power_of_attorney)
@@ -26,7 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     operation_id = "get_power_of_attorney",
     summary = "Read a power of attorney (public, by emailed link)",
     security(()),
-    params(("token" = String, Path, description = "The token of the emailed link")),
+    params(("token" = String, Path, max_length = 64, description = "The token of the emailed link")),
     responses(
         (status = 200, description = "What is being signed", body = PowerOfAttorneyDto),
         (status = 410, description = "The link is used, replaced, expired or was never issued (`link_gone`)", body = crate::error::Problem, content_type = "application/problem+json",
@@ -38,8 +39,9 @@ async fn get_power_of_attorney(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let settings = state.settings.clone();
     let token = token.into_inner();
+    at_most("/path/token", &token, LINK_TOKEN_MAX)?;
+    let settings = state.settings.clone();
     let poa = state
         .run(move |conn| crate::app::porting::poa::open(conn, &settings, &token))
         .await?;
@@ -57,7 +59,7 @@ async fn get_power_of_attorney(
     operation_id = "sign_power_of_attorney",
     summary = "Sign a power of attorney (public, by emailed link)",
     security(()),
-    params(("token" = String, Path, description = "The token of the emailed link")),
+    params(("token" = String, Path, max_length = 64, description = "The token of the emailed link")),
     request_body = SignRequest,
     responses(
         (status = 200, description = "Signed; the request is with the donor", body = SignedDto),
@@ -72,6 +74,8 @@ async fn sign_power_of_attorney(
     token: web::Path<String>,
     body: Json<SignRequest>,
 ) -> ApiResult<HttpResponse> {
+    let token = token.into_inner();
+    at_most("/path/token", &token, LINK_TOKEN_MAX)?;
     let mut fields = Fields::new();
     let signer = fields.check("/signer_name", PersonName::parse(&body.0.signer_name));
     if !body.0.consent {
@@ -96,7 +100,6 @@ async fn sign_power_of_attorney(
             .to_owned(),
     };
     let settings = state.settings.clone();
-    let token = token.into_inner();
     let signed: SignedDto = state
         .run(move |conn| crate::app::porting::poa::sign(conn, &settings, &token, &signer, &client))
         .await?;

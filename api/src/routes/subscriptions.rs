@@ -15,7 +15,7 @@ use crate::http::{JsonBody, list_params, path_id};
 use crate::state::AppState;
 use crate::wire::Page;
 use crate::wire::subscriptions::{
-    SubscriptionDto, SubscriptionListQuery, SubscriptionPatch, Termination,
+    SEARCH_MAX, SubscriptionDto, SubscriptionListQuery, SubscriptionPatch, Termination,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -61,6 +61,9 @@ async fn list_subscriptions(
         query.status.as_deref(),
         "pending_port, active, terminated",
     )?;
+    if let Some(q) = query.q.as_deref() {
+        crate::fields::at_most("/query/q", q, SEARCH_MAX)?;
+    }
     let q = query
         .q
         .as_deref()
@@ -123,7 +126,7 @@ async fn get_subscription(
     security(("oauth2" = []), ("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The subscription's id"),
-        ("If-Match" = String, Header, description = "The ETag of the version you read, e.g. `\"1\"`"),
+        ("If-Match" = String, Header, max_length = 256, description = "The ETag of the version you read, e.g. `\"1\"`"),
     ),
     request_body(content = SubscriptionPatch, content_type = "application/merge-patch+json"),
     responses(
@@ -166,7 +169,7 @@ async fn edit_subscription(
     security(("oauth2" = []), ("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The subscription's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read, e.g. `\"1\"`"),
+        ("If-Match" = Option<String>, Header, max_length = 256, description = "The ETag of the version you read, e.g. `\"1\"`"),
     ),
     request_body = Termination,
     responses(

@@ -31,14 +31,60 @@ const FORM: &str = "application/x-www-form-urlencoded";
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"grant_type": "password", "username": "admin@nordlys.example", "password": "demo-admin-password"}))]
 pub struct TokenRequest {
-    /// `password` or `client_credentials`.
+    // Described by `GrantType`: utoipa would wrap an inline enum with a description of its
+    // own in an `allOf` with `type: object`, which no string matches.
+    #[schema(value_type = GrantType, inline)]
     pub grant_type: String,
+    /// The user's email address.
+    #[schema(max_length = 254)]
     pub username: Option<String>,
+    #[schema(max_length = 128)]
     pub password: Option<String>,
+    #[schema(max_length = 64)]
     pub client_id: Option<String>,
+    #[schema(max_length = 128)]
     pub client_secret: Option<String>,
     /// Accepted and ignored: a token carries its role.
+    #[schema(max_length = 256)]
     pub scope: Option<String>,
+}
+
+/// `password` or `client_credentials` (RFC 6749 §4.3 and §4.4); any other is 400
+/// `unsupported_grant_type`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum GrantType {
+    Password,
+    ClientCredentials,
+}
+
+impl TokenRequest {
+    /// 422 naming every field longer than the document's `maxLength` for it.
+    fn check_lengths(&self) -> ApiResult<()> {
+        let limits = [
+            ("/username", &self.username, 254),
+            (
+                "/password",
+                &self.password,
+                domain::user::Password::MAX_CHARS,
+            ),
+            ("/client_id", &self.client_id, 64),
+            ("/client_secret", &self.client_secret, 128),
+            ("/scope", &self.scope, 256),
+        ];
+        let mut fields = Fields::new();
+        for (pointer, value, max) in limits {
+            if let Some(value) = value {
+                fields.at_most(pointer, value, max);
+            }
+        }
+        if fields.is_empty() {
+            Ok(())
+        } else {
+            Err(fields.into_error())
+        }
+    }
 }
 
 // No `Debug`: it holds an access token.
@@ -83,6 +129,7 @@ async fn token(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let mut body = read_request(&req, payload.into_inner()).await?;
+    body.check_lengths()?;
     if let Some((id, secret)) = basic_credentials(&req) {
         body.client_id.get_or_insert(id);
         body.client_secret.get_or_insert(secret);

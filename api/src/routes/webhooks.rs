@@ -172,7 +172,7 @@ async fn get_webhook_endpoint(
     security(("oauth2" = []), ("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The endpoint's id"),
-        ("If-Match" = String, Header, description = "The ETag of the version you read, e.g. `\"1\"`"),
+        ("If-Match" = String, Header, max_length = 256, description = "The ETag of the version you read, e.g. `\"1\"`"),
     ),
     request_body(content = EndpointPatch, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "The changed endpoint", body = EndpointDto,

@@ -21,8 +21,10 @@ use super::subscriptions::SubscriptionDto;
 }))]
 pub struct OrderForm {
     /// A plan `code` from `GET /catalog/plans`.
+    #[schema(min_length = 1, max_length = 50)]
     pub plan: String,
     /// A package `code` from `GET /catalog/mobile-packages`.
+    #[schema(min_length = 1, max_length = 50)]
     pub mobile_package: String,
     /// 0 to 5; the plan's free cards cost nothing.
     #[serde(default)]
@@ -240,11 +242,11 @@ pub struct OrderListQuery {
 pub struct OrderPatch {
     /// A plan `code` from `GET /catalog/plans`.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 50)]
     pub plan: Option<String>,
     /// A package `code` from `GET /catalog/mobile-packages`.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 50)]
     pub mobile_package: Option<String>,
     /// 0 to 5.
     #[serde(default)]
@@ -346,8 +348,42 @@ pub enum PortInNumberType {
 /// number port for a port-in (`null` for a new number).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "order": {"id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "status": "confirmed", "version": 2, "subscription_id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47"},
-    "subscription": {"id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47", "status": "active", "number": "+4520710001", "uc_account": "mh@nordlys.example", "sim": {"iccid": "8945100000000000018"}},
+    "order": {
+        "id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "status": "confirmed", "version": 2,
+        "plan": {"code": "ERHVERV_M", "name": "Erhverv M", "monthly_price_ore": 14900, "included_data_gb": 30, "free_data_sharing_cards": 0, "data_sharing_card_price_ore": 2900, "setup_fee_ore": 9900},
+        "mobile_package": {"code": "DATA_50", "name": "Mobilpakke 50 GB", "data_gb": 50, "monthly_price_ore": 9900},
+        "data_sharing_cards": 1,
+        "employee": {"name": "Mette Hansen", "initials": "MH", "title": "Projektleder", "email": "mette@nordlys.example", "cost_center": "4100"},
+        "number": {"type": "new", "number": "+4520710001", "reserved_until": null},
+        "summary": {"lines": [
+            {"description": "Abonnement: Erhverv M", "monthly_ore": 14900, "one_time_ore": 9900},
+            {"description": "Mobilpakke: Mobilpakke 50 GB", "monthly_ore": 9900, "one_time_ore": 0},
+            {"description": "Datadelingskort: 1 × 29,00 kr.", "monthly_ore": 2900, "one_time_ore": 0}],
+            "monthly_ex_vat_ore": 27700, "monthly_vat_ore": 6925, "monthly_incl_vat_ore": 34625,
+            "one_time_ex_vat_ore": 9900, "one_time_vat_ore": 2475, "one_time_incl_vat_ore": 12375},
+        "notices": [],
+        "expires_at": "2026-11-25T10:00:00Z",
+        "subscription_id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47",
+        "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:35:00Z"
+    },
+    "subscription": {
+        "id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47", "order_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+        "status": "active", "version": 1, "number": "+4520710001",
+        "plan": {"code": "ERHVERV_M", "name": "Erhverv M", "monthly_price_ore": 14900, "included_data_gb": 30, "free_data_sharing_cards": 0, "data_sharing_card_price_ore": 2900, "setup_fee_ore": 9900},
+        "mobile_package": {"code": "DATA_50", "name": "Mobilpakke 50 GB", "data_gb": 50, "monthly_price_ore": 9900},
+        "data_sharing_cards": 1,
+        "employee": {"name": "Mette Hansen", "initials": "MH", "title": "Projektleder", "email": "mette@nordlys.example", "cost_center": "4100"},
+        "uc_account": "mh@nordlys.example",
+        "sim": {"iccid": "8945100000000000018"},
+        "summary": {"lines": [
+            {"description": "Abonnement: Erhverv M", "monthly_ore": 14900, "one_time_ore": 9900},
+            {"description": "Mobilpakke: Mobilpakke 50 GB", "monthly_ore": 9900, "one_time_ore": 0},
+            {"description": "Datadelingskort: 1 × 29,00 kr.", "monthly_ore": 2900, "one_time_ore": 0}],
+            "monthly_ex_vat_ore": 27700, "monthly_vat_ore": 6925, "monthly_incl_vat_ore": 34625,
+            "one_time_ex_vat_ore": 9900, "one_time_vat_ore": 2475, "one_time_incl_vat_ore": 12375},
+        "terminates_on": null,
+        "created_at": "2026-11-25T09:35:00Z", "updated_at": "2026-11-25T09:35:00Z"
+    },
     "number_port": null
 }))]
 pub struct Confirmation {

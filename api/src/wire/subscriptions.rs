@@ -73,12 +73,15 @@ super::state_schema!(
     SubscriptionStatusSchema => SubscriptionStatus
 );
 
+/// The longest search (`q`) read: as long as the longest name it can match.
+pub const SEARCH_MAX: usize = 100;
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SubscriptionListQuery {
-    /// Matches the employee's name, initials or number.
-    #[param(example = "Mette")]
+    /// Matches the employee's name, initials or number; at most 100 characters.
+    #[param(max_length = 100, example = "Mette")]
     pub q: Option<String>,
     /// Only subscriptions in this state: `pending_port`, `active` or `terminated`.
     #[param(value_type = Option<SubscriptionStatusSchema>, inline, example = "active")]
@@ -99,7 +102,7 @@ pub struct SubscriptionListQuery {
 pub struct SubscriptionPatch {
     /// A package `code` from `GET /catalog/mobile-packages`.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 50)]
     pub mobile_package: Option<String>,
     /// 0 to 5; the plan's free cards cost nothing.
     #[serde(default)]

@@ -149,6 +149,13 @@ text_schema!(
     )
 );
 
+/// The longest catalog code read; a longer one names no plan or package (422 `too_long`).
+pub const CATALOG_CODE_MAX: usize = 50;
+
+/// The longest token of an emailed link read (the tokens are 43 characters); a longer
+/// one is 422 `too_long` at `/path/token`.
+pub const LINK_TOKEN_MAX: usize = 64;
+
 text_schema!(
     /// The cursor of a list whose items have UUIDv7 ids.
     ListCursor => string(

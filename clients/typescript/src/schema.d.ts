@@ -1196,19 +1196,129 @@ export interface components {
          * @example {
          *       "number_port": null,
          *       "order": {
+         *         "created_at": "2026-11-25T09:30:00Z",
+         *         "data_sharing_cards": 1,
+         *         "employee": {
+         *           "cost_center": "4100",
+         *           "email": "mette@nordlys.example",
+         *           "initials": "MH",
+         *           "name": "Mette Hansen",
+         *           "title": "Projektleder"
+         *         },
+         *         "expires_at": "2026-11-25T10:00:00Z",
          *         "id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *         "mobile_package": {
+         *           "code": "DATA_50",
+         *           "data_gb": 50,
+         *           "monthly_price_ore": 9900,
+         *           "name": "Mobilpakke 50 GB"
+         *         },
+         *         "notices": [],
+         *         "number": {
+         *           "number": "+4520710001",
+         *           "reserved_until": null,
+         *           "type": "new"
+         *         },
+         *         "plan": {
+         *           "code": "ERHVERV_M",
+         *           "data_sharing_card_price_ore": 2900,
+         *           "free_data_sharing_cards": 0,
+         *           "included_data_gb": 30,
+         *           "monthly_price_ore": 14900,
+         *           "name": "Erhverv M",
+         *           "setup_fee_ore": 9900
+         *         },
          *         "status": "confirmed",
          *         "subscription_id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47",
+         *         "summary": {
+         *           "lines": [
+         *             {
+         *               "description": "Abonnement: Erhverv M",
+         *               "monthly_ore": 14900,
+         *               "one_time_ore": 9900
+         *             },
+         *             {
+         *               "description": "Mobilpakke: Mobilpakke 50 GB",
+         *               "monthly_ore": 9900,
+         *               "one_time_ore": 0
+         *             },
+         *             {
+         *               "description": "Datadelingskort: 1 × 29,00 kr.",
+         *               "monthly_ore": 2900,
+         *               "one_time_ore": 0
+         *             }
+         *           ],
+         *           "monthly_ex_vat_ore": 27700,
+         *           "monthly_incl_vat_ore": 34625,
+         *           "monthly_vat_ore": 6925,
+         *           "one_time_ex_vat_ore": 9900,
+         *           "one_time_incl_vat_ore": 12375,
+         *           "one_time_vat_ore": 2475
+         *         },
+         *         "updated_at": "2026-11-25T09:35:00Z",
          *         "version": 2
          *       },
          *       "subscription": {
+         *         "created_at": "2026-11-25T09:35:00Z",
+         *         "data_sharing_cards": 1,
+         *         "employee": {
+         *           "cost_center": "4100",
+         *           "email": "mette@nordlys.example",
+         *           "initials": "MH",
+         *           "name": "Mette Hansen",
+         *           "title": "Projektleder"
+         *         },
          *         "id": "01937a4f-0000-7cc3-9a51-3b1f0c9d2e47",
+         *         "mobile_package": {
+         *           "code": "DATA_50",
+         *           "data_gb": 50,
+         *           "monthly_price_ore": 9900,
+         *           "name": "Mobilpakke 50 GB"
+         *         },
          *         "number": "+4520710001",
+         *         "order_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *         "plan": {
+         *           "code": "ERHVERV_M",
+         *           "data_sharing_card_price_ore": 2900,
+         *           "free_data_sharing_cards": 0,
+         *           "included_data_gb": 30,
+         *           "monthly_price_ore": 14900,
+         *           "name": "Erhverv M",
+         *           "setup_fee_ore": 9900
+         *         },
          *         "sim": {
          *           "iccid": "8945100000000000018"
          *         },
          *         "status": "active",
-         *         "uc_account": "mh@nordlys.example"
+         *         "summary": {
+         *           "lines": [
+         *             {
+         *               "description": "Abonnement: Erhverv M",
+         *               "monthly_ore": 14900,
+         *               "one_time_ore": 9900
+         *             },
+         *             {
+         *               "description": "Mobilpakke: Mobilpakke 50 GB",
+         *               "monthly_ore": 9900,
+         *               "one_time_ore": 0
+         *             },
+         *             {
+         *               "description": "Datadelingskort: 1 × 29,00 kr.",
+         *               "monthly_ore": 2900,
+         *               "one_time_ore": 0
+         *             }
+         *           ],
+         *           "monthly_ex_vat_ore": 27700,
+         *           "monthly_incl_vat_ore": 34625,
+         *           "monthly_vat_ore": 6925,
+         *           "one_time_ex_vat_ore": 9900,
+         *           "one_time_incl_vat_ore": 12375,
+         *           "one_time_vat_ore": 2475
+         *         },
+         *         "terminates_on": null,
+         *         "uc_account": "mh@nordlys.example",
+         *         "updated_at": "2026-11-25T09:35:00Z",
+         *         "version": 1
          *       }
          *     }
          */
@@ -1533,7 +1643,7 @@ export interface components {
         } & ({
             comment?: null;
         } | {
-            email: string;
+            email: components["schemas"]["Email"];
         });
         /**
          * @description One field's problem, located by a JSON pointer into the request body (or
@@ -1955,13 +2065,7 @@ export interface components {
          *     }
          */
         Page_ArticleSummaryDto: {
-            items: {
-                slug: string;
-                title: string;
-                summary: string;
-                /** Format: date-time */
-                updated_at: string;
-            }[];
+            items: components["schemas"]["ArticleSummaryDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -1990,23 +2094,7 @@ export interface components {
          *     }
          */
         Page_AuditEventDto: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                /** Format: date-time */
-                occurred_at: string;
-                actor: components["schemas"]["Actor"];
-                /**
-                 * Format: uuid
-                 * @description The company the object belongs to; `null` for the operator's own objects.
-                 */
-                company_id?: string | null;
-                /** @description What was done, as `object.verb`. */
-                action: string;
-                object: components["schemas"]["AuditObject"];
-                /** @description What changed, by action. */
-                details: Record<string, never>;
-            }[];
+            items: components["schemas"]["AuditEventDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2022,11 +2110,7 @@ export interface components {
          *     }
          */
         Page_AvailableNumberDto: {
-            items: {
-                /** @description E.164. */
-                number: string;
-                source: components["schemas"]["NumberSource"];
-            }[];
+            items: components["schemas"]["AvailableNumberDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2045,16 +2129,7 @@ export interface components {
          *     }
          */
         Page_ClientDto: {
-            items: {
-                /** Format: uuid */
-                client_id: string;
-                name: string;
-                role: string;
-                /** Format: uuid */
-                company_id: string;
-                /** Format: date-time */
-                created_at: string;
-            }[];
+            items: components["schemas"]["ClientDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2074,17 +2149,7 @@ export interface components {
          *     }
          */
         Page_CompanyDto: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                cvr: string;
-                name: string;
-                email_domain: string;
-                /** @description `false`: its people and API clients cannot log in, and their tokens are refused. */
-                enabled: boolean;
-                /** Format: date-time */
-                created_at: string;
-            }[];
+            items: components["schemas"]["CompanyDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2112,30 +2177,7 @@ export interface components {
          *     }
          */
         Page_DeliveryDto: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                /**
-                 * Format: uuid
-                 * @description The event's id, sent as `webhook-id` on every attempt.
-                 */
-                event_id: string;
-                /** @description The event's type, or `ping` for a test. */
-                event_type: string;
-                /**
-                 * @description `pending` (another attempt will follow), `delivered` (a 2xx answer), or `failed`
-                 *     (given up after 72 hours).
-                 */
-                status: components["schemas"]["DeliveryStatus"];
-                /**
-                 * Format: date-time
-                 * @description When the next attempt is due, while pending.
-                 */
-                next_attempt_at?: string | null;
-                attempts: components["schemas"]["AttemptDto"][];
-                /** Format: date-time */
-                created_at: string;
-            }[];
+            items: components["schemas"]["DeliveryDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2161,27 +2203,7 @@ export interface components {
          *     }
          */
         Page_EndpointDto: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                url: string;
-                description?: string | null;
-                /** @description The event types it receives. */
-                events: components["schemas"]["EventTypeSchema"][];
-                /** @description A disabled endpoint receives nothing; one failing for 5 days is disabled. */
-                enabled: boolean;
-                /**
-                 * Format: date-time
-                 * @description After a rotation: when the old secret stops signing beside the new one.
-                 */
-                previous_secret_expires_at?: string | null;
-                /** Format: int32 */
-                version: number;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-            }[];
+            items: components["schemas"]["EndpointDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2204,20 +2226,7 @@ export interface components {
          *     }
          */
         Page_EventDto: {
-            items: {
-                /**
-                 * Format: uuid
-                 * @description The event's id; a webhook carries it as `webhook-id`, the same on every retry.
-                 */
-                id: string;
-                type: components["schemas"]["EventTypeSchema"];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: uuid */
-                company_id: string;
-                /** @description The order, subscription or number port, as `GET` on it answered then. */
-                data: Record<string, never>;
-            }[];
+            items: components["schemas"]["EventDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2235,14 +2244,7 @@ export interface components {
          *     }
          */
         Page_MobilePackageDto: {
-            items: {
-                code: string;
-                name: string;
-                /** Format: int32 */
-                data_gb: number;
-                /** Format: int64 */
-                monthly_price_ore: number;
-            }[];
+            items: components["schemas"]["MobilePackageDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2276,48 +2278,7 @@ export interface components {
          *     }
          */
         Page_NumberPortDto: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                subscription_id: string;
-                /** @description E.164. */
-                number: string;
-                /**
-                 * @description `awaiting_signature`, `signed`, `submitted`, `accepted`, `rejected`, `completed`,
-                 *     `expired` or `cancelled`.
-                 */
-                status: string;
-                /** Format: int32 */
-                version: number;
-                /** @description Who signs the power of attorney. */
-                owner_email: string;
-                /** @description As the donor operator has it. */
-                owner_name: string;
-                /**
-                 * Format: date
-                 * @description The date the owner asked for, if any.
-                 */
-                requested_date?: string | null;
-                /**
-                 * Format: date
-                 * @description The agreed port date, once the donor accepted.
-                 */
-                port_date?: string | null;
-                rejection?: components["schemas"]["RejectionDto"] | null;
-                /**
-                 * Format: date-time
-                 * @description Until when the owner may sign.
-                 */
-                poa_expires_at: string;
-                signature?: components["schemas"]["SignatureDto"] | null;
-                /** @description Every state the port has been in, oldest first. */
-                history: components["schemas"]["PortStepDto"][];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-            }[];
+            items: components["schemas"]["NumberPortDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2392,38 +2353,7 @@ export interface components {
          *     }
          */
         Page_OrderDto: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                status: string;
-                /**
-                 * Format: int32
-                 * @description Send it back as `If-Match: "<version>"` to change exactly what you reviewed.
-                 */
-                version: number;
-                plan: components["schemas"]["PlanDto"];
-                mobile_package: components["schemas"]["MobilePackageDto"];
-                /** Format: int32 */
-                data_sharing_cards: number;
-                employee: components["schemas"]["EmployeeDto"];
-                number: components["schemas"]["OrderNumberDto"];
-                summary: components["schemas"]["SummaryDto"];
-                notices: components["schemas"]["NoticeDto"][];
-                /**
-                 * Format: date-time
-                 * @description When an unconfirmed draft lapses and lets its number go.
-                 */
-                expires_at: string;
-                /**
-                 * Format: uuid
-                 * @description The subscription a confirmed order created.
-                 */
-                subscription_id?: string | null;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-            }[];
+            items: components["schemas"]["OrderDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2448,25 +2378,7 @@ export interface components {
          *     }
          */
         Page_OutboxMessageDto: {
-            items: {
-                id: string;
-                company_id?: string | null;
-                /** @description `welcome`, `poa_request`, … */
-                kind: string;
-                recipient: string;
-                subject: string;
-                /** @description `pending`, `sent` or `failed` (given up after 10 attempts). */
-                status: string;
-                /** Format: int32 */
-                attempts: number;
-                /** Format: date-time */
-                next_attempt_at: string;
-                last_error?: string | null;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                sent_at?: string | null;
-            }[];
+            items: components["schemas"]["OutboxMessageDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2487,26 +2399,7 @@ export interface components {
          *     }
          */
         Page_PlanDto: {
-            items: {
-                code: string;
-                name: string;
-                /** Format: int64 */
-                monthly_price_ore: number;
-                /** Format: int32 */
-                included_data_gb: number;
-                /**
-                 * Format: int32
-                 * @description Data-sharing cards included free; each further card costs `data_sharing_card_price_ore` a month.
-                 */
-                free_data_sharing_cards: number;
-                /** Format: int64 */
-                data_sharing_card_price_ore: number;
-                /**
-                 * Format: int64
-                 * @description One-off fee when the subscription is created.
-                 */
-                setup_fee_ore: number;
-            }[];
+            items: components["schemas"]["PlanDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2525,18 +2418,7 @@ export interface components {
          *     }
          */
         Page_PoolNumberDto: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                /** @description E.164. */
-                number: string;
-                /** @description `company` (the company's own pool) or `operator` (the operator's general pool). */
-                source: string;
-                /** @description `available`, `reserved` or `assigned`. */
-                state: string;
-                /** Format: date-time */
-                reserved_until?: string | null;
-            }[];
+            items: components["schemas"]["PoolNumberDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2600,34 +2482,7 @@ export interface components {
          *     }
          */
         Page_SubscriptionDto: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                order_id: string;
-                /** @description `pending_port`, `active` or `terminated`. */
-                status: string;
-                /** Format: int32 */
-                version: number;
-                /** @description E.164. */
-                number: string;
-                plan: components["schemas"]["PlanDto"];
-                mobile_package: components["schemas"]["MobilePackageDto"];
-                /** Format: int32 */
-                data_sharing_cards: number;
-                employee: components["schemas"]["SubscriptionEmployeeDto"];
-                /** @description The Skype for Business sign-in address. */
-                uc_account: string;
-                sim: components["schemas"]["SimDto"];
-                /** @description What the subscription costs, as priced now. */
-                summary: components["schemas"]["SummaryDto"];
-                /** Format: date */
-                terminates_on?: string | null;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-            }[];
+            items: components["schemas"]["SubscriptionDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -2647,18 +2502,7 @@ export interface components {
          *     }
          */
         Page_UserDto: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                role: string;
-                /** Format: uuid */
-                company_id?: string | null;
-                /** @description `false`: the user cannot log in, and their tokens are refused. */
-                enabled: boolean;
-                /** Format: date-time */
-                created_at: string;
-            }[];
+            items: components["schemas"]["UserDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -3143,8 +2987,13 @@ export interface components {
          *     }
          */
         TokenRequest: {
-            /** @description `password` or `client_credentials`. */
-            grant_type: string;
+            /**
+             * @description `password` or `client_credentials` (RFC 6749 §4.3 and §4.4); any other is 400
+             *     `unsupported_grant_type`.
+             * @enum {string}
+             */
+            grant_type: "password" | "client_credentials";
+            /** @description The user's email address. */
             username?: string | null;
             password?: string | null;
             client_id?: string | null;
@@ -3612,6 +3461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -4494,7 +4344,8 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Digits the number must contain, anywhere (spaces are ignored): `2071`.
+                 * @description Digits the number must contain, anywhere (spaces are ignored): `2071`; at most 10
+                 *     digits and 32 characters.
                  * @example 2071
                  */
                 contains?: string;
@@ -4588,7 +4439,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The article's slug
+                 * @description The article's slug: lower-case letters, digits and hyphens, at most 100; any other names no article (404)
                  * @example opret-ny-medarbejder
                  */
                 slug: string;
@@ -4617,7 +4468,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The article's slug
+                 * @description The article's slug: lower-case letters, digits and hyphens, at most 100; any other names no article (404)
                  * @example opret-ny-medarbejder
                  */
                 slug: string;
@@ -4647,6 +4498,8 @@ export interface operations {
             /** @description Too much feedback from this address; retry after `Retry-After` seconds */
             429: {
                 headers: {
+                    /** @description Seconds until another answer is accepted */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4737,29 +4590,14 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description The number is not free (`number_unavailable`) */
+            /** @description The number is not free (`number_unavailable`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`) */
             409: {
                 headers: {
+                    /** @description With `idempotency_key_in_flight`: seconds until a retry may be answered */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "code": "number_unavailable",
-                     *       "detail": "+4520710001 is not free; pick another from GET /numbers/available",
-                     *       "errors": [
-                     *         {
-                     *           "code": "number_unavailable",
-                     *           "message": "+4520710001 is not free",
-                     *           "pointer": "/number/number"
-                     *         }
-                     *       ],
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "type": "urn:selvbetjening:problem:number_unavailable"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4940,22 +4778,14 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description Not a draft, expired, or the number was lost */
+            /** @description Not a draft, expired, or the number was lost; or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`) */
             409: {
                 headers: {
+                    /** @description With `idempotency_key_in_flight`: seconds until a retry may be answered */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "code": "order_not_draft",
-                     *       "detail": "the order is confirmed; only a draft can change",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "type": "urn:selvbetjening:problem:order_not_draft"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4987,7 +4817,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Matches the employee's name, initials or number.
+                 * @description Matches the employee's name, initials or number; at most 100 characters.
                  * @example Mette
                  */
                 q?: string;
@@ -5771,6 +5601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -16,6 +16,7 @@ use super::OrderError;
 use crate::app::catalog::Catalog;
 use crate::fields::Fields;
 use crate::wire::orders::{NumberChoice, OrderForm};
+use crate::wire::text::CATALOG_CODE_MAX;
 
 /// The number the form asks for.
 pub(super) enum Choice {
@@ -42,7 +43,7 @@ pub(super) fn check(
 ) -> Result<Valid, OrderError> {
     let mut f = Fields::new();
     let plan = catalog.plan(&form.plan).cloned();
-    if plan.is_none() {
+    if plan.is_none() && f.at_most("/plan", &form.plan, CATALOG_CODE_MAX) {
         f.push(
             "/plan",
             "unknown_plan",
@@ -188,7 +189,7 @@ fn check_port_in_number(
 /// The mobile package `code` names, or an error at `/mobile_package`.
 pub fn check_package(f: &mut Fields, catalog: &Catalog, code: &str) -> Option<MobilePackage> {
     let package = catalog.package(code).cloned();
-    if package.is_none() {
+    if package.is_none() && f.at_most("/mobile_package", code, CATALOG_CODE_MAX) {
         f.push(
             "/mobile_package",
             "unknown_mobile_package",
