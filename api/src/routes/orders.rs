@@ -226,7 +226,7 @@ async fn cancel_order(
             example = json!({"type": "urn:selvbetjening:problem:idempotency_key_reused", "title": "Idempotency key reused", "status": 422, "detail": "this Idempotency-Key was used for a different request; use a new key", "code": "idempotency_key_reused", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
         (status = 201, description = "Confirmed: the subscription exists", body = Confirmation,
             headers(("Location" = String, description = "The subscription's URL"))),
-        (status = 409, description = "Not a draft, expired, or the number was lost; or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
+        (status = 409, description = "Not a draft, expired, or the number was lost; the company already has `MAX_UNSIGNED_PORTS` ports awaiting a signature (`too_many_unsigned_ports`); or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
             examples(
                 ("order_not_draft" = (summary = "The order is no longer a draft",

@@ -4778,7 +4778,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description Not a draft, expired, or the number was lost; or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`) */
+            /** @description Not a draft, expired, or the number was lost; the company already has `MAX_UNSIGNED_PORTS` ports awaiting a signature (`too_many_unsigned_ports`); or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`) */
             409: {
                 headers: {
                     /** @description With `idempotency_key_in_flight`: seconds until a retry may be answered */
