@@ -96,63 +96,34 @@ async fn a_lost_database_is_503_within_bounds_and_the_server_recovers_by_itself(
         .build()
         .unwrap();
     let operator_email = "ops@operator.example";
-    selvbetjening::cli::create_user(
-        &config,
-        operator_email,
-        "operator-password-123",
-        "operator",
-        None,
+    let operator = user_token(&config, &client, &base, operator_email, "operator", None).await;
+    // A company write, as the operator.
+    let create_company = |cvr: &str| {
+        client
+            .post(format!("{base}/operator/companies"))
+            .bearer_auth(&operator)
+            .json(&json!({"cvr": cvr, "name": format!("Firma {cvr} ApS"), "email_domain": format!("firma{cvr}.example")}))
+            .send()
+    };
+    let created = json_of(
+        create_company("31258715").await.unwrap(),
+        StatusCode::CREATED,
     )
-    .unwrap();
-    let token: serde_json::Value = client
-        .post(format!("{base}/auth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", operator_email),
-            ("password", "operator-password-123"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let operator = token["access_token"].as_str().unwrap().to_owned();
-    let created = client
-        .post(format!("{base}/operator/companies"))
-        .bearer_auth(&operator)
-        .json(&json!({"cvr": "31258715", "name": "Nordlys Rådgivning ApS", "email_domain": "nordlys.example"}))
-        .send()
-        .await
-        .unwrap();
-    let created = json_of(created, StatusCode::CREATED).await;
+    .await;
 
     // The database stays, but every connection the pool holds is killed (a restart or a
     // failover does this): no write answers 500, and the pool gives none of them out
     // again once it has found it dead.
     let company: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
-    selvbetjening::cli::create_user(
+    let admin_token = user_token(
         &config,
+        &client,
+        &base,
         "admin@nordlys.example",
-        "admin-password-123",
         "admin",
         Some(company),
     )
-    .unwrap();
-    let token: serde_json::Value = client
-        .post(format!("{base}/auth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", "admin@nordlys.example"),
-            ("password", "admin-password-123"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin_token = token["access_token"].as_str().unwrap().to_owned();
+    .await;
     // A read of one statement, outside any transaction.
     let list_subscriptions = || {
         client
@@ -171,13 +142,7 @@ async fn a_lost_database_is_503_within_bounds_and_the_server_recovers_by_itself(
         "10150817", "10000009", "12345674", "20000015", "20000023", "20000058",
     ] {
         statuses.push(list_subscriptions().await.unwrap().status());
-        let write = client
-            .post(format!("{base}/operator/companies"))
-            .bearer_auth(&operator)
-            .json(&json!({"cvr": cvr, "name": format!("Firma {cvr} ApS"), "email_domain": format!("firma{cvr}.example")}))
-            .send()
-            .await
-            .unwrap();
+        let write = create_company(cvr).await.unwrap();
         if write.status() == StatusCode::SERVICE_UNAVAILABLE {
             assert_eq!(write.headers()["retry-after"], "5");
         }
@@ -200,13 +165,7 @@ async fn a_lost_database_is_503_within_bounds_and_the_server_recovers_by_itself(
 
     proxy.cut();
     // The first write after the loss is 503, as every read is.
-    let write = client
-        .post(format!("{base}/operator/companies"))
-        .bearer_auth(&operator)
-        .json(&json!({"cvr": "20000031", "name": "Sent ApS", "email_domain": "sent.example"}))
-        .send()
-        .await
-        .unwrap();
+    let write = create_company("20000031").await.unwrap();
     assert_eq!(write.headers()["retry-after"], "5");
     problem(
         write,
@@ -292,4 +251,31 @@ fn terminate_backends(admin: &str, name: &str) {
     })
     .join()
     .unwrap();
+}
+
+/// Creates a user with `role` (in `company`, if any) and answers a token of theirs.
+async fn user_token(
+    config: &selvbetjening::Config,
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    role: &str,
+    company: Option<uuid::Uuid>,
+) -> String {
+    let password = "user-password-123";
+    selvbetjening::cli::create_user(config, email, password, role, company).unwrap();
+    let token: serde_json::Value = client
+        .post(format!("{base}/auth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"].as_str().unwrap().to_owned()
 }
