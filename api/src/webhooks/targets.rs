@@ -12,11 +12,7 @@ use reqwest::Url;
 /// How long resolving an endpoint's host name may take.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(2);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WebhookTargets {
-    Public,
-    Loopback,
-}
+pub use crate::config::WebhookTargets;
 
 /// Why a URL may not receive webhooks (the message tells the admin).
 #[derive(Debug, thiserror::Error)]
