@@ -523,3 +523,17 @@ pub async fn client_login_via(app: &TestApp, id: &str, secret: &str, address: &s
         .await
         .expect("request")
 }
+
+/// `GET /subscriptions?q=…`, the query encoded as a browser would; the page as JSON.
+pub async fn search_subscriptions(app: &TestApp, token: &str, q: &str) -> Value {
+    let url =
+        reqwest::Url::parse_with_params(&app.url("/subscriptions"), [("q", q)]).expect("a URL");
+    let response = app
+        .client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    json_of(response, StatusCode::OK).await
+}
