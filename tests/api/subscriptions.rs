@@ -629,3 +629,27 @@ async fn danish_letters_typed_with_combining_marks_are_kept_composed_and_found_b
         assert_eq!(listed["items"][0]["employee"]["name"], "Jens B\u{E5}dsmand");
     }
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_search_finds_danish_capitals_typed_in_either_case(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let mut body = form("ÅØ", Some("20710001"));
+    body["employee"]["name"] = json!("Åse Ørsted");
+    let subscription = confirmed(&app, &company.admin, &body).await["subscription"].clone();
+
+    for q in [
+        "Åse", "åse", "ÅSE", "Ørsted", "ørsted", "ØRSTED", "se Ør", "åø",
+    ] {
+        let listed = search_subscriptions(&app, &company.viewer, q).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{q:?}");
+        assert_eq!(listed["items"][0]["id"], subscription["id"], "{q:?}");
+    }
+    let listed = search_subscriptions(&app, &company.viewer, "Aase").await;
+    assert_eq!(listed["items"], json!([]));
+}
