@@ -1,15 +1,100 @@
-//! Configuration: one typed struct, from flags or the environment (flags win).
+//! Configuration: one typed struct, from flags or the environment (flags win), and the
+//! small choices it is made of. It stands on its own: the modules that act on a choice
+//! import it from here, never the other way round.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Args, ValueEnum};
-
-pub use crate::app::porting::donor::DonorGatewayKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// Which forwarding header the trusted proxies write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, …` (nginx, most cloud balancers).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
+}
+
+/// Which donor answers: `simulated` answers by itself within seconds; with `manual` the
+/// operators record the donor's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DonorGatewayKind {
+    Simulated,
+    Manual,
+}
+
+/// Where webhooks may go (`webhooks::targets` applies it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WebhookTargets {
+    Public,
+    Loopback,
+}
+
+/// The time, from the system or, in tests, set and moved by hand so that nothing waits
+/// for days to pass.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    fixed: Arc<std::sync::RwLock<Option<chrono::DateTime<chrono::Utc>>>>,
+}
+
+impl Clock {
+    /// Now: the set time, or the system's.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let fixed = self.fixed.read().map(|f| *f).unwrap_or(None);
+        fixed.unwrap_or_else(chrono::Utc::now)
+    }
+
+    /// Now as stored: UTC, to the microsecond.
+    pub fn stamp(&self) -> chrono::NaiveDateTime {
+        let now = self.now().naive_utc();
+        chrono::DurationRound::duration_trunc(now, chrono::Duration::microseconds(1)).unwrap_or(now)
+    }
+
+    /// Fixes the time at `at`.
+    pub fn set(&self, at: chrono::DateTime<chrono::Utc>) {
+        if let Ok(mut fixed) = self.fixed.write() {
+            *fixed = Some(at);
+        }
+    }
+
+    /// Moves a set time on by `by` (a system clock moves by itself).
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Ok(mut fixed) = self.fixed.write()
+            && let Some(at) = fixed.as_mut()
+        {
+            *at += by;
+        }
+    }
+}
+
+/// Faults a test injects to prove what a crash at that point leaves behind. Nothing sets
+/// them outside tests: they cannot be configured by flag or environment.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    fail_before_answer: Arc<AtomicUsize>,
+}
+
+impl Faults {
+    /// The next `n` keyed requests fail after their effect, before their answer is kept.
+    pub fn fail_before_answer(&self, n: usize) {
+        self.fail_before_answer.store(n, Ordering::SeqCst);
+    }
+
+    /// Whether this keyed request is one to fail (counting it).
+    pub(crate) fn take_before_answer(&self) -> bool {
+        self.fail_before_answer
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
 }
 
 /// `Debug` is written by hand below: the secret and the URLs' passwords stay out of it.
@@ -149,7 +234,7 @@ pub struct Config {
         default_value = "x-forwarded-for",
         global = true
     )]
-    pub forwarded_header: crate::http::client::ForwardedHeader,
+    pub forwarded_header: ForwardedHeader,
 
     /// Who answers signed port requests: `simulated` (answers by itself within seconds,
     /// so the whole journey completes locally) or `manual` (operators record the donor's
@@ -161,7 +246,7 @@ pub struct Config {
     /// (127.0.0.0/8 and ::1 only, http allowed: for the demo, tests and contract checks,
     /// so nothing leaves the machine). Default: loopback with the demo, public otherwise.
     #[arg(long, env = "WEBHOOK_TARGETS", value_enum, global = true)]
-    pub webhook_targets: Option<crate::webhooks::targets::WebhookTargets>,
+    pub webhook_targets: Option<WebhookTargets>,
 
     /// How long one webhook delivery may take, in milliseconds (connect, send, answer).
     #[arg(
@@ -174,11 +259,11 @@ pub struct Config {
 
     /// Faults a test injects; never set from flags or the environment.
     #[arg(skip)]
-    pub faults: crate::app::Faults,
+    pub faults: Faults,
 
     /// The clock of number porting; tests set and move it, nothing else does.
     #[arg(skip)]
-    pub clock: crate::app::Clock,
+    pub clock: Clock,
 }
 
 /// A URL with its password (`scheme://user:password@host`) replaced, for logs and `Debug`.
@@ -257,18 +342,17 @@ impl Config {
             database_timeout_ms: 5000,
             donor_gateway: None,
             trusted_proxies: Vec::new(),
-            forwarded_header: crate::http::client::ForwardedHeader::XForwardedFor,
+            forwarded_header: ForwardedHeader::XForwardedFor,
             revocation_refresh_ms: 10_000,
             webhook_targets: None,
             webhook_timeout_ms: 10_000,
-            faults: crate::app::Faults::default(),
-            clock: crate::app::Clock::default(),
+            faults: Faults::default(),
+            clock: Clock::default(),
         }
     }
 
     /// Loopback with the demo (nothing it sends leaves the machine), public otherwise.
-    pub fn webhook_targets(&self) -> crate::webhooks::targets::WebhookTargets {
-        use crate::webhooks::targets::WebhookTargets;
+    pub fn webhook_targets(&self) -> WebhookTargets {
         self.webhook_targets.unwrap_or(if self.demo_enabled() {
             WebhookTargets::Loopback
         } else {

@@ -22,7 +22,7 @@ enum Segment {
 
 impl RouteTable {
     pub fn from_document(doc: &OpenApi) -> RouteTable {
-        let mut routes: Vec<(Vec<Segment>, Vec<&'static str>)> = doc
+        let routes = doc
             .paths
             .paths
             .iter()
@@ -42,9 +42,13 @@ impl RouteTable {
                 (parse(path), methods)
             })
             .collect();
-        // Served beside the document, not in it.
-        routes.push((parse(crate::startup::OPENAPI_PATH), vec!["GET"]));
         RouteTable { routes }
+    }
+
+    /// Adds a path served beside the document, not in it (the document itself).
+    pub fn serving(mut self, path: &str, methods: &[&'static str]) -> RouteTable {
+        self.routes.push((parse(path), methods.to_vec()));
+        self
     }
 
     /// The methods a path supports, if the path exists.

@@ -257,7 +257,8 @@ fn server(
     listener: TcpListener,
 ) -> anyhow::Result<Server> {
     let document = crate::openapi::document();
-    let table = web::Data::new(RouteTable::from_document(&document));
+    let table =
+        web::Data::new(RouteTable::from_document(&document).serving(OPENAPI_PATH, &["GET"]));
     // Serialised once for the process: each worker serves the same bytes, instead of
     // keeping a copy of the document and writing it anew on every request.
     let document = web::Bytes::from(serde_json::to_vec(&document)?);

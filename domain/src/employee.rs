@@ -2,17 +2,18 @@
 
 use crate::ValueError;
 use crate::email::EmailAddress;
-use crate::text::{CostCenter, PersonName, Title};
+use crate::text::{CostCenter, PersonName, Title, composed};
 
 /// An employee's initials, the short name Danish workplaces use ("MF", "SØRN"):
-/// 2 to 6 letters from the Danish alphabet, kept upper-case so "mf" and "MF" are the
-/// same initials (they must be unique within a company).
+/// 2 to 6 letters from the Danish alphabet, kept composed and upper-case so "mf" and
+/// "MF", or "Å" and "A" with a combining ring, are the same initials (they must be unique
+/// within a company).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Initials(String);
 
 impl Initials {
     pub fn parse(input: &str) -> Result<Self, ValueError> {
-        let letters = input.trim();
+        let letters = composed(input.trim());
         let count = letters.chars().count();
         if !(2..=6).contains(&count) || !letters.chars().all(is_danish_letter) {
             return Err(ValueError::new(
@@ -68,6 +69,32 @@ mod tests {
     #[case::swedish_letter("ÄB")]
     fn initials_that_are_not_2_to_6_danish_letters_are_rejected(#[case] input: &str) {
         assert_eq!(Initials::parse(input).unwrap_err().code, "initials_format");
+    }
+
+    #[rstest]
+    #[case::a_ring("A\u{30A}B", "ÅB")]
+    #[case::small_a_ring("a\u{30A}se", "ÅSE")]
+    #[case::six_decomposed("A\u{30A}A\u{30A}A\u{30A}A\u{30A}A\u{30A}A\u{30A}", "ÅÅÅÅÅÅ")]
+    #[case::angstrom_sign("\u{212B}B", "ÅB")]
+    fn initials_typed_with_combining_marks_are_the_composed_letters(
+        #[case] input: &str,
+        #[case] expected: &str,
+    ) {
+        assert_eq!(Initials::parse(input).unwrap().as_str(), expected);
+    }
+
+    #[test]
+    fn a_combining_mark_that_makes_no_danish_letter_is_rejected() {
+        // U+0308 on A is Ä: Swedish, not Danish.
+        assert_eq!(
+            Initials::parse("A\u{308}B").unwrap_err().code,
+            "initials_format"
+        );
+        // A ring on B composes to nothing: a letter and a mark are not a letter.
+        assert_eq!(
+            Initials::parse("B\u{30A}A").unwrap_err().code,
+            "initials_format"
+        );
     }
 
     #[test]

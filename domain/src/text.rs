@@ -1,12 +1,28 @@
 //! Free text typed by people: names, titles, cost centres. All follow one rule:
-//! trimmed, not empty, not too long (counted in characters, so "Søren" is five), and
-//! no control characters, which would break emails, CSV exports and log lines.
+//! composed (NFC), trimmed, not empty, not too long (counted in characters, so "Søren" is
+//! five), and no control characters, which would break emails, CSV exports and log lines.
+
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::ValueError;
 
+/// `input` in Unicode's composed form (NFC). A Mac or a phone may send "Å" as `A` and a
+/// combining ring (U+030A) where other systems send the one letter; composed, they are
+/// the same text, so it is checked, stored and searched as one. Text that is already
+/// composed (nearly all of it) is borrowed, not copied.
+pub fn composed(input: &str) -> Cow<'_, str> {
+    match is_nfc_quick(input.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(input),
+        IsNormalized::No | IsNormalized::Maybe => Cow::Owned(input.nfc().collect()),
+    }
+}
+
 /// The rule every free-text value follows; `what` names the field in the message.
 fn parse_free_text(input: &str, what: &str, max_chars: usize) -> Result<String, ValueError> {
-    let text = input.trim();
+    let text = composed(input.trim());
+    let text = text.as_ref();
     if text.is_empty() {
         return Err(ValueError::new(
             "required",
@@ -149,6 +165,48 @@ mod tests {
             Title::parse("Økonomiansvarlig på Ærø").unwrap().as_str(),
             "Økonomiansvarlig på Ærø"
         );
+    }
+
+    #[test]
+    fn a_name_typed_with_combining_marks_is_kept_composed() {
+        // "Åse Ærø" with Å as A + U+030A: the same name as the composed one.
+        let decomposed = "A\u{30A}se \u{C6}ro\u{308}";
+        let name = PersonName::parse(decomposed).unwrap();
+        assert_eq!(name.as_str(), "\u{C5}se \u{C6}r\u{F6}");
+        assert_eq!(name, PersonName::parse("Åse Ærö").unwrap());
+    }
+
+    #[test]
+    fn length_is_counted_in_composed_characters() {
+        // 100 × Å written as A + ring is 200 code points but 100 letters.
+        let decomposed = "A\u{30A}".repeat(100);
+        assert_eq!(
+            PersonName::parse(&decomposed).unwrap().as_str(),
+            "Å".repeat(100)
+        );
+        assert_eq!(
+            PersonName::parse(&"A\u{30A}".repeat(101)).unwrap_err().code,
+            "too_long"
+        );
+    }
+
+    #[test]
+    fn every_free_text_is_kept_composed() {
+        let decomposed = "Sa\u{30A}dan";
+        assert_eq!(Title::parse(decomposed).unwrap().as_str(), "Sådan");
+        assert_eq!(CompanyName::parse(decomposed).unwrap().as_str(), "Sådan");
+        assert_eq!(CostCenter::parse(decomposed).unwrap().as_str(), "Sådan");
+        assert_eq!(Description::parse(decomposed).unwrap().as_str(), "Sådan");
+        assert_eq!(DonorReason::parse(decomposed).unwrap().as_str(), "Sådan");
+    }
+
+    #[test]
+    fn composed_text_is_borrowed_and_decomposed_text_is_composed() {
+        assert!(matches!(composed("Søren Ågård"), Cow::Borrowed(_)));
+        assert_eq!(composed("Sa\u{30A}ren"), "Såren");
+        assert_eq!(composed("A\u{30A}"), "\u{C5}");
+        // The ångström sign is Å by canonical equivalence.
+        assert_eq!(composed("\u{212B}"), "\u{C5}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use domain::money::Ore;
 use domain::number::DanishNumber;
 use domain::text::PersonName;
 use proptest::prelude::*;
+use unicode_normalization::UnicodeNormalization;
 
 /// Strings people and attackers type: anything, digits with spacing and prefixes, and
 /// characters that break queries and JSON.
@@ -156,6 +157,18 @@ proptest! {
             prop_assert_eq!(text.trim(), text);
             prop_assert_eq!(PersonName::parse(text).unwrap(), name);
         }
+    }
+
+    #[test]
+    fn a_name_is_the_same_name_in_either_unicode_form(input in hostile()) {
+        let decomposed: String = input.nfd().collect();
+        prop_assert_eq!(PersonName::parse(&decomposed).ok(), PersonName::parse(&input).ok());
+    }
+
+    #[test]
+    fn initials_are_the_same_initials_in_either_unicode_form(input in hostile()) {
+        let decomposed: String = input.nfd().collect();
+        prop_assert_eq!(Initials::parse(&decomposed).ok(), Initials::parse(&input).ok());
     }
 
     #[test]

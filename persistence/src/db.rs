@@ -147,6 +147,13 @@ fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`. PostgreSQL lowers every letter by the database's UTF-8 locale;
+    /// SQLite's own lowers only A–Z, so each SQLite connection gets Rust's in its place
+    /// ([`Manager`]), and "Åse" finds "ÅSE" on both.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: String,
@@ -179,6 +186,9 @@ impl Manager {
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
+                // SQLite's lower() changes only A–Z: the searches lower Æ, Ø and Å too.
+                lower_utils::register_impl(&mut conn, |text: String| text.to_lowercase())
+                    .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }

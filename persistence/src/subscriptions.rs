@@ -12,7 +12,7 @@ use domain::text::{CostCenter, PersonName, Title};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::on_backend;
+use crate::db::{lower, on_backend};
 use crate::error::{json, parse, to_json, uuid};
 use crate::page::collect_sized;
 use crate::schema::{sim_serials, subscriptions};
@@ -219,11 +219,6 @@ pub fn list(
 diesel::define_sql_function! {
     /// PostgreSQL's `nextval()` of the sequence named by the text.
     fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
-}
-
-diesel::define_sql_function! {
-    /// SQL `lower()`, the same on both backends for ASCII; Danish letters are matched as typed.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// Takes the next SIM serial of `issuer`, inside the caller's transaction. On PostgreSQL

@@ -6,7 +6,8 @@ use rstest::rstest;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Db, TEST_SECRET, TestApp, json_of, patch, problem, second_process, spawn_app,
+    Db, TEST_SECRET, TestApp, api_client, client_login_via, json_of, patch, problem,
+    second_process, spawn_app, spawn_app_with,
 };
 
 #[rstest]
@@ -462,6 +463,68 @@ async fn client_credentials_work_in_the_body_and_as_basic_auth(
         "Basic realm=\"selvbetjening\""
     );
     problem(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+}
+
+/// The spellings of one UUID that `client_id` accepts.
+fn spellings(id: &str) -> [String; 6] {
+    let id = uuid::Uuid::parse_str(id).unwrap();
+    [
+        id.to_string(),
+        id.to_string().to_uppercase(),
+        id.braced().to_string(),
+        id.simple().to_string(),
+        id.urn().to_string(),
+        id.simple().to_string().to_uppercase(),
+    ]
+}
+
+#[rstest]
+#[tokio::test]
+async fn failed_client_logins_count_against_the_client_however_its_id_is_spelled(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app_with(db, |c| c.trusted_proxies = vec!["127.0.0.1".to_owned()]).await
+    else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    let (id, secret) = api_client(&app, &operator, &company).await;
+    let wrong = "0".repeat(64);
+    let spellings = spellings(&id);
+    // Every spelling is the same client: the right secret opens it.
+    for (i, spelling) in spellings.iter().enumerate() {
+        let response = client_login_via(&app, spelling, &secret, &format!("203.0.113.{i}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{spelling}");
+    }
+    // Five failures, each spelled otherwise and from an address of its own (so only the
+    // client's count can reach the limit), then the sixth is refused.
+    for (i, spelling) in spellings[..5].iter().enumerate() {
+        let response = client_login_via(&app, spelling, &wrong, &format!("198.51.100.{i}")).await;
+        problem(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+    }
+    let response = client_login_via(&app, &spellings[5], &secret, "198.51.100.99").await;
+    problem(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    let response = client_login_via(&app, &spellings[0], &secret, "198.51.100.98").await;
+    problem(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+}
+
+#[rstest]
+#[tokio::test]
+async fn client_ids_that_are_no_uuid_share_one_count(#[values(Db::Sqlite, Db::Postgres)] db: Db) {
+    let Some(app) = spawn_app_with(db, |c| c.trusted_proxies = vec!["127.0.0.1".to_owned()]).await
+    else {
+        return;
+    };
+    for (i, id) in ["hr-system", "HR-SYSTEM", "hr_system", "client-1", "0193"]
+        .iter()
+        .enumerate()
+    {
+        let response = client_login_via(&app, id, "secret", &format!("198.51.100.{i}")).await;
+        problem(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+    }
+    let response = client_login_via(&app, "yet-another", "secret", "198.51.100.99").await;
+    problem(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
 }
 
 // ---- token attacks ----

@@ -511,3 +511,47 @@ pub async fn second_process(app: &TestApp) -> String {
     tokio::spawn(second.run_until_stopped());
     url
 }
+
+/// An API client of `company`, created by the operator: its id and secret.
+pub async fn api_client(app: &TestApp, operator: &str, company: &Company) -> (String, String) {
+    let response = app
+        .post_json(
+            &format!("/operator/companies/{}/clients", company.id),
+            Some(operator),
+            &json!({"name": "HR-system", "role": "viewer"}),
+        )
+        .await;
+    let created = json_of(response, StatusCode::CREATED).await;
+    let field = |name: &str| created[name].as_str().expect(name).to_owned();
+    (field("client_id"), field("client_secret"))
+}
+
+/// `POST /auth/token` with a client credentials grant, as forwarded for `address` by a
+/// proxy at 127.0.0.1 (the app must trust it), so each address is limited on its own.
+pub async fn client_login_via(app: &TestApp, id: &str, secret: &str, address: &str) -> Response {
+    app.client
+        .post(app.url("/auth/token"))
+        .header("x-forwarded-for", address)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .expect("request")
+}
+
+/// `GET /subscriptions?q=…`, the query encoded as a browser would; the page as JSON.
+pub async fn search_subscriptions(app: &TestApp, token: &str, q: &str) -> Value {
+    let url =
+        reqwest::Url::parse_with_params(&app.url("/subscriptions"), [("q", q)]).expect("a URL");
+    let response = app
+        .client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    json_of(response, StatusCode::OK).await
+}

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Db, TestApp, available, confirmed, form, json_of, mailbox, outbox, patch, pointers, problem,
-    spawn_app, with_numbers,
+    search_subscriptions, spawn_app, with_numbers,
 };
 
 fn today() -> chrono::NaiveDate {
@@ -660,4 +660,70 @@ async fn the_company_pages_through_its_subscriptions_in_id_order_and_each_reads_
         );
         assert_eq!(&json_of(response, StatusCode::OK).await, shown);
     }
+}
+
+#[rstest]
+#[tokio::test]
+async fn danish_letters_typed_with_combining_marks_are_kept_composed_and_found_by_a_composed_search(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    // Å written as A and a combining ring (U+030A), as some keyboards and systems send it.
+    let mut body = form("ba\u{30A}", Some("20710001"));
+    body["employee"]["name"] = json!("Jens Ba\u{30A}dsmand");
+    body["employee"]["title"] = json!("Sa\u{30A}dan set sælger");
+    let draft = json_of(
+        app.post_json("/orders", Some(&company.admin), &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(draft["employee"]["initials"], "B\u{C5}");
+    assert_eq!(draft["employee"]["name"], "Jens B\u{E5}dsmand");
+    assert_eq!(draft["employee"]["title"], "S\u{E5}dan set sælger");
+    let id = draft["id"].as_str().unwrap();
+    let confirmed = json_of(
+        app.post_json(
+            &format!("/orders/{id}/confirm"),
+            Some(&company.admin),
+            &json!({}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let subscription = &confirmed["subscription"];
+
+    for q in ["b\u{E5}dsmand", "ba\u{30A}dsmand", "B\u{C5}"] {
+        let listed = search_subscriptions(&app, &company.viewer, q).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{q:?}");
+        assert_eq!(listed["items"][0]["id"], subscription["id"], "{q:?}");
+        assert_eq!(listed["items"][0]["employee"]["name"], "Jens B\u{E5}dsmand");
+    }
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_search_finds_danish_capitals_typed_in_either_case(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001"], &[]).await;
+    let mut body = form("ÅØ", Some("20710001"));
+    body["employee"]["name"] = json!("Åse Ørsted");
+    let subscription = confirmed(&app, &company.admin, &body).await["subscription"].clone();
+
+    for q in [
+        "Åse", "åse", "ÅSE", "Ørsted", "ørsted", "ØRSTED", "se Ør", "åø",
+    ] {
+        let listed = search_subscriptions(&app, &company.viewer, q).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{q:?}");
+        assert_eq!(listed["items"][0]["id"], subscription["id"], "{q:?}");
+    }
+    let listed = search_subscriptions(&app, &company.viewer, "Aase").await;
+    assert_eq!(listed["items"], json!([]));
 }

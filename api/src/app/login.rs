@@ -20,11 +20,16 @@ pub enum Credentials {
 }
 
 impl Credentials {
-    /// Whose failures count against these credentials.
+    /// Whose failures count against these credentials. A client is counted by the UUID its
+    /// id parses to, so every spelling of it (upper case, braces, no hyphens, `urn:uuid:`)
+    /// shares one count; an id that is no UUID names no client, and all such ids share one.
     fn subject(&self) -> String {
         match self {
             Credentials::Password { email, .. } => format!("user:{email}"),
-            Credentials::Client { id, .. } => format!("client:{id}"),
+            Credentials::Client { id, .. } => match Uuid::try_parse(id) {
+                Ok(id) => format!("client:{id}"),
+                Err(_) => "client:malformed".to_owned(),
+            },
         }
     }
 }

@@ -5,7 +5,6 @@
 //! the scheduler and the CLI call use cases; nothing here knows HTTP.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::Duration;
 use domain::user::Role;
@@ -25,6 +24,9 @@ pub mod orders;
 pub mod porting;
 pub mod subscriptions;
 pub mod webhooks;
+
+/// The clock and the injected faults the use cases read, chosen in the configuration.
+pub use crate::config::{Clock, Faults};
 
 /// Who is acting: a person or API client from a valid token.
 #[derive(Debug, Clone)]
@@ -89,63 +91,6 @@ pub struct Settings {
     /// The plans and packages orders and subscriptions are priced by. Only a migration
     /// changes them (no route edits them), so each process reads them once at start.
     pub catalog: Arc<catalog::Catalog>,
-}
-
-/// The time, from the system or, in tests, set and moved by hand so that nothing waits
-/// for days to pass.
-#[derive(Debug, Clone, Default)]
-pub struct Clock {
-    fixed: Arc<std::sync::RwLock<Option<chrono::DateTime<chrono::Utc>>>>,
-}
-
-impl Clock {
-    /// Now: the set time, or the system's.
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        let fixed = self.fixed.read().map(|f| *f).unwrap_or(None);
-        fixed.unwrap_or_else(chrono::Utc::now)
-    }
-
-    /// Now as stored: UTC, to the microsecond.
-    pub fn stamp(&self) -> chrono::NaiveDateTime {
-        let now = self.now().naive_utc();
-        chrono::DurationRound::duration_trunc(now, Duration::microseconds(1)).unwrap_or(now)
-    }
-
-    /// Fixes the time at `at`.
-    pub fn set(&self, at: chrono::DateTime<chrono::Utc>) {
-        if let Ok(mut fixed) = self.fixed.write() {
-            *fixed = Some(at);
-        }
-    }
-
-    /// Moves a set time on by `by` (a system clock moves by itself).
-    pub fn advance(&self, by: Duration) {
-        if let Ok(mut fixed) = self.fixed.write()
-            && let Some(at) = fixed.as_mut()
-        {
-            *at += by;
-        }
-    }
-}
-
-/// Faults a test injects to prove what a crash at that point leaves behind. Nothing sets
-/// them outside tests: they cannot be configured by flag or environment.
-#[derive(Debug, Clone, Default)]
-pub struct Faults {
-    fail_before_answer: Arc<AtomicUsize>,
-}
-
-impl Faults {
-    /// The next `n` keyed requests fail after their effect, before their answer is kept.
-    pub fn fail_before_answer(&self, n: usize) {
-        self.fail_before_answer.store(n, Ordering::SeqCst);
-    }
-
-    fn take_before_answer(&self) -> bool {
-        self.fail_before_answer
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-    }
 }
 
 /// Writes the audit event of a change, in the change's transaction: who did `action` to

@@ -13,15 +13,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 use ipnet::IpNet;
 
-/// Which forwarding header the trusted proxies write.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum ForwardedHeader {
-    /// `X-Forwarded-For: client, proxy1, …` (nginx, most cloud balancers).
-    #[default]
-    XForwardedFor,
-    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
-    Forwarded,
-}
+use crate::config::ForwardedHeader;
 
 /// The proxies whose forwarding header is believed, and which header that is.
 #[derive(Debug, Clone, Default)]

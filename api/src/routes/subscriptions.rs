@@ -64,12 +64,13 @@ async fn list_subscriptions(
     if let Some(q) = query.q.as_deref() {
         crate::fields::at_most("/query/q", q, SEARCH_MAX)?;
     }
+    // Composed as stored names are, so a search typed either way finds them.
     let q = query
         .q
         .as_deref()
         .map(str::trim)
         .filter(|q| !q.is_empty())
-        .map(str::to_owned);
+        .map(|q| domain::text::composed(q).into_owned());
     let company = who.company();
     let catalog = state.settings.catalog.clone();
     let page = state

@@ -16,7 +16,7 @@ use persistence::webhook_endpoints::Endpoint;
 use uuid::Uuid;
 
 use super::targets::{Guarded, WebhookTargets};
-use crate::app::Clock;
+use crate::config::Clock;
 use crate::metrics::Metrics;
 
 /// Deliveries claimed per round.

@@ -9,14 +9,12 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use super::addresses::not_public;
+
 /// How long resolving an endpoint's host name may take.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(2);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WebhookTargets {
-    Public,
-    Loopback,
-}
+pub use crate::config::WebhookTargets;
 
 /// Why a URL may not receive webhooks (the message tells the admin).
 #[derive(Debug, thiserror::Error)]
@@ -110,68 +108,21 @@ async fn resolve(name: &str) -> Result<Vec<SocketAddr>, Refused> {
 /// Refuses unless every address is one `targets` allows.
 fn allowed(addresses: &[IpAddr], targets: WebhookTargets) -> Result<(), Refused> {
     for ip in addresses {
-        let ok = match targets {
-            WebhookTargets::Loopback => ip.is_loopback(),
-            WebhookTargets::Public => is_public(*ip),
-        };
-        if !ok {
-            return Err(refused(match targets {
-                WebhookTargets::Loopback => {
-                    format!(
-                        "{ip} is not a loopback address (this server sends webhooks to loopback only)"
-                    )
+        match targets {
+            WebhookTargets::Loopback if !ip.is_loopback() => {
+                return Err(refused(format!(
+                    "{ip} is not a loopback address (this server sends webhooks to loopback only)"
+                )));
+            }
+            WebhookTargets::Loopback => {}
+            WebhookTargets::Public => {
+                if let Some(block) = not_public(*ip) {
+                    return Err(refused(format!("{ip} is not a public address ({block})")));
                 }
-                WebhookTargets::Public => format!("{ip} is not a public address"),
-            }));
+            }
         }
     }
     Ok(())
-}
-
-/// Whether `ip` is an address on the public internet: not private, shared, loopback,
-/// link-local, documentation, benchmarking, multicast, reserved or unspecified.
-pub fn is_public(ip: IpAddr) -> bool {
-    const V4_NOT_PUBLIC: [&str; 14] = [
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.0.0.0/24",
-        "192.0.2.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
-        "198.51.100.0/24",
-        "203.0.113.0/24",
-        "224.0.0.0/4",
-        "240.0.0.0/4",
-    ];
-    const V6_NOT_PUBLIC: [&str; 7] = [
-        "::/128",
-        "::1/128",
-        "64:ff9b:1::/48",
-        "100::/64",
-        "2001:db8::/32",
-        "fc00::/7",
-        "fe80::/10",
-    ];
-    match ip {
-        IpAddr::V4(v4) => !V4_NOT_PUBLIC.iter().any(|net| {
-            net.parse::<ipnet::Ipv4Net>()
-                .is_ok_and(|net| net.contains(&v4))
-        }),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            !v6.is_multicast()
-                && !V6_NOT_PUBLIC.iter().any(|net| {
-                    net.parse::<ipnet::Ipv6Net>()
-                        .is_ok_and(|net| net.contains(&v6))
-                })
-        }
-    }
 }
 
 /// The delivery client's name resolution: a host name that resolves to any address the
@@ -196,32 +147,6 @@ impl reqwest::dns::Resolve for Guarded {
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_public_addresses_are_public() {
-        for ip in ["93.184.216.34", "2606:4700::1111", "1.1.1.1"] {
-            assert!(is_public(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in [
-            "127.0.0.1",
-            "10.0.0.1",
-            "172.20.1.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "::",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:10.0.0.1",
-            "224.0.0.1",
-            "ff02::1",
-            "2001:db8::1",
-        ] {
-            assert!(!is_public(ip.parse().unwrap()), "{ip}");
-        }
-    }
-
     #[tokio::test]
     async fn public_mode_refuses_what_could_reach_inside_without_connecting() {
         for url in [
@@ -240,6 +165,25 @@ mod tests {
                 .await
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn public_mode_refuses_an_inside_address_tunnelled_in_ipv6() {
+        for url in [
+            "https://[64:ff9b::a9fe:a9fe]/latest",
+            "https://[2002:a00:1::1]/hook",
+            "https://[::10.0.0.1]/hook",
+            "https://[::ffff:127.0.0.1]/hook",
+            "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",
+            "https://[64:ff9b:1::a00:1]/hook",
+        ] {
+            let refused = check_written(url, WebhookTargets::Public).unwrap_err();
+            assert!(
+                refused.0.contains("is not a public address"),
+                "{url}: {refused}"
+            );
+        }
+        assert!(check_written("https://[64:ff9b::5db8:d822]/hook", WebhookTargets::Public).is_ok());
     }
 
     #[test]

@@ -13,16 +13,9 @@ use uuid::Uuid;
 use super::{PortError, advance, tell_admins, view};
 use crate::app::catalog::Catalog;
 use crate::app::{Principal, Settings, audit, audit_as};
+use crate::config::DonorGatewayKind;
 use crate::error::FieldError;
 use crate::wire::number_ports::NumberPortDto;
-
-/// Which donor answers: `simulated` answers by itself within seconds; with `manual` the
-/// operators record the donor's answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DonorGatewayKind {
-    Simulated,
-    Manual,
-}
 
 impl DonorGatewayKind {
     pub fn gateway(self) -> std::sync::Arc<dyn DonorGateway> {
