@@ -171,10 +171,11 @@ text_schema!(
 text_schema!(
     /// An employee's initials.
     Initials => string(
-        "^[A-Za-zÆØÅæøå]{2,6}$".to_owned(),
+        r"^(?:[A-Za-zÆØÅæøå]|[Aa]\u030A|\u212B){2,6}$".to_owned(),
         2,
-        6,
-        "2 to 6 letters (A–Z, Æ, Ø, Å), in any case; kept upper-case.",
+        12,
+        "2 to 6 letters (A–Z, Æ, Ø, Å), in any case; kept upper-case. Å may come composed \
+         or as A with a combining ring (U+030A), as some keyboards send it; it is kept composed.",
         "MH",
     )
 );

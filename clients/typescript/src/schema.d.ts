@@ -1680,7 +1680,7 @@ export interface components {
          */
         IdempotencyKey: string;
         /**
-         * @description 2 to 6 letters (A–Z, Æ, Ø, Å), in any case; kept upper-case.
+         * @description 2 to 6 letters (A–Z, Æ, Ø, Å), in any case; kept upper-case. Å may come composed or as A with a combining ring (U+030A), as some keyboards send it; it is kept composed.
          * @example MH
          */
         Initials: string;
