@@ -209,7 +209,7 @@ async fn main() -> Result<(), Failure> {
     // Free numbers for every journey, in the company's pool (at most 1 000 a request): the
     // ones the first journey names, and as many again for the journey that names none.
     let numbers: Vec<String> = (0..journeys).map(|i| format!("+4591{i:06}")).collect();
-    let spare: Vec<String> = (0..journeys).map(|i| format!("+4594{i:06}")).collect();
+    let spare: Vec<String> = (0..journeys).map(|i| format!("+4581{i:06}")).collect();
     for chunk in numbers.chunks(1000).chain(spare.chunks(1000)) {
         b.send::<IgnoredAny>(
             b.client
