@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use persistence::Store;
 
-use crate::app::catalog::Catalog;
+use crate::app::Settings;
 use crate::app::subscriptions::Terminations;
 use crate::metrics::Metrics;
 
@@ -17,11 +17,12 @@ use crate::metrics::Metrics;
 /// this call ended and how many could not be.
 pub fn terminate_due(
     store: &Store,
-    catalog: &Catalog,
+    settings: &Settings,
     today: NaiveDate,
 ) -> anyhow::Result<Terminations> {
+    let now = settings.clock.stamp();
     store
-        .run(|conn| crate::app::subscriptions::terminate_due(conn, catalog, today))
+        .run(|conn| crate::app::subscriptions::terminate_due(conn, &settings.catalog, today, now))
         .map_err(|e| anyhow::anyhow!("terminating due subscriptions: {e}"))
 }
 
@@ -49,12 +50,12 @@ pub struct CalendarRound {
 /// item a job could not do, and the other jobs go ahead.
 pub fn calendar_round(
     store: &Store,
-    catalog: &Catalog,
+    settings: &Settings,
     metrics: &Metrics,
     today: NaiveDate,
 ) -> CalendarRound {
     let terminations = job(metrics, "terminate_subscriptions", || {
-        terminate_due(store, catalog, today)
+        terminate_due(store, settings, today)
     });
     if let Some(done) = terminations {
         metrics.work_failed("terminate_subscriptions", done.failed);
@@ -83,18 +84,19 @@ fn job<T>(metrics: &Metrics, name: &str, run: impl FnOnce() -> anyhow::Result<T>
 /// Runs the calendar work every `every` until the process ends.
 pub fn spawn(
     store: Store,
-    catalog: std::sync::Arc<Catalog>,
+    settings: std::sync::Arc<Settings>,
     metrics: std::sync::Arc<Metrics>,
     every: Duration,
 ) {
     tokio::spawn(async move {
         loop {
             let store_ = store.clone();
-            let catalog_ = catalog.clone();
+            let settings_ = settings.clone();
             let metrics_ = metrics.clone();
-            let today = domain::calendar::date_in_denmark(Utc::now());
+            // The business clock's date, as the requests that schedule terminations read it.
+            let today = domain::calendar::date_in_denmark(settings.clock.now());
             let round = tokio::task::spawn_blocking(move || {
-                calendar_round(&store_, &catalog_, &metrics_, today)
+                calendar_round(&store_, &settings_, &metrics_, today)
             });
             match round.await {
                 Ok(done) => {

@@ -136,7 +136,7 @@ impl Application {
         );
         crate::scheduler::spawn(
             state.store.clone(),
-            state.settings.catalog.clone(),
+            state.settings.clone(),
             state.metrics.clone(),
             std::time::Duration::from_secs(60),
         );

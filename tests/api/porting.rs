@@ -1069,8 +1069,8 @@ async fn terminating_a_waiting_subscription_cancels_its_port_as_the_admin_would_
     .await;
 
     // Ending the subscription that waits for the number cancels the port, with the same
-    // record as the admin's own cancellation.
-    let today = date_in_denmark(Utc::now());
+    // record as the admin's own cancellation. Today is the business clock's.
+    let today = date_in_denmark(app.config.clock.now());
     let ended = json_of(
         app.post_json(
             &format!("{}/terminate", started.subscription_path()),
@@ -1262,12 +1262,12 @@ async fn a_donors_port_date_must_be_a_working_day_no_earlier_than_the_earliest_l
 
     // The owner asked for a later date (say a binding period ends on Christmas Eve): the
     // donor may not port before it, and it moves on to the next working day. (The order
-    // form checks the requested date against today's real date, so the year is the next
-    // Christmas Eve still ahead.)
-    let real_earliest = domain::calendar::earliest_port_date(Utc::now());
-    let mut eve = date(real_earliest.year(), 12, 24);
-    if eve < real_earliest {
-        eve = date(real_earliest.year() + 1, 12, 24);
+    // form checks the requested date against the business clock's today, so the year is
+    // the next Christmas Eve still ahead of it.)
+    let earliest = domain::calendar::earliest_port_date(now);
+    let mut eve = date(earliest.year(), 12, 24);
+    if eve < earliest {
+        eve = date(earliest.year() + 1, 12, 24);
     }
     let mut order = port_in_form("KB", "+4521234568", "karen@privat.example");
     order["number"]["requested_date"] = json!(eve);

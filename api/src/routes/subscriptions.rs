@@ -192,10 +192,13 @@ async fn terminate_subscription(
     let on = body.0.effective_date;
     let company = who.company();
     let catalog = state.settings.catalog.clone();
+    let now = state.settings.clock.stamp();
     let subscription = state
         .run(move |conn| {
             let (who, expected) = (&who.0, expected.as_ref());
-            crate::app::subscriptions::terminate(conn, &catalog, who, company, id, expected, on)
+            crate::app::subscriptions::terminate(
+                conn, &catalog, who, company, id, expected, on, now,
+            )
         })
         .await?;
     Ok(respond(&subscription))

@@ -25,7 +25,7 @@ pub fn create(
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
         let catalog = &*settings.catalog;
-        let valid = check(conn, catalog, company, form)?;
+        let valid = check(conn, catalog, company, settings.clock.now(), form)?;
         let id = persistence::new_id();
         let now = persistence::now();
         let expires_at = now + settings.draft_ttl;

@@ -2,7 +2,7 @@
 //! answer: the values' own rules (the domain's parsers) and those that need the data
 //! (the catalog, the numbers we have, the ports under way).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::catalog::{MobilePackage, Plan, validate_data_sharing_cards};
 use domain::email::EmailAddress;
 use domain::employee::{EmployeeDetails, Initials};
@@ -39,6 +39,7 @@ pub(super) fn check(
     conn: &mut DbConnection,
     catalog: &Catalog,
     company: Uuid,
+    now: DateTime<Utc>,
     form: &OrderForm,
 ) -> Result<Valid, OrderError> {
     let mut f = Fields::new();
@@ -61,7 +62,7 @@ pub(super) fn check(
     let title = f.check("/employee/title", Title::parse(&e.title));
     let email = f.check("/employee/email", EmailAddress::parse(&e.email));
     let cost_center = check_cost_center(&mut f, e.cost_center.as_deref());
-    let choice = check_number(&mut f, conn, company, form.number.as_ref())?;
+    let choice = check_number(&mut f, conn, company, now, form.number.as_ref())?;
     match (
         plan,
         package,
@@ -106,6 +107,7 @@ fn check_number(
     f: &mut Fields,
     conn: &mut DbConnection,
     company: Uuid,
+    now: DateTime<Utc>,
     number: Option<&NumberChoice>,
 ) -> persistence::Result<Option<Choice>> {
     Ok(match number {
@@ -125,7 +127,8 @@ fn check_number(
             }
             let owner_email = f.check("/number/owner_email", EmailAddress::parse(owner_email));
             let owner_name = f.check("/number/owner_name", PersonName::parse(owner_name));
-            let earliest = domain::calendar::earliest_port_date(Utc::now());
+            // The business clock's now, as the port's own dates are reckoned.
+            let earliest = domain::calendar::earliest_port_date(now);
             let latest = earliest + chrono::Months::new(12);
             match requested_date {
                 Some(date) if *date < earliest => f.push(

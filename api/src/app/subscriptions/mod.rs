@@ -1,6 +1,6 @@
 //! Subscriptions: what confirmed orders created — read, changed, terminated.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use domain::catalog::validate_data_sharing_cards;
 use domain::event::EventType;
 use domain::subscription::{Subscription, SubscriptionEvent, SubscriptionStatus};
@@ -213,8 +213,10 @@ pub fn terminate(
     id: Uuid,
     expected: Option<&IfMatch>,
     on: NaiveDate,
+    now: NaiveDateTime,
 ) -> Result<SubscriptionDto, SubscriptionError> {
-    let today = domain::calendar::date_in_denmark(Utc::now());
+    // The business clock's date: the port rules (`may_cancel`) read the same one.
+    let today = domain::calendar::date_in_denmark(now.and_utc());
     if on < today {
         return Err(SubscriptionError::DateInPast { today });
     }
@@ -229,13 +231,13 @@ pub fn terminate(
         let (action, shown) = if on == today {
             (
                 "subscription.terminated",
-                end(conn, catalog, who, &mut s, today)?,
+                end(conn, catalog, who, &mut s, today, now)?,
             )
         } else if s.status == SubscriptionStatus::PendingPort {
             return Err(SubscriptionError::PendingPort { today });
         } else {
             s.terminates_on = Some(on);
-            if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
+            if !persistence::subscriptions::update(conn, &mut s, now)? {
                 return Err(SubscriptionError::Stale);
             }
             let shown = emit_priced(conn, catalog, &s, EventType::SubscriptionChanged)?;
@@ -263,12 +265,12 @@ fn end(
     who: &Principal,
     s: &mut Subscription,
     today: NaiveDate,
+    now: NaiveDateTime,
 ) -> Result<SubscriptionDto, SubscriptionError> {
     let next = s
         .status
         .apply(SubscriptionEvent::Terminate)
         .map_err(|_| SubscriptionError::Terminated)?;
-    let now = persistence::now();
     if s.status == SubscriptionStatus::PendingPort {
         if let Some(mut port) = persistence::number_ports::of_subscription(conn, s.company, s.id)?
             && !port.status.is_final()
@@ -320,6 +322,7 @@ pub fn terminate_due(
     conn: &mut DbConnection,
     catalog: &Catalog,
     today: NaiveDate,
+    now: NaiveDateTime,
 ) -> Result<Terminations, SubscriptionError> {
     let due = persistence::db::read(conn, |conn| {
         persistence::subscriptions::due_for_termination(conn, today, BATCH)
@@ -342,7 +345,7 @@ pub fn terminate_due(
             if !still_due {
                 return Ok(false);
             }
-            end(conn, catalog, &who, &mut s, today)?;
+            end(conn, catalog, &who, &mut s, today, now)?;
             audit(
                 conn,
                 &who,
