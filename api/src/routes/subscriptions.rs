@@ -191,14 +191,11 @@ async fn terminate_subscription(
     let expected = if_match(&req)?;
     let on = body.0.effective_date;
     let company = who.company();
-    let catalog = state.settings.catalog.clone();
-    let now = state.settings.clock.stamp();
+    let settings = state.settings.clone();
     let subscription = state
         .run(move |conn| {
             let (who, expected) = (&who.0, expected.as_ref());
-            crate::app::subscriptions::terminate(
-                conn, &catalog, who, company, id, expected, on, now,
-            )
+            crate::app::subscriptions::terminate(conn, &settings, who, company, id, expected, on)
         })
         .await?;
     Ok(respond(&subscription))

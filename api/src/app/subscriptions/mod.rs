@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::catalog::Catalog;
 use super::orders::form::{check_cost_center, check_package};
 use super::porting::PortError;
-use super::{IfMatch, Principal, audit, events};
+use super::{IfMatch, Principal, Settings, audit, events};
 use crate::error::FieldError;
 use crate::fields::Fields;
 use crate::wire::Page;
@@ -207,14 +207,14 @@ pub fn change(
 /// schedules it (`terminates_on`).
 pub fn terminate(
     conn: &mut DbConnection,
-    catalog: &Catalog,
+    settings: &Settings,
     who: &Principal,
     company: Uuid,
     id: Uuid,
     expected: Option<&IfMatch>,
     on: NaiveDate,
-    now: NaiveDateTime,
 ) -> Result<SubscriptionDto, SubscriptionError> {
+    let (catalog, now) = (&*settings.catalog, settings.clock.stamp());
     // The business clock's date: the port rules (`may_cancel`) read the same one.
     let today = domain::calendar::date_in_denmark(now.and_utc());
     if on < today {
