@@ -262,7 +262,7 @@ async fn main() -> Result<(), Failure> {
     // The same journey with no number in the form: the server picks the first free one,
     // which sixteen drafts at once must not queue for.
     scenario(&pid, "journey, number picked: /orders#picked", journeys, 16, |i| {
-        journey(i, 'C', None)
+        journey(i, 'P', None)
     })
     .await?;
     // The reads are driven by wrk (bench/run), which needs the token.
