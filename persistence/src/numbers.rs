@@ -297,12 +297,12 @@ pub fn reserve_first_free(
     };
     let now = crate::now();
     let (company, order) = (company.to_string(), order.to_string());
-    for statement in [FIRST_FREE_OF_COMPANY, FIRST_FREE_OF_OPERATOR] {
+    for (statement, of_company) in FIRST_FREE {
         let query = diesel::sql_query(statement)
             .bind::<Timestamp, _>(until)
             .bind::<Text, _>(&order)
             .bind::<Timestamp, _>(now);
-        let taken: Option<Taken> = if statement == FIRST_FREE_OF_COMPANY {
+        let taken: Option<Taken> = if of_company {
             Prepared(query.bind::<Text, _>(&company)).get_result(pg)
         } else {
             Prepared(query).get_result(pg)
@@ -321,22 +321,47 @@ pub fn reserve_first_free(
 /// taking at this moment. Without `SKIP LOCKED` every draft that names no number would try
 /// the same first row and wait for the draft ahead of it to commit; with it, concurrent
 /// drafts take the next rows instead. `$1` reserved until, `$2` the order, `$3` now, and
-/// `$4` the company for its pool.
+/// `$4` the company for its pool. An available number and a lapsed reservation are asked
+/// for apart: each is then one equality on the pool's index `(company_id, state, number)`,
+/// which hands over the first in number order at once, where their `OR` walked every
+/// number taken before it (1.4 ms against 0.3 ms with 1 500 taken).
 macro_rules! first_free {
-    ($pool:literal) => {
+    ($pool:literal, $state:literal) => {
         concat!(
             "UPDATE numbers SET state = 'reserved', reserved_until = $1, reserved_by = $2, ",
             "version = version + 1, updated_at = $3 ",
             "WHERE id = (SELECT id FROM numbers WHERE ",
             $pool,
-            " AND (state = 'available' OR (state = 'reserved' AND reserved_until < $3)) ",
-            "ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) ",
+            " AND ",
+            $state,
+            " ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) ",
             "RETURNING number"
         )
     };
 }
-const FIRST_FREE_OF_COMPANY: &str = first_free!("company_id = $4");
-const FIRST_FREE_OF_OPERATOR: &str = first_free!("company_id IS NULL");
+/// The company's pool before the operator's; in each, an available number before a
+/// lapsed reservation; `true` where the statement names the company (`$4`).
+const FIRST_FREE: [(&str, bool); 4] = [
+    (first_free!("company_id = $4", "state = 'available'"), true),
+    (
+        first_free!(
+            "company_id = $4",
+            "state = 'reserved' AND reserved_until < $3"
+        ),
+        true,
+    ),
+    (
+        first_free!("company_id IS NULL", "state = 'available'"),
+        false,
+    ),
+    (
+        first_free!(
+            "company_id IS NULL",
+            "state = 'reserved' AND reserved_until < $3"
+        ),
+        false,
+    ),
+];
 
 #[derive(QueryableByName)]
 struct Taken {
@@ -345,20 +370,45 @@ struct Taken {
 }
 
 /// SQLite runs one writer at a time, so nothing can be taking a row meanwhile: the first
-/// free number is read and reserved.
+/// free number is read and reserved, in the same order as on PostgreSQL.
 fn reserve_first_free_in_turn(
     conn: &mut DbConnection,
     company: Uuid,
     order: Uuid,
     until: NaiveDateTime,
 ) -> Result<Option<DanishNumber>> {
-    let page = free(conn, company, None, None, 1)?;
-    match page.items.into_iter().next() {
-        Some(candidate) if reserve(conn, company, &candidate.number, order, until)? => {
-            Ok(Some(candidate.number))
+    let now = crate::now();
+    for of_company in [true, false] {
+        for lapsed in [false, true] {
+            let mut query = numbers::table
+                .select(numbers::number)
+                .order(numbers::number.asc())
+                .into_boxed();
+            query = if of_company {
+                query.filter(numbers::company_id.eq(company.to_string()))
+            } else {
+                query.filter(numbers::company_id.is_null())
+            };
+            query = if lapsed {
+                query.filter(
+                    numbers::state
+                        .eq(NumberState::Reserved.as_str())
+                        .and(numbers::reserved_until.lt(now)),
+                )
+            } else {
+                query.filter(numbers::state.eq(NumberState::Available.as_str()))
+            };
+            let Some(number) = query.first::<String>(conn).optional()? else {
+                continue;
+            };
+            let number = DanishNumber::parse(&number)
+                .map_err(|_| Error::corrupt("numbers.number", &number))?;
+            if reserve(conn, company, &number, order, until)? {
+                return Ok(Some(number));
+            }
         }
-        _ => Ok(None),
     }
+    Ok(None)
 }
 
 /// Moves `order`'s reservation forward (the draft was edited).

@@ -1038,3 +1038,33 @@ async fn a_stale_if_match_is_412_whatever_state_the_order_or_subscription_is_in(
     )
     .await;
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_draft_without_a_number_takes_an_available_one_first_then_a_lapsed_reservation(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    // Drafts lapse the moment they are made, so each reservation lapses at once.
+    let Some(app) = spawn_app_with(db, |c| c.draft_ttl_minutes = 0).await else {
+        return;
+    };
+    let company = with_numbers(&app, &["20710001", "20710002"], &[]).await;
+    let picked = |initials: &'static str| {
+        let app = &app;
+        let admin = company.admin.clone();
+        async move {
+            let draft = json_of(
+                app.post_json("/orders", Some(&admin), &form(initials, None))
+                    .await,
+                StatusCode::CREATED,
+            )
+            .await;
+            draft["number"]["number"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(picked("AA").await, "+4520710001");
+    // The first is reserved by a lapsed draft, the second is available: available first.
+    assert_eq!(picked("BB").await, "+4520710002");
+    // None is available now: the first lapsed reservation gives way.
+    assert_eq!(picked("CC").await, "+4520710001");
+}
