@@ -123,7 +123,7 @@ fn check_number(
         }) => {
             let number = f.check("/number/number", DanishNumber::parse_mobile(number));
             if let Some(n) = &number {
-                check_port_in_number(f, conn, company, n)?;
+                check_port_in_number(f, conn, company, "/number/number", n)?;
             }
             let owner_email = f.check("/number/owner_email", EmailAddress::parse(owner_email));
             let owner_name = f.check("/number/owner_name", PersonName::parse(owner_name));
@@ -160,19 +160,21 @@ fn check_number(
     })
 }
 
-/// A port-in number must be neither the company's already nor on its way to it in
-/// another port. Whether another company has the number, or is porting it, is not this
-/// company's to learn: that port goes ahead, and the donor (or, for a number of ours, the
-/// operator's check at submission) answers it.
-fn check_port_in_number(
+/// A port-in number (at `pointer`) must be neither the company's already nor on its way to
+/// it in another port: for a draft, and for a port's corrected number alike. Whether
+/// another company has the number, or is porting it, is not this company's to learn: that
+/// port goes ahead, and the donor (or, for a number of ours, the operator's check at
+/// submission) answers it.
+pub(crate) fn check_port_in_number(
     f: &mut Fields,
     conn: &mut DbConnection,
     company: Uuid,
+    pointer: &str,
     n: &DanishNumber,
 ) -> persistence::Result<()> {
     if persistence::numbers::held_by(conn, company, n)? {
         f.push(
-            "/number/number",
+            pointer,
             "number_already_ours",
             format!(
                 "{} is already one of the company's numbers; choose a new number instead",
@@ -181,7 +183,7 @@ fn check_port_in_number(
         );
     } else if persistence::number_ports::is_live(conn, Some(company), n)? {
         f.push(
-            "/number/number",
+            pointer,
             "number_port_exists",
             format!("{} is already being ported", n.as_str()),
         );

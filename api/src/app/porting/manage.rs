@@ -198,20 +198,7 @@ fn check(
     let name = f.check("/owner_name", PersonName::parse(&form.owner_name));
     let number = f.check("/number", DanishNumber::parse_mobile(&form.number));
     if let Some(n) = number.as_ref().filter(|n| **n != port.number) {
-        // As for a draft: only the company's own numbers and ports are named.
-        if persistence::numbers::held_by(conn, port.company, n)? {
-            f.push(
-                "/number",
-                "number_already_ours",
-                format!("{n} is already one of the company's numbers"),
-            );
-        } else if persistence::number_ports::is_live(conn, Some(port.company), n)? {
-            f.push(
-                "/number",
-                "number_port_exists",
-                format!("{n} is already being ported"),
-            );
-        }
+        crate::app::orders::form::check_port_in_number(&mut f, conn, port.company, "/number", n)?;
     }
     match (email, name, number) {
         (Some(email), Some(name), Some(number)) if f.is_empty() => Ok((email, name, number)),
