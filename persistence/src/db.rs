@@ -140,6 +140,25 @@ impl<Q> Prepared<Q> {
     }
 }
 
+/// Makes transactions that name the same `subjects` (within `class`) take turns until the
+/// caller's transaction ends, in every process: a PostgreSQL advisory lock per subject,
+/// taken in one order so two callers never wait on each other. SQLite's write transactions
+/// run one at a time already.
+pub(crate) fn take_turns(conn: &mut DbConnection, class: i32, subjects: &[&str]) -> Result<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        let mut ordered = subjects.to_vec();
+        ordered.sort_unstable();
+        ordered.dedup();
+        for subject in ordered {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .bind::<diesel::sql_types::Integer, _>(class)
+                .bind::<diesel::sql_types::Text, _>(subject)
+                .execute(pg)?;
+        }
+    }
+    Ok(())
+}
+
 /// A SQLite location from a URL (`sqlite://path`, `sqlite:path`) or a plain path.
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")

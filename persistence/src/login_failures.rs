@@ -54,17 +54,7 @@ pub fn forget(conn: &mut DbConnection, ids: &[String]) -> Result<()> {
 /// one order so two attempts never wait on each other. SQLite's write transactions run
 /// one at a time already.
 pub fn take_turns(conn: &mut DbConnection, subjects: &[&str]) -> Result<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        let mut ordered = subjects.to_vec();
-        ordered.sort_unstable();
-        ordered.dedup();
-        for subject in ordered {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(7315002, hashtext($1))")
-                .bind::<diesel::sql_types::Text, _>(subject)
-                .execute(pg)?;
-        }
-    }
-    Ok(())
+    crate::db::take_turns(conn, 7315002, subjects)
 }
 
 /// Forgets a subject's failures (after a successful login).

@@ -206,12 +206,7 @@ pub fn is_live(
 /// process (a PostgreSQL advisory lock), so a count of its unsigned ports stays true until
 /// the new one is written. SQLite's write transactions run one at a time already.
 pub fn lock_port_starts(conn: &mut DbConnection, company: Uuid) -> Result<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7315003, hashtext($1))")
-            .bind::<diesel::sql_types::Text, _>(company.to_string())
-            .execute(pg)?;
-    }
-    Ok(())
+    crate::db::take_turns(conn, 7315003, &[&company.to_string()])
 }
 
 /// How many of `company`'s ports wait for their owner's signature.
