@@ -162,8 +162,9 @@ pub fn number_moved(name: &str, number: &DanishNumber) -> Email {
     }
 }
 
-/// The paths of links whose last segment is a secret token.
-const SECRET_LINKS: [&str; 2] = ["/poa/", "/auth/password-reset/"];
+/// The paths of links whose last segment is a secret token: what the emails send, what
+/// the logs redact, and whose pages ask browsers to send no `Referer`.
+pub const SECRET_LINKS: [&str; 2] = ["/poa/", "/auth/password-reset/"];
 
 /// An email's text as it may be kept after delivery: a link's token is a secret that acts
 /// for its receiver (signs a power of attorney, sets a password), so `/poa/<token>` becomes

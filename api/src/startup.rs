@@ -326,7 +326,6 @@ fn server(
             .wrap(cors(&origins))
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(from_fn(request_id))
-            .wrap(from_fn(crate::http::link_pages::no_referrer))
     })
     .listen(listener)?
     .workers(workers)

@@ -3,7 +3,7 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue, REFERRER_POLICY};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use tracing::Span;
@@ -11,6 +11,7 @@ use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+use crate::emails::SECRET_LINKS;
 use crate::error::ApiError;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -40,6 +41,8 @@ fn accepted(value: &HeaderValue) -> Option<String> {
 }
 
 /// Middleware: the request id, echoed in `X-Request-Id` and written into problem documents.
+/// Here the answer is final, so the emailed links' pages get their `Referrer-Policy` here
+/// too (see [`is_link_page`]).
 pub async fn request_id(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -50,6 +53,7 @@ pub async fn request_id(
         .and_then(accepted)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let link = is_link_page(req.path());
     let response = next.call(req).await?;
     let api_error = response
         .response()
@@ -65,7 +69,20 @@ pub async fn request_id(
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
+    if link {
+        response
+            .headers_mut()
+            .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    }
     Ok(response)
+}
+
+/// Whether `path` is one of the public link routes: the emailed links (`/poa/*`,
+/// `/auth/password-reset/*`) and the reset request. Their URL carries the secret, so every
+/// answer under them, refusals included, tells the browser never to pass that URL on as a
+/// `Referer` to whatever the page links to or loads.
+pub fn is_link_page(path: &str) -> bool {
+    path == "/auth/password-reset" || SECRET_LINKS.iter().any(|link| path.starts_with(link))
 }
 
 /// The root span of each request carries our request id, not a second one.
@@ -110,7 +127,7 @@ impl RootSpanBuilder for RequestSpan {
 /// (a power of attorney's signature, a new password), so `/poa/<token>` becomes
 /// `/poa/{redacted}`, and the same for password links.
 pub fn redacted(path: &str) -> std::borrow::Cow<'_, str> {
-    for prefix in ["/poa/", "/auth/password-reset/"] {
+    for prefix in SECRET_LINKS {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest.find('/').map_or("", |i| &rest[i..]);
             return std::borrow::Cow::Owned(format!("{prefix}{{redacted}}{tail}"));
@@ -121,7 +138,18 @@ pub fn redacted(path: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::redacted;
+    use super::{is_link_page, redacted};
+
+    #[test]
+    fn the_link_routes_are_the_emailed_links_and_the_reset_request() {
+        assert!(is_link_page("/poa/abc"));
+        assert!(is_link_page("/poa/abc/sign"));
+        assert!(is_link_page("/auth/password-reset"));
+        assert!(is_link_page("/auth/password-reset/abc"));
+        assert!(!is_link_page("/auth/token"));
+        assert!(!is_link_page("/auth/password-resets"));
+        assert!(!is_link_page("/poa"));
+    }
 
     #[test]
     fn a_signing_links_token_never_reaches_the_log() {

@@ -11,7 +11,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::wire::{DEFAULT_LIMIT, MAX_LIMIT, PageQuery};
 
 pub mod client;
-pub mod link_pages;
 pub mod preconditions;
 pub mod problems;
 
