@@ -124,7 +124,7 @@ impl Keys {
         let now = jti
             .get_timestamp()
             .and_then(|ts| i64::try_from(ts.to_unix().0).ok())
-            .unwrap_or_else(|| chrono::Utc::now().timestamp());
+            .unwrap_or_else(|| domain::clock::system_now().timestamp());
         let claims = Claims {
             sub: subject.to_string(),
             role: role.as_str().to_owned(),
@@ -459,11 +459,11 @@ mod tests {
     #[test]
     fn a_tokens_issue_time_is_read_to_the_millisecond_from_its_jti() {
         let keys = Keys::new(&[7u8; 32], 60).unwrap();
-        let before = chrono::Utc::now().timestamp_millis();
+        let before = domain::clock::system_now().timestamp_millis();
         let token = keys
             .issue(Uuid::now_v7(), Role::Admin, Some(Uuid::now_v7()))
             .unwrap();
-        let after = chrono::Utc::now().timestamp_millis();
+        let after = domain::clock::system_now().timestamp_millis();
         let issued = issued_millis(&keys.verify(&token).unwrap());
         assert!(
             (before..=after).contains(&issued),

@@ -39,8 +39,9 @@ pub enum WebhookTargets {
     Loopback,
 }
 
-/// The time, from the system or, in tests, set and moved by hand so that nothing waits
-/// for days to pass.
+/// The business time of real companies: the system's or, in tests, set and moved by hand
+/// so that nothing waits for days to pass. A sandbox company's business time is its test
+/// clock instead (`app::Settings::now_for` asks the right one).
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
     fixed: Arc<std::sync::RwLock<Option<chrono::DateTime<chrono::Utc>>>>,
@@ -50,13 +51,12 @@ impl Clock {
     /// Now: the set time, or the system's.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         let fixed = self.fixed.read().map(|f| *f).unwrap_or(None);
-        fixed.unwrap_or_else(chrono::Utc::now)
+        fixed.unwrap_or_else(domain::clock::system_now)
     }
 
     /// Now as stored: UTC, to the microsecond.
     pub fn stamp(&self) -> chrono::NaiveDateTime {
-        let now = self.now().naive_utc();
-        chrono::DurationRound::duration_trunc(now, chrono::Duration::microseconds(1)).unwrap_or(now)
+        domain::clock::stamp(self.now())
     }
 
     /// Fixes the time at `at`.
@@ -172,6 +172,16 @@ pub struct Config {
     /// one more is refused (409 `too_many_unsigned_ports`).
     #[arg(long, env = "MAX_UNSIGNED_PORTS", default_value_t = 50, global = true)]
     pub max_unsigned_ports: u32,
+
+    /// The compensation a port owes for each working day it is late past its deadline, in
+    /// øre (Teleloven §27 stk. 4 leaves the amount to the operator's terms).
+    #[arg(
+        long,
+        env = "PORT_DELAY_COMPENSATION_ORE",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub port_delay_compensation_ore: u32,
 
     /// How often the outbox worker looks for email to deliver, in milliseconds.
     #[arg(long, env = "OUTBOX_POLL_MS", default_value_t = 1000, global = true)]
@@ -302,6 +312,10 @@ impl std::fmt::Debug for Config {
             .field("token_ttl_seconds", &self.token_ttl_seconds)
             .field("draft_ttl_minutes", &self.draft_ttl_minutes)
             .field("max_unsigned_ports", &self.max_unsigned_ports)
+            .field(
+                "port_delay_compensation_ore",
+                &self.port_delay_compensation_ore,
+            )
             .field("outbox_poll_ms", &self.outbox_poll_ms)
             .field("outbox_lease_seconds", &self.outbox_lease_seconds)
             .field("public_url", &self.public_url)
@@ -335,6 +349,7 @@ impl Config {
             workers: None,
             draft_ttl_minutes: 30,
             max_unsigned_ports: 50,
+            port_delay_compensation_ore: 5000,
             outbox_poll_ms: 1000,
             outbox_lease_seconds: 60,
             public_url: None,

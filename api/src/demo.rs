@@ -58,6 +58,7 @@ pub fn seed(store: &Store) -> anyhow::Result<()> {
         cvr: Cvr::parse(COMPANY_CVR)?,
         name: CompanyName::parse(COMPANY_NAME)?,
         email_domain: EmailDomain::parse(EMAIL_DOMAIN)?,
+        sandbox: true,
     };
     let company_numbers = numbers("2071", COMPANY_NUMBERS)?;
     let operator_numbers = numbers("9310", OPERATOR_NUMBERS)?;
@@ -65,7 +66,8 @@ pub fn seed(store: &Store) -> anyhow::Result<()> {
     let (admin, viewer, operator) = (email(ADMIN.0)?, email(VIEWER.0)?, email(OPERATOR.0)?);
     store
         .write(|conn| {
-            let company = persistence::companies::insert(conn, &company)?;
+            let company =
+                persistence::companies::insert(conn, &company, persistence::machine_now())?;
             let user = persistence::users::insert;
             user(conn, &admin, &admin_hash, Role::Admin, Some(company.id))?;
             user(conn, &viewer, &viewer_hash, Role::Viewer, Some(company.id))?;

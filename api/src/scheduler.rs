@@ -6,23 +6,23 @@
 
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::NaiveDateTime;
 use persistence::Store;
 
 use crate::app::Settings;
 use crate::app::subscriptions::Terminations;
 use crate::metrics::Metrics;
 
-/// Ends every subscription whose termination date is `today` or earlier; answers how many
-/// this call ended and how many could not be.
+/// Ends every real company's subscription whose termination date has come at `now`;
+/// answers how many this call ended and how many could not be.
 pub fn terminate_due(
     store: &Store,
     settings: &Settings,
-    today: NaiveDate,
+    now: NaiveDateTime,
 ) -> anyhow::Result<Terminations> {
-    let now = settings.clock.stamp();
+    let scope = persistence::Scope::Real;
     store
-        .run(|conn| crate::app::subscriptions::terminate_due(conn, &settings.catalog, today, now))
+        .run(|conn| crate::app::subscriptions::terminate_due(conn, &settings.catalog, scope, now))
         .map_err(|e| anyhow::anyhow!("terminating due subscriptions: {e}"))
 }
 
@@ -33,7 +33,7 @@ pub fn forget_idempotency_keys(store: &Store) -> anyhow::Result<usize> {
 
 /// Deletes events past their keeping time (30 days); returns how many.
 pub fn prune_events(store: &Store) -> anyhow::Result<usize> {
-    store.run(|conn| Ok(crate::app::events::prune(conn, persistence::now())?))
+    store.run(|conn| Ok(crate::app::events::prune(conn, persistence::machine_now())?))
 }
 
 /// What one round of the calendar work did: each job's count, `None` for a job that
@@ -52,10 +52,10 @@ pub fn calendar_round(
     store: &Store,
     settings: &Settings,
     metrics: &Metrics,
-    today: NaiveDate,
+    now: NaiveDateTime,
 ) -> CalendarRound {
     let terminations = job(metrics, "terminate_subscriptions", || {
-        terminate_due(store, settings, today)
+        terminate_due(store, settings, now)
     });
     if let Some(done) = terminations {
         metrics.work_failed("terminate_subscriptions", done.failed);
@@ -93,10 +93,10 @@ pub fn spawn(
             let store_ = store.clone();
             let settings_ = settings.clone();
             let metrics_ = metrics.clone();
-            // The business clock's date, as the requests that schedule terminations read it.
-            let today = domain::calendar::date_in_denmark(settings.clock.now());
+            // Real companies' business time, as the requests that schedule terminations read it.
+            let now = settings.clock.stamp();
             let round = tokio::task::spawn_blocking(move || {
-                calendar_round(&store_, &settings_, &metrics_, today)
+                calendar_round(&store_, &settings_, &metrics_, now)
             });
             match round.await {
                 Ok(done) => {
@@ -114,14 +114,18 @@ pub fn spawn(
     });
 }
 
-/// One round of the porting worker: reminders, expiries, the donor's answers, and the
-/// numbers whose port date has come.
+/// One round of the porting worker for the real companies at their business time:
+/// reminders, expiries, the donor's answers, late days, and the numbers whose port date
+/// has come.
 pub fn porting_round(
     store: &Store,
     settings: &crate::app::Settings,
 ) -> anyhow::Result<crate::app::porting::Round> {
+    let now = settings.clock.stamp();
     store
-        .run(|conn| crate::app::porting::worker::round(conn, settings))
+        .run(|conn| {
+            crate::app::porting::worker::round(conn, settings, persistence::Scope::Real, now)
+        })
         .map_err(|e| anyhow::anyhow!("porting round: {e}"))
 }
 
@@ -176,6 +180,35 @@ pub fn spawn_revocations(
                 Ok(Err(err)) => tracing::warn!(error = %err, "reading revocations failed"),
                 Err(err) => tracing::error!(error = %err, "revocation refresh panicked"),
             }
+        }
+    });
+}
+
+/// Runs the sandbox companies' clock advances: every `every`, this process claims the
+/// advances no process holds and runs each to its end, apart from the real companies'
+/// rounds, so a sandbox's advance never holds up a real company's work.
+pub fn spawn_test_clocks(
+    store: Store,
+    settings: std::sync::Arc<crate::app::Settings>,
+    every: Duration,
+) {
+    let owner = persistence::new_id().to_string();
+    tokio::spawn(async move {
+        loop {
+            let store_ = store.clone();
+            let settings_ = settings.clone();
+            let owner_ = owner.clone();
+            let round = tokio::task::spawn_blocking(move || {
+                store_.run(|conn| crate::app::test_clock::run_claimed(conn, &settings_, &owner_))
+            })
+            .await;
+            match round {
+                Ok(Ok(0)) => {}
+                Ok(Ok(finished)) => tracing::info!(finished, "test clocks advanced"),
+                Ok(Err(err)) => tracing::warn!(error = %err, "test clock round failed"),
+                Err(err) => tracing::error!(error = %err, "test clock worker panicked"),
+            }
+            tokio::time::sleep(every).await;
         }
     });
 }

@@ -115,6 +115,8 @@ impl Application {
             idempotency_wait: std::time::Duration::from_secs(10),
             faults: config.faults.clone(),
             clock: config.clock.clone(),
+            sandboxes: Arc::default(),
+            port_delay_compensation_ore: i64::from(config.port_delay_compensation_ore),
             donor: config.donor_gateway().gateway(),
             catalog: Arc::new(crate::app::catalog::Catalog::load(&mut *store.conn()?)?),
         };
@@ -146,6 +148,11 @@ impl Application {
             std::time::Duration::from_millis(state.config.revocation_refresh_ms.max(10)),
         );
         crate::scheduler::spawn_porting(
+            state.store.clone(),
+            state.settings.clone(),
+            std::time::Duration::from_millis(state.config.outbox_poll_ms),
+        );
+        crate::scheduler::spawn_test_clocks(
             state.store.clone(),
             state.settings.clone(),
             std::time::Duration::from_millis(state.config.outbox_poll_ms),

@@ -167,6 +167,32 @@ pub fn port_date(received_by_donor: DateTime<Utc>, requested: Option<NaiveDate>)
     }
 }
 
+/// The instant `time` of Danish time on `date`. For the hours this service names (the
+/// start and end of a day), neither ambiguous nor skipped: summer time changes at 02:00
+/// and 03:00.
+pub fn moment_in_denmark(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let local = date.and_time(time).and_utc();
+    let in_summer = local - TimeDelta::hours(2);
+    if copenhagen_offset(in_summer) == CEST {
+        in_summer
+    } else {
+        local - TimeDelta::hours(1)
+    }
+}
+
+/// 00:00 Danish time on `date`: when that day's date-bound work falls due.
+pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
+    moment_in_denmark(date, NaiveTime::MIN)
+}
+
+/// 23:59:59 Danish time on `date`: the last second of that day.
+pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
+    moment_in_denmark(
+        date,
+        NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
+    )
+}
+
 /// The instant the number moves: 02:00 Danish time on the port date.
 ///
 /// Port dates are working days, so the two days a year when 02:00 is ambiguous or

@@ -24,11 +24,17 @@ pub enum EventType {
     /// The owner never signed the power of attorney.
     NumberPortExpired,
     NumberPortCancelled,
+    /// A port passed its deadline without moving (once per port; Teleloven §27).
+    NumberPortDelayed,
+    /// A sandbox company's test clock began to advance.
+    TestClockAdvancing,
+    /// A sandbox company's test clock reached its new time.
+    TestClockReady,
 }
 
 impl EventType {
     /// Every kind, in the order the design lists them.
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 13] = [
         EventType::OrderConfirmed,
         EventType::SubscriptionActivated,
         EventType::SubscriptionChanged,
@@ -39,6 +45,9 @@ impl EventType {
         EventType::NumberPortCompleted,
         EventType::NumberPortExpired,
         EventType::NumberPortCancelled,
+        EventType::NumberPortDelayed,
+        EventType::TestClockAdvancing,
+        EventType::TestClockReady,
     ];
 
     /// The wire and database name.
@@ -54,6 +63,9 @@ impl EventType {
             EventType::NumberPortCompleted => "number_port.completed",
             EventType::NumberPortExpired => "number_port.expired",
             EventType::NumberPortCancelled => "number_port.cancelled",
+            EventType::NumberPortDelayed => "number_port.delayed",
+            EventType::TestClockAdvancing => "test_clock.advancing",
+            EventType::TestClockReady => "test_clock.ready",
         }
     }
 

@@ -8,6 +8,7 @@ mod macros;
 
 pub mod calendar;
 pub mod catalog;
+pub mod clock;
 pub mod company;
 pub mod email;
 pub mod employee;

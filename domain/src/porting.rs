@@ -6,7 +6,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
 use crate::TransitionError;
-use crate::calendar::{is_working_day, port_date, previous_working_day_before};
+use crate::calendar::{
+    is_working_day, next_working_day_after, port_date, previous_working_day_before,
+};
 use crate::email::EmailAddress;
 use crate::number::DanishNumber;
 use crate::text::PersonName;
@@ -198,6 +200,37 @@ pub fn check_port_date(
     Ok(given)
 }
 
+/// The porting deadline (Teleloven §27 stk. 1) of a request submitted to the donor at
+/// `submitted`: the Danish date at whose end (23:59) the number must have moved — the
+/// first working day after the submission, or the owner's `requested` date if later.
+pub fn deadline(submitted: DateTime<Utc>, requested: Option<NaiveDate>) -> NaiveDate {
+    port_date(submitted, requested)
+}
+
+/// The first working day a port with `deadline` would be late on that is not counted
+/// yet (`counted_to`: the last day counted). It counts from its start, 00:00 Danish
+/// time, so the day the number moves (at 02:00) is a late day too.
+pub fn next_late_day(deadline: NaiveDate, counted_to: Option<NaiveDate>) -> NaiveDate {
+    next_working_day_after(counted_to.map_or(deadline, |c| c.max(deadline)))
+}
+
+/// The working days a port still not moved on `today` is late by, past `deadline`, that
+/// are not counted yet (after `counted_to`), in order: each owes a compensation entry
+/// (Teleloven §27 stk. 4).
+pub fn late_days(
+    deadline: NaiveDate,
+    counted_to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Vec<NaiveDate> {
+    let mut days = Vec::new();
+    let mut day = next_late_day(deadline, counted_to);
+    while day <= today {
+        days.push(day);
+        day = next_working_day_after(day);
+    }
+    days
+}
+
 /// Whether the admin may still cancel a port today (a Danish calendar date). From
 /// the Danish working day before the port date on, the donor is already moving the
 /// number, so a cancellation is refused. Before a port date is agreed it is allowed.
@@ -350,6 +383,73 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn at_hm(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        date(y, m, d).and_hms_opt(h, min, 0).unwrap().and_utc()
+    }
+
+    /// The deadline table: submission time (UTC) and requested date → the deadline day.
+    #[rstest]
+    // Wednesday morning: Thursday.
+    #[case(at_hm(2026, 3, 11, 9, 0), None, date(2026, 3, 12))]
+    // Friday: the next working day is Monday.
+    #[case(at_hm(2026, 3, 13, 9, 0), None, date(2026, 3, 16))]
+    // Friday 23:30 Danish time is still Friday there: Monday.
+    #[case(at_hm(2026, 3, 13, 22, 30), None, date(2026, 3, 16))]
+    // 00:30 on Saturday in Denmark (23:30 UTC on Friday): Monday as well.
+    #[case(at_hm(2026, 3, 13, 23, 30), None, date(2026, 3, 16))]
+    // The day before Maundy Thursday: Maundy Thursday, Good Friday, the weekend and Easter
+    // Monday are not working days, so Tuesday after Easter.
+    #[case(at_hm(2026, 4, 1, 10, 0), None, date(2026, 4, 7))]
+    // The owner asked for a later date: that date.
+    #[case(at_hm(2026, 3, 11, 9, 0), Some(date(2026, 3, 19)), date(2026, 3, 19))]
+    // A later date on a Saturday: the working day on or after it.
+    #[case(at_hm(2026, 3, 11, 9, 0), Some(date(2026, 3, 21)), date(2026, 3, 23))]
+    // An earlier requested date than the law's: the law's.
+    #[case(at_hm(2026, 3, 11, 9, 0), Some(date(2026, 3, 1)), date(2026, 3, 12))]
+    fn the_deadline_is_the_end_of_the_first_working_day_after_submission_or_the_requested_date(
+        #[case] submitted: DateTime<Utc>,
+        #[case] requested: Option<NaiveDate>,
+        #[case] expected: NaiveDate,
+    ) {
+        assert_eq!(deadline(submitted, requested), expected);
+    }
+
+    #[test]
+    fn a_deadline_ends_at_23_59_danish_time() {
+        assert_eq!(
+            crate::calendar::end_of_day(date(2026, 3, 16)),
+            at_hm(2026, 3, 16, 22, 59) + chrono::TimeDelta::seconds(59)
+        );
+        assert_eq!(
+            crate::calendar::end_of_day(date(2026, 6, 15)),
+            at_hm(2026, 6, 15, 21, 59) + chrono::TimeDelta::seconds(59)
+        );
+        assert_eq!(
+            crate::calendar::start_of_day(date(2026, 6, 15)),
+            at_hm(2026, 6, 14, 22, 0)
+        );
+    }
+
+    #[rstest]
+    // Three working days past a Monday deadline, the third the day it moves.
+    #[case(date(2026, 3, 16), None, date(2026, 3, 19), vec![date(2026, 3, 17), date(2026, 3, 18), date(2026, 3, 19)])]
+    // A weekend in between counts nothing.
+    #[case(date(2026, 3, 13), None, date(2026, 3, 16), vec![date(2026, 3, 16)])]
+    // Nor do Easter's holidays: past a Wednesday deadline, Tuesday after Easter is day one.
+    #[case(date(2026, 4, 1), None, date(2026, 4, 7), vec![date(2026, 4, 7)])]
+    // What was counted is not counted again.
+    #[case(date(2026, 3, 16), Some(date(2026, 3, 17)), date(2026, 3, 19), vec![date(2026, 3, 18), date(2026, 3, 19)])]
+    // On the deadline day itself, nothing is late.
+    #[case(date(2026, 3, 16), None, date(2026, 3, 16), vec![])]
+    fn late_days_are_the_working_days_past_the_deadline(
+        #[case] deadline_on: NaiveDate,
+        #[case] counted_to: Option<NaiveDate>,
+        #[case] today: NaiveDate,
+        #[case] expected: Vec<NaiveDate>,
+    ) {
+        assert_eq!(late_days(deadline_on, counted_to, today), expected);
     }
 
     #[test]

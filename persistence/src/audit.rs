@@ -71,7 +71,7 @@ impl TryFrom<AuditRow> for AuditEvent {
 pub fn record(conn: &mut DbConnection, event: NewAuditEvent<'_>) -> Result<()> {
     let row = AuditRow {
         id: crate::new_id().to_string(),
-        occurred_at: crate::now(),
+        occurred_at: crate::machine_now(),
         actor_id: event.actor_id.to_owned(),
         actor_role: event.actor_role.to_owned(),
         company_id: event.company_id.map(|c| c.to_string()),

@@ -58,7 +58,7 @@ pub fn insert(
         name: name.to_owned(),
         role: role.as_str().to_owned(),
         secret_hash: secret_hash.to_owned(),
-        created_at: crate::now(),
+        created_at: crate::machine_now(),
         revoked_at: None,
     };
     diesel::insert_into(api_clients::table)

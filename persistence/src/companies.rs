@@ -17,6 +17,8 @@ pub struct Company {
     pub created_at: NaiveDateTime,
     /// A disabled company's people and clients cannot log in; their tokens stop working.
     pub enabled: bool,
+    /// A sandbox lives by its own test clock (`test_clocks`); fixed at creation.
+    pub sandbox: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -24,6 +26,7 @@ pub struct NewCompany {
     pub cvr: Cvr,
     pub name: CompanyName,
     pub email_domain: EmailDomain,
+    pub sandbox: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -35,6 +38,7 @@ struct CompanyRow {
     email_domain: String,
     created_at: NaiveDateTime,
     enabled: bool,
+    sandbox: bool,
 }
 
 impl TryFrom<CompanyRow> for Company {
@@ -49,25 +53,32 @@ impl TryFrom<CompanyRow> for Company {
                 .map_err(|_| Error::corrupt("companies.email_domain", &row.email_domain))?,
             created_at: row.created_at,
             enabled: row.enabled,
+            sandbox: row.sandbox,
         })
     }
 }
 
-/// Registers a company. A CVR already registered is a conflict.
-pub fn insert(conn: &mut DbConnection, new: &NewCompany) -> Result<Company> {
+/// Registers a company at `now`; a sandbox gets its test clock, standing at `now`. A CVR
+/// already registered is a conflict.
+pub fn insert(conn: &mut DbConnection, new: &NewCompany, now: NaiveDateTime) -> Result<Company> {
     let row = CompanyRow {
         id: crate::new_id().to_string(),
         cvr: new.cvr.as_str().to_owned(),
         name: new.name.as_str().to_owned(),
         email_domain: new.email_domain.as_str().to_owned(),
-        created_at: crate::now(),
+        created_at: now,
         enabled: true,
+        sandbox: new.sandbox,
     };
     diesel::insert_into(companies::table)
         .values(&row)
         .execute(conn)
         .map_err(|e| Error::on_duplicate(e, "cvr"))?;
-    row.try_into()
+    let company: Company = row.try_into()?;
+    if company.sandbox {
+        crate::test_clocks::start(conn, company.id, now)?;
+    }
+    Ok(company)
 }
 
 pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<Company> {

@@ -82,7 +82,7 @@ pub fn record(conn: &mut DbConnection, feedback: NewFeedback<'_>) -> Result<()> 
             help_feedback::comment.eq(feedback.comment),
             help_feedback::email.eq(feedback.email),
             help_feedback::client_ip.eq(feedback.client_ip),
-            help_feedback::created_at.eq(crate::now()),
+            help_feedback::created_at.eq(crate::machine_now()),
         ))
         .execute(conn)?;
     Ok(())

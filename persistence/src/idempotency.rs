@@ -48,7 +48,7 @@ pub fn claim(
             .filter(idempotency_keys::created_at.lt(forget_before)),
     )
     .execute(conn)?;
-    let now = crate::now();
+    let now = crate::machine_now();
     let inserted = match conn {
         DbConnection::Postgres(pg) => {
             // The insert waits for a concurrent holder of the key; bounded, so a stuck first

@@ -23,6 +23,7 @@ pub mod page;
 pub mod revocations;
 pub mod schema;
 pub mod subscriptions;
+pub mod test_clocks;
 pub mod users;
 pub mod webhook_deliveries;
 pub mod webhook_endpoints;
@@ -31,12 +32,31 @@ pub use db::{Backend, DbConnection, Store};
 pub use error::{Error, Result};
 pub use page::Page;
 
-/// Now, in UTC, truncated to microseconds: PostgreSQL keeps microseconds, so a value
-/// written and read back compares equal on both backends.
-pub fn now() -> chrono::NaiveDateTime {
-    let now = chrono::Utc::now().naive_utc();
-    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+/// Whose work a scheduled round does: the real companies' (at the system's time), or one
+/// sandbox company's (at its test clock, while it advances). A real round never touches a
+/// sandbox's items, whose time stands still until its clock moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Real,
+    Sandbox(uuid::Uuid),
 }
+
+/// Keeps a boxed query's rows to a [`Scope`], by the table's `company_id` column.
+macro_rules! in_scope {
+    ($query:expr, $column:expr, $scope:expr) => {
+        match $scope {
+            $crate::Scope::Real => $query.filter(diesel::dsl::not($column.eq_any(
+                $crate::schema::test_clocks::table.select($crate::schema::test_clocks::company_id),
+            ))),
+            $crate::Scope::Sandbox(company) => $query.filter($column.eq(company.to_string())),
+        }
+    };
+}
+pub(crate) use in_scope;
+
+/// Machine time now (leases, retries, keeping times, when a record was made), as stored:
+/// business time is always the caller's, passed in.
+pub use domain::clock::machine_now;
 
 /// A new time-ordered id (UUIDv7).
 pub fn new_id() -> uuid::Uuid {

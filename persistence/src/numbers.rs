@@ -1,6 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
+use diesel::sql_types::{Bool, Text, Timestamp};
 use domain::number::{DanishNumber, NumberState};
 use uuid::Uuid;
 
@@ -89,7 +89,7 @@ pub fn add_to_pool(
     company_id: Option<Uuid>,
     new_numbers: &[DanishNumber],
 ) -> Result<Vec<PoolNumber>> {
-    let now = crate::now();
+    let now = crate::machine_now();
     let rows: Vec<NumberRow> = new_numbers
         .iter()
         .map(|n| NumberRow {
@@ -179,19 +179,40 @@ impl FreeCursor {
     }
 }
 
+/// The pools a company picks from, at its business time: its own, and the operator's
+/// unless it is a sandbox (a test clock never holds or frees a number a real company could
+/// pick).
+#[derive(Debug, Clone, Copy)]
+pub struct Pools {
+    pub company: Uuid,
+    pub operator: bool,
+    /// The company's business time: a reservation past it has lapsed.
+    pub now: NaiveDateTime,
+}
+
+impl Pools {
+    fn sources(&self) -> &'static [Source] {
+        if self.operator {
+            &[Source::Company, Source::Operator]
+        } else {
+            &[Source::Company]
+        }
+    }
+}
+
 /// The numbers `company` may pick: its own pool first, then the operator's, each in
 /// number order. A reservation past its `reserved_until` counts as free: expiry is a
 /// fact of the data, not of a timer. `contains` matches digits anywhere in the number.
 pub fn free(
     conn: &mut DbConnection,
-    company: Uuid,
+    pools: &Pools,
     contains: Option<&str>,
     after: Option<&FreeCursor>,
     limit: i64,
 ) -> Result<crate::Page<FreeNumber>> {
-    let now = crate::now();
+    let (company, now) = (pools.company, pools.now);
     let mut found: Vec<FreeNumber> = Vec::new();
-    for source in [Source::Company, Source::Operator] {
+    for source in pools.sources().iter().copied() {
         if after.is_some_and(|a| a.source > source) {
             continue;
         }
@@ -250,24 +271,25 @@ macro_rules! free_now {
     };
 }
 
-/// Reserves `number` for `order` until `until`, if it is free now and in `company`'s pool
-/// or the operator's. One statement: of two drafts racing for a number exactly one wins.
+/// Reserves `number` for `order` until `until`, if it is free now and in one of `pools`.
+/// One statement: of two drafts racing for a number exactly one wins.
 pub fn reserve(
     conn: &mut DbConnection,
-    company: Uuid,
+    pools: &Pools,
     number: &DanishNumber,
     order: Uuid,
     until: NaiveDateTime,
 ) -> Result<bool> {
-    let now = crate::now();
+    let now = pools.now;
+    let company = pools.company.to_string();
     let changed = Prepared(
         diesel::update(
             numbers::table
                 .filter(numbers::number.eq(number.as_str()))
                 .filter(
-                    numbers::company_id
-                        .eq(company.to_string())
-                        .or(numbers::company_id.is_null()),
+                    numbers::company_id.eq(&company).or(numbers::company_id
+                        .is_null()
+                        .and(pools.operator.into_sql::<Bool>())),
                 )
                 .filter(free_now!(now)),
         )
@@ -288,16 +310,19 @@ pub fn reserve(
 /// `order`; `None` when both pools are empty.
 pub fn reserve_first_free(
     conn: &mut DbConnection,
-    company: Uuid,
+    pools: &Pools,
     order: Uuid,
     until: NaiveDateTime,
 ) -> Result<Option<DanishNumber>> {
     let DbConnection::Postgres(pg) = conn else {
-        return reserve_first_free_in_turn(conn, company, order, until);
+        return reserve_first_free_in_turn(conn, pools, order, until);
     };
-    let now = crate::now();
-    let (company, order) = (company.to_string(), order.to_string());
+    let now = pools.now;
+    let (company, order) = (pools.company.to_string(), order.to_string());
     for (statement, of_company) in FIRST_FREE {
+        if !of_company && !pools.operator {
+            continue;
+        }
         let query = diesel::sql_query(statement)
             .bind::<Timestamp, _>(until)
             .bind::<Text, _>(&order)
@@ -373,12 +398,17 @@ struct Taken {
 /// free number is read and reserved, in the same order as on PostgreSQL.
 fn reserve_first_free_in_turn(
     conn: &mut DbConnection,
-    company: Uuid,
+    pools: &Pools,
     order: Uuid,
     until: NaiveDateTime,
 ) -> Result<Option<DanishNumber>> {
-    let now = crate::now();
-    for of_company in [true, false] {
+    let (company, now) = (pools.company, pools.now);
+    let pools_in_order: &[bool] = if pools.operator {
+        &[true, false]
+    } else {
+        &[true]
+    };
+    for &of_company in pools_in_order {
         for lapsed in [false, true] {
             let mut query = numbers::table
                 .select(numbers::number)
@@ -403,7 +433,7 @@ fn reserve_first_free_in_turn(
             };
             let number = DanishNumber::parse(&number)
                 .map_err(|_| Error::corrupt("numbers.number", &number))?;
-            if reserve(conn, company, &number, order, until)? {
+            if reserve(conn, pools, &number, order, until)? {
                 return Ok(Some(number));
             }
         }
@@ -420,7 +450,7 @@ pub fn extend(conn: &mut DbConnection, order: Uuid, until: NaiveDateTime) -> Res
     )
     .set((
         numbers::reserved_until.eq(Some(until)),
-        numbers::updated_at.eq(crate::now()),
+        numbers::updated_at.eq(crate::machine_now()),
     ))
     .execute(conn)?;
     Ok(changed == 1)
@@ -438,7 +468,7 @@ pub fn release(conn: &mut DbConnection, order: Uuid) -> Result<()> {
         numbers::reserved_until.eq(None::<NaiveDateTime>),
         numbers::reserved_by.eq(None::<String>),
         numbers::version.eq(numbers::version + 1),
-        numbers::updated_at.eq(crate::now()),
+        numbers::updated_at.eq(crate::machine_now()),
     ))
     .execute(conn)?;
     Ok(())
@@ -458,7 +488,7 @@ pub fn assign(conn: &mut DbConnection, company: Uuid, order: Uuid) -> Result<Opt
             numbers::company_id.eq(Some(company.to_string())),
             numbers::reserved_until.eq(None::<NaiveDateTime>),
             numbers::version.eq(numbers::version + 1),
-            numbers::updated_at.eq(crate::now()),
+            numbers::updated_at.eq(crate::machine_now()),
         ))
         .returning(numbers::number),
     )
@@ -472,7 +502,7 @@ pub fn assign(conn: &mut DbConnection, company: Uuid, order: Uuid) -> Result<Opt
 /// Puts `number` back in `company`'s pool, free to pick (its subscription ended). A
 /// number that came to us by porting has no row yet and gets one.
 pub fn give_back(conn: &mut DbConnection, company: Uuid, number: &DanishNumber) -> Result<()> {
-    let now = crate::now();
+    let now = crate::machine_now();
     let changed = diesel::update(numbers::table.filter(numbers::number.eq(number.as_str())))
         .set((
             numbers::state.eq(NumberState::Available.as_str()),
@@ -492,7 +522,7 @@ pub fn give_back(conn: &mut DbConnection, company: Uuid, number: &DanishNumber) 
 /// A ported-in number becomes ours: in `company`'s pool, assigned to the subscription
 /// that waited for it.
 pub fn add_ported(conn: &mut DbConnection, company: Uuid, number: &DanishNumber) -> Result<()> {
-    let now = crate::now();
+    let now = crate::machine_now();
     let held: i64 = numbers::table
         .filter(numbers::number.eq(number.as_str()))
         .filter(numbers::state.ne(NumberState::Available.as_str()))

@@ -181,15 +181,15 @@ pub fn update(conn: &mut DbConnection, order: &mut Order, now: NaiveDateTime) ->
 }
 
 /// `company`'s orders, oldest first. Filtering by `draft` or `expired` follows
-/// [`Order::status_at`].
+/// [`Order::status_at`] at `now`, the company's business time.
 pub fn list(
     conn: &mut DbConnection,
     company: Uuid,
     status: Option<OrderStatus>,
     after: Option<Uuid>,
     limit: i64,
+    now: NaiveDateTime,
 ) -> Result<Page<Order>> {
-    let now = crate::now();
     let mut query = orders::table
         .filter(orders::company_id.eq(company.to_string()))
         .select(OrderRecord::as_select())
@@ -220,13 +220,15 @@ pub fn list(
 /// Claims `initials` in `company` for `holder` (a draft until `expires_at`, or a
 /// subscription with `None`). A lapsed draft's claim gives way; false when someone
 /// live holds them. One statement: an insert that, on a claim already there, takes it
-/// over only when it is `holder`'s own or has lapsed.
+/// over only when it is `holder`'s own or has lapsed by `now` (the company's business
+/// time).
 pub fn claim_initials(
     conn: &mut DbConnection,
     company: Uuid,
     initials: &str,
     holder: Uuid,
     expires_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
 ) -> Result<bool> {
     use diesel::query_dsl::methods::FilterDsl;
     use diesel::upsert::excluded;
@@ -247,7 +249,7 @@ pub fn claim_initials(
         upsert,
         initials_claims::holder_id
             .eq(holder.to_string())
-            .or(initials_claims::expires_at.le(crate::now())),
+            .or(initials_claims::expires_at.le(now)),
     );
     // ON CONFLICT is the backends' own syntax (the same on both), not MultiBackend's.
     let claimed =

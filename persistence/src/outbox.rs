@@ -83,12 +83,15 @@ pub struct NewMessage<'a> {
     pub recipient: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
+    /// When its cause happened, in the company's business time.
+    pub created_at: NaiveDateTime,
 }
 
-/// Queues a message for delivery; call it inside the transaction of its cause.
+/// Queues a message for delivery now (machine time); call it inside the transaction of
+/// its cause.
 pub fn enqueue(conn: &mut DbConnection, message: NewMessage<'_>) -> Result<Uuid> {
     let id = crate::new_id();
-    let now = crate::now();
+    let now = crate::machine_now();
     diesel::insert_into(outbox::table)
         .values(MessageRecord {
             id: id.to_string(),
@@ -102,7 +105,7 @@ pub fn enqueue(conn: &mut DbConnection, message: NewMessage<'_>) -> Result<Uuid>
             next_attempt_at: now,
             claimed_until: None,
             last_error: None,
-            created_at: now,
+            created_at: message.created_at,
             sent_at: None,
         })
         .execute(conn)?;
@@ -138,7 +141,7 @@ pub const MAX_ATTEMPTS: i32 = 10;
 /// PostgreSQL, concurrent workers skip each other's rows (`FOR UPDATE SKIP LOCKED`); on
 /// SQLite the write transaction already serialises them.
 pub fn claim(conn: &mut DbConnection, batch: i64, lease: chrono::Duration) -> Result<Vec<Message>> {
-    let now = crate::now();
+    let now = crate::machine_now();
     let due = outbox::table
         .filter(outbox::status.eq(MessageStatus::Pending.as_str()))
         .filter(outbox::next_attempt_at.le(now))
@@ -176,7 +179,7 @@ pub fn claim(conn: &mut DbConnection, batch: i64, lease: chrono::Duration) -> Re
 /// delivered (no secret link), when that differs from what is stored. The messages whose
 /// text stays are marked in one statement.
 pub fn mark_sent(conn: &mut DbConnection, delivered: &[(Uuid, Option<String>)]) -> Result<()> {
-    let now = crate::now();
+    let now = crate::machine_now();
     let values = || {
         (
             outbox::status.eq(MessageStatus::Sent.as_str()),
@@ -208,7 +211,7 @@ pub fn mark_sent(conn: &mut DbConnection, delivered: &[(Uuid, Option<String>)]) 
 /// Records a failed attempt: retried after an exponential backoff, given up after
 /// [`MAX_ATTEMPTS`].
 pub fn mark_failed(conn: &mut DbConnection, message: &Message, error: &str) -> Result<()> {
-    let now = crate::now();
+    let now = crate::machine_now();
     let attempts = message.attempts;
     let backoff = chrono::Duration::seconds(5_i64.saturating_mul(1 << attempts.clamp(0, 12)));
     let status = if attempts >= MAX_ATTEMPTS {

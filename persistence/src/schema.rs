@@ -9,6 +9,7 @@ diesel::table! {
         email_domain -> Text,
         created_at -> Timestamp,
         enabled -> Bool,
+        sandbox -> Bool,
     }
 }
 
@@ -118,6 +119,8 @@ diesel::joinable!(api_clients -> companies (company_id));
 diesel::joinable!(numbers -> companies (company_id));
 diesel::joinable!(help_feedback -> help_articles (article_slug));
 diesel::joinable!(poa_links -> number_ports (port_id));
+diesel::joinable!(port_delays -> number_ports (port_id));
+diesel::joinable!(port_deadlines -> number_ports (port_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
@@ -146,6 +149,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     webhook_attempts,
+    test_clocks,
+    port_deadlines,
+    port_delays,
 );
 
 diesel::table! {
@@ -359,6 +365,39 @@ diesel::table! {
         status_code -> Nullable<Integer>,
         error -> Nullable<Text>,
         duration_ms -> Integer,
+    }
+}
+
+diesel::table! {
+    test_clocks (company_id) {
+        company_id -> Text,
+        frozen_time -> Timestamp,
+        status -> Text,
+        advancing_to -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    port_deadlines (port_id) {
+        port_id -> Text,
+        company_id -> Text,
+        deadline_on -> Date,
+        delay_counted_to -> Nullable<Date>,
+        delayed_working_days -> Integer,
+        compensation_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    port_delays (port_id, day) {
+        port_id -> Text,
+        day -> Date,
+        company_id -> Text,
+        amount_ore -> BigInt,
+        created_at -> Timestamp,
     }
 }
 

@@ -278,10 +278,12 @@ pub struct Due {
 /// batch that would hold up every other due subscription.
 pub fn due_for_termination(
     conn: &mut DbConnection,
+    scope: crate::Scope,
     today: NaiveDate,
     limit: i64,
 ) -> Result<Vec<Result<Due>>> {
-    let rows: Vec<(String, String)> = subscriptions::table
+    let query = subscriptions::table.into_boxed();
+    let rows: Vec<(String, String)> = crate::in_scope!(query, subscriptions::company_id, scope)
         .filter(subscriptions::terminates_on.le(today))
         .filter(subscriptions::status.ne(SubscriptionStatus::Terminated.as_str()))
         .order(subscriptions::id.asc())
@@ -297,4 +299,14 @@ pub fn due_for_termination(
             })
         })
         .collect())
+}
+
+/// The termination dates of `company`'s subscriptions still to end.
+pub fn termination_dates(conn: &mut DbConnection, company: Uuid) -> Result<Vec<NaiveDate>> {
+    Ok(subscriptions::table
+        .filter(subscriptions::company_id.eq(company.to_string()))
+        .filter(subscriptions::status.ne(SubscriptionStatus::Terminated.as_str()))
+        .filter(subscriptions::terminates_on.is_not_null())
+        .select(subscriptions::terminates_on.assume_not_null())
+        .load(conn)?)
 }

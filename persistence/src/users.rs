@@ -67,7 +67,7 @@ pub fn insert(
         password_hash: password_hash.to_owned(),
         role: role.as_str().to_owned(),
         company_id: company_id.map(|c| c.to_string()),
-        created_at: crate::now(),
+        created_at: crate::machine_now(),
         enabled: true,
     };
     diesel::insert_into(users::table)

@@ -318,7 +318,7 @@ async fn the_sixth_failed_login_in_fifteen_minutes_is_rate_limited(
             persistence::login_failures::since(
                 conn,
                 &format!("user:{}", company.admin_email),
-                persistence::now() - chrono::TimeDelta::minutes(15),
+                persistence::machine_now() - chrono::TimeDelta::minutes(15),
             )
         })
         .map(|(n, _)| n)
@@ -391,7 +391,7 @@ async fn a_successful_login_clears_earlier_failures(#[values(Db::Sqlite, Db::Pos
             persistence::login_failures::since(
                 conn,
                 &format!("user:{}", company.admin_email),
-                persistence::now() - chrono::TimeDelta::minutes(15),
+                persistence::machine_now() - chrono::TimeDelta::minutes(15),
             )
         })
         .unwrap();

@@ -132,12 +132,12 @@ async fn events_older_than_thirty_days_are_pruned(#[values(Db::Sqlite, Db::Postg
     confirmed(&app, &company.admin, &form("MH", Some("20710001"))).await;
     assert_eq!(events(&app, &company.admin, "").await.len(), 2);
     let mut conn = app.store.conn().unwrap();
-    let in_29_days = persistence::now() + chrono::Duration::days(29);
+    let in_29_days = persistence::machine_now() + chrono::Duration::days(29);
     assert_eq!(
         selvbetjening::app::events::prune(&mut conn, in_29_days).unwrap(),
         0
     );
-    let in_31_days = persistence::now() + chrono::Duration::days(31);
+    let in_31_days = persistence::machine_now() + chrono::Duration::days(31);
     assert_eq!(
         selvbetjening::app::events::prune(&mut conn, in_31_days).unwrap(),
         2

@@ -197,11 +197,13 @@ async fn no_body_of_any_operation_makes_a_server_error(#[values(Db::Sqlite, Db::
     eprintln!("{tried} hostile bodies tried");
     assert!(tried > 800, "{tried}");
 
-    // Whatever hostile text was stored reads back: every list and every object still answers.
+    // Whatever hostile text was stored reads back: every list and every object still answers
+    // (this company is a real one: it has no test clock to read).
     for (method, template, operation) in &all {
         if method != Method::GET
             || template.starts_with("/poa/")
             || template.contains("password-reset")
+            || *template == "/test-clock"
         {
             continue;
         }

@@ -183,7 +183,7 @@ async fn an_idempotency_key_is_forgotten_after_48_hours(
                 diesel::update(idempotency_keys::table)
                     .set(
                         idempotency_keys::created_at
-                            .eq(persistence::now() - chrono::Duration::hours(hours)),
+                            .eq(persistence::machine_now() - chrono::Duration::hours(hours)),
                     )
                     .execute(conn)
                     .map_err(persistence::Error::from)
@@ -345,7 +345,7 @@ async fn a_key_held_by_a_running_request_is_in_flight_and_the_wait_bounds_only_t
     };
     let company = with_numbers(&app, &[], &[]).await;
     let company: uuid::Uuid = company.id.parse().unwrap();
-    let forget_before = persistence::now() - chrono::Duration::hours(48);
+    let forget_before = persistence::machine_now() - chrono::Duration::hours(48);
     let wait = std::time::Duration::from_millis(200);
 
     // The first request holds the key, uncommitted, while a second one arrives.

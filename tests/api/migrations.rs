@@ -131,8 +131,13 @@ fn postgres_keeps_the_journeys_writes_prepared() {
     let (company, order) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
     let mut conn = store.conn().unwrap();
     for _ in 0..2 {
-        let until = persistence::now();
-        persistence::numbers::reserve(&mut conn, company, &number, order, until).unwrap();
+        let until = persistence::machine_now();
+        let pools = persistence::numbers::Pools {
+            company,
+            operator: true,
+            now: until,
+        };
+        persistence::numbers::reserve(&mut conn, &pools, &number, order, until).unwrap();
         persistence::numbers::assign(&mut conn, company, order).unwrap();
         persistence::orders::transfer_initials(&mut conn, order, company).unwrap();
         persistence::subscriptions::next_sim_serial(&mut conn, 10).unwrap();

@@ -939,7 +939,7 @@ async fn a_confirmation_whose_lapsed_initials_were_taken_fails_and_live_subscrip
         uuid::Uuid::now_v7(),
         uuid::Uuid::now_v7(),
     );
-    let now = persistence::now();
+    let now = persistence::machine_now();
     app.store
         .write(|conn| {
             assert!(claim_initials(
@@ -947,14 +947,16 @@ async fn a_confirmation_whose_lapsed_initials_were_taken_fails_and_live_subscrip
                 company_id,
                 "XY",
                 late,
-                Some(now - chrono::Duration::seconds(1))
+                Some(now - chrono::Duration::seconds(1)),
+                now,
             )?);
             assert!(claim_initials(
                 conn,
                 company_id,
                 "XY",
                 other,
-                Some(now + chrono::Duration::minutes(30))
+                Some(now + chrono::Duration::minutes(30)),
+                now,
             )?);
             assert!(!transfer_initials(conn, late, subscription)?);
             assert!(transfer_initials(conn, other, subscription)?);

@@ -24,6 +24,7 @@ async fn concurrent_workers_deliver_each_message_once(#[values(Db::Sqlite, Db::P
                         recipient: &recipient,
                         subject: "Velkommen",
                         body: "Hej",
+                        created_at: persistence::machine_now(),
                     },
                 )
             })

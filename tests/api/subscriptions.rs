@@ -343,19 +343,19 @@ async fn a_termination_on_a_later_date_is_carried_out_when_the_day_comes(
     assert_eq!(moved["terminates_on"], json!(later));
 
     assert_eq!(
-        selvbetjening::scheduler::terminate_due(&app.store, &app.settings, on)
+        selvbetjening::scheduler::terminate_due(&app.store, &app.settings, start_of(on))
             .unwrap()
             .ended,
         0
     );
     assert_eq!(
-        selvbetjening::scheduler::terminate_due(&app.store, &app.settings, later)
+        selvbetjening::scheduler::terminate_due(&app.store, &app.settings, start_of(later))
             .unwrap()
             .ended,
         1
     );
     assert_eq!(
-        selvbetjening::scheduler::terminate_due(&app.store, &app.settings, later)
+        selvbetjening::scheduler::terminate_due(&app.store, &app.settings, start_of(later))
             .unwrap()
             .ended,
         0
@@ -431,7 +431,8 @@ async fn a_corrupt_due_subscription_fails_alone_and_the_other_jobs_go_ahead(
         .unwrap();
 
     let metrics = selvbetjening::metrics::Metrics::new().unwrap();
-    let round = selvbetjening::scheduler::calendar_round(&app.store, &app.settings, &metrics, on);
+    let round =
+        selvbetjening::scheduler::calendar_round(&app.store, &app.settings, &metrics, start_of(on));
     let terminations = round.terminations.expect("the job ran");
     assert_eq!((terminations.ended, terminations.failed), (1, 1));
     assert!(round.forgotten_keys.is_some(), "key cleanup ran");
@@ -449,7 +450,8 @@ async fn a_corrupt_due_subscription_fails_alone_and_the_other_jobs_go_ahead(
     .await;
     assert_eq!(ended["status"], "terminated");
     // The next round tries the corrupt one again, and only it.
-    let again = selvbetjening::scheduler::calendar_round(&app.store, &app.settings, &metrics, on);
+    let again =
+        selvbetjening::scheduler::calendar_round(&app.store, &app.settings, &metrics, start_of(on));
     let terminations = again.terminations.expect("the job ran");
     assert_eq!((terminations.ended, terminations.failed), (0, 1));
 }
@@ -724,4 +726,9 @@ async fn a_search_finds_danish_capitals_typed_in_either_case(
     }
     let listed = search_subscriptions(&app, &company.viewer, "Aase").await;
     assert_eq!(listed["items"], json!([]));
+}
+
+/// 00:00 Danish time on `day`, as stored: when that day's terminations fall due.
+fn start_of(day: chrono::NaiveDate) -> chrono::NaiveDateTime {
+    domain::clock::stamp(domain::calendar::start_of_day(day))
 }

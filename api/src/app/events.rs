@@ -25,14 +25,16 @@ pub enum EmitError {
     Internal(#[from] anyhow::Error),
 }
 
-/// Emits `kind` for `company` with `data`, the object as `GET` answers it now.
+/// Emits `kind` for `company` with `data`, the object as `GET` answers it now; `at` is
+/// the company's business time of the change.
 pub fn emit(
     conn: &mut DbConnection,
     company: Uuid,
+    at: NaiveDateTime,
     kind: EventType,
     data: &impl Serialize,
 ) -> Result<(), EmitError> {
-    emit_all(conn, company, vec![(kind, event_data(data)?)])
+    emit_all(conn, company, at, vec![(kind, event_data(data)?)])
 }
 
 /// The object an event carries, as [`emit_all`] takes it.
@@ -40,15 +42,18 @@ pub fn event_data(data: &impl Serialize) -> Result<serde_json::Value, EmitError>
     Ok(serde_json::to_value(data).map_err(anyhow::Error::from)?)
 }
 
-/// Emits several events of one change for `company`, in order: one statement writes
-/// them all, and the company's endpoints are read once for all of them. The body partners
-/// receive is written only for an event some endpoint receives.
+/// Emits several events of one change for `company` at `at` (its business time), in
+/// order: one statement writes them all, and the company's endpoints are read once for
+/// all of them. The body partners receive is written only for an event some endpoint
+/// receives; a sandbox's says `"sandbox": true`. Deliveries are due at once (machine time).
 pub fn emit_all(
     conn: &mut DbConnection,
     company: Uuid,
+    at: NaiveDateTime,
     emitted: Vec<(EventType, serde_json::Value)>,
 ) -> Result<(), EmitError> {
-    let created_at = persistence::now();
+    let created_at = at;
+    let due = persistence::machine_now();
     let events: Vec<Event> = emitted
         .into_iter()
         .map(|(kind, data)| Event {
@@ -61,13 +66,14 @@ pub fn emit_all(
         .collect();
     persistence::events::record_all(conn, &events)?;
     let receivers = persistence::webhook_endpoints::receivers(conn, company)?;
+    let sandbox = !receivers.is_empty() && persistence::test_clocks::get(conn, company)?.is_some();
     for event in &events {
         let mut payload = None;
         for receiver in receivers.iter().filter(|r| r.receives(&event.event_type)) {
             let body = match &payload {
                 Some(body) => body,
                 None => payload.insert(
-                    serde_json::to_string(&EventDto::from(event.clone()))
+                    serde_json::to_string(&EventDto::from(event.clone()).in_sandbox(sandbox))
                         .map_err(anyhow::Error::from)?,
                 ),
             };
@@ -77,7 +83,7 @@ pub fn emit_all(
                 event.id,
                 &event.event_type,
                 body,
-                created_at,
+                due,
             )?;
         }
     }

@@ -66,7 +66,7 @@ pub fn send(
     persistence::db::write(conn, |conn| {
         persistence::help::get(conn, slug)?.ok_or(HelpError::NotFound)?;
         let window = Duration::minutes(FEEDBACK_WINDOW_MINUTES);
-        let now = persistence::now();
+        let now = persistence::machine_now();
         let (count, oldest) = persistence::help::from_ip_since(conn, client_ip, now - window)?;
         if count >= FEEDBACK_PER_WINDOW {
             return Err(HelpError::TooMuchFeedback {

@@ -87,7 +87,7 @@ where
 {
     persistence::db::write(conn, |conn| {
         if let Some(k) = key {
-            let forget = persistence::now() - Duration::hours(KEEP_HOURS);
+            let forget = persistence::machine_now() - Duration::hours(KEEP_HOURS);
             let claim = persistence::idempotency::claim(
                 conn,
                 k.company,
@@ -121,7 +121,7 @@ where
 
 /// Forgets keys older than their keeping time; returns how many.
 pub fn forget_old_keys(conn: &mut DbConnection) -> persistence::Result<usize> {
-    let before = persistence::now() - Duration::hours(KEEP_HOURS);
+    let before = persistence::machine_now() - Duration::hours(KEEP_HOURS);
     persistence::db::write(conn, |conn| {
         persistence::idempotency::forget_older_than(conn, before)
     })

@@ -67,7 +67,7 @@ pub fn log_in(
 ) -> Result<LoggedIn, LoginError> {
     let subjects = [credentials.subject(), format!("ip:{client_ip}")];
     let refs: Vec<&str> = subjects.iter().map(String::as_str).collect();
-    let now = persistence::now();
+    let now = persistence::machine_now();
     let window = TimeDelta::minutes(FAILURE_WINDOW_MINUTES);
     let (attempt, found) = persistence::db::write(conn, |conn| {
         persistence::login_failures::take_turns(conn, &refs)?;

@@ -148,6 +148,7 @@ fn queue(
             recipient: user.email.as_str(),
             subject: &email.subject,
             body: &email.body,
+            created_at: persistence::machine_now(),
         },
     )?;
     Ok(())
@@ -193,7 +194,7 @@ pub fn choose_password(
         }
         persistence::users::set_password(conn, link.user_id, hash)?;
         persistence::login_links::end_open(conn, link.user_id, None, now)?;
-        persistence::revocations::revoke(conn, link.user_id, persistence::now())?;
+        persistence::revocations::revoke(conn, link.user_id, persistence::machine_now())?;
         let user = persistence::users::get(conn, link.user_id)?;
         audit_as(
             conn,

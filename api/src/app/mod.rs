@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 use domain::user::Role;
 use persistence::DbConnection;
 use uuid::Uuid;
@@ -23,6 +23,7 @@ pub mod operator;
 pub mod orders;
 pub mod porting;
 pub mod subscriptions;
+pub mod test_clock;
 pub mod webhooks;
 
 /// The clock and the injected faults the use cases read, chosen in the configuration.
@@ -84,13 +85,93 @@ pub struct Settings {
     /// How long a request waits for another one with the same Idempotency-Key.
     pub idempotency_wait: std::time::Duration,
     pub faults: Faults,
-    /// What time it is for number porting (links, the donor's dates, the move at 02:00).
+    /// Real companies' business time; a sandbox's is its test clock ([`Settings::now_for`]).
     pub clock: Clock,
+    /// Which companies are known not to be sandboxes.
+    pub sandboxes: Arc<Sandboxes>,
+    /// What a port owes per working day late, in øre.
+    pub port_delay_compensation_ore: i64,
     /// Where signed port requests go.
     pub donor: Arc<dyn porting::donor::DonorGateway>,
     /// The plans and packages orders and subscriptions are priced by. Only a migration
     /// changes them (no route edits them), so each process reads them once at start.
     pub catalog: Arc<catalog::Catalog>,
+}
+
+impl Settings {
+    /// `company`'s business time now: its test clock for a sandbox, [`Settings::clock`]
+    /// for a real company.
+    pub fn now_for(
+        &self,
+        conn: &mut DbConnection,
+        company: Uuid,
+    ) -> persistence::Result<NaiveDateTime> {
+        Ok(self.time_for(conn, company)?.at)
+    }
+
+    /// `company`'s business time now, and whether it is a sandbox's.
+    pub fn time_for(
+        &self,
+        conn: &mut DbConnection,
+        company: Uuid,
+    ) -> persistence::Result<BusinessTime> {
+        self.sandboxes.time_for(conn, &self.clock, company)
+    }
+
+    /// The pools `company` picks numbers from, at its business time.
+    pub fn pools_for(
+        &self,
+        conn: &mut DbConnection,
+        company: Uuid,
+    ) -> persistence::Result<persistence::numbers::Pools> {
+        let time = self.time_for(conn, company)?;
+        Ok(persistence::numbers::Pools {
+            company,
+            operator: !time.sandbox,
+            now: time.at,
+        })
+    }
+}
+
+/// A company's business time at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusinessTime {
+    pub at: NaiveDateTime,
+    pub sandbox: bool,
+}
+
+/// Remembers the companies that are not sandboxes: whether a company is one is fixed when
+/// it is created, so a real company's time is the clock's without asking the database.
+#[derive(Debug, Default)]
+pub struct Sandboxes {
+    real: std::sync::RwLock<std::collections::HashSet<Uuid>>,
+}
+
+impl Sandboxes {
+    fn time_for(
+        &self,
+        conn: &mut DbConnection,
+        clock: &Clock,
+        company: Uuid,
+    ) -> persistence::Result<BusinessTime> {
+        let known_real = self
+            .real
+            .read()
+            .map(|r| r.contains(&company))
+            .unwrap_or(false);
+        if !known_real {
+            if let Some(at) = persistence::test_clocks::frozen_time(conn, company)? {
+                return Ok(BusinessTime { at, sandbox: true });
+            }
+            if let Ok(mut real) = self.real.write() {
+                real.insert(company);
+            }
+        }
+        Ok(BusinessTime {
+            at: clock.stamp(),
+            sandbox: false,
+        })
+    }
 }
 
 /// Writes the audit event of a change, in the change's transaction: who did `action` to

@@ -51,10 +51,11 @@ pub fn create_company(
     new: &NewCompany,
 ) -> Result<Company, OperatorError> {
     persistence::db::write(conn, |conn| {
-        let company = persistence::companies::insert(conn, new).map_err(|e| match e {
-            persistence::Error::Conflict { .. } => OperatorError::CvrTaken(new.cvr.to_string()),
-            other => other.into(),
-        })?;
+        let company = persistence::companies::insert(conn, new, persistence::machine_now())
+            .map_err(|e| match e {
+                persistence::Error::Conflict { .. } => OperatorError::CvrTaken(new.cvr.to_string()),
+                other => other.into(),
+            })?;
         audit(
             conn,
             who,
@@ -278,7 +279,7 @@ pub fn set_user_enabled(
         let user = persistence::users::set_enabled(conn, id, enabled)?
             .ok_or(OperatorError::UserNotFound)?;
         if !enabled {
-            persistence::revocations::revoke(conn, id, persistence::now())?;
+            persistence::revocations::revoke(conn, id, persistence::machine_now())?;
         }
         audit(
             conn,
@@ -318,7 +319,7 @@ pub fn revoke_client(
     id: Uuid,
 ) -> Result<(), OperatorError> {
     persistence::db::write(conn, |conn| {
-        let now = persistence::now();
+        let now = persistence::machine_now();
         let client =
             persistence::clients::revoke(conn, id, now)?.ok_or(OperatorError::ClientNotFound)?;
         persistence::revocations::revoke(conn, id, now)?;
@@ -346,7 +347,7 @@ pub fn set_company_enabled(
         find_company(conn, id)?;
         let company = persistence::companies::set_enabled(conn, id, enabled)?;
         if !enabled {
-            persistence::revocations::revoke(conn, id, persistence::now())?;
+            persistence::revocations::revoke(conn, id, persistence::machine_now())?;
         }
         audit(
             conn,

@@ -100,7 +100,7 @@ pub fn create(
         return Err(WebhookError::Invalid(f.into_errors()));
     };
     let secret = new_secret()?;
-    let now = persistence::now();
+    let now = persistence::machine_now();
     let endpoint = Endpoint {
         id: persistence::new_id(),
         company_id: company,
@@ -201,7 +201,8 @@ pub fn change(
             }
             endpoint.enabled = enabled;
         }
-        if !persistence::webhook_endpoints::update(conn, &mut endpoint, persistence::now())? {
+        if !persistence::webhook_endpoints::update(conn, &mut endpoint, persistence::machine_now())?
+        {
             return Err(WebhookError::Stale);
         }
         audit(
@@ -248,7 +249,7 @@ pub fn rotate(
     let secret = new_secret()?;
     persistence::db::write(conn, |conn| {
         let mut endpoint = lock(conn, company, id)?;
-        let now = persistence::now();
+        let now = persistence::machine_now();
         endpoint.previous_secret = Some(std::mem::replace(&mut endpoint.secret, secret.clone()));
         endpoint.previous_secret_until = Some(now + Duration::hours(ROTATION_OVERLAP_HOURS));
         if !persistence::webhook_endpoints::update(conn, &mut endpoint, now)? {
@@ -273,7 +274,7 @@ pub fn rotate(
 pub fn ping(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Uuid, WebhookError> {
     persistence::db::write(conn, |conn| {
         let endpoint = lock(conn, company, id)?;
-        let now = persistence::now();
+        let now = persistence::machine_now();
         let ping_id = persistence::new_id();
         let payload = serde_json::json!({
             "id": ping_id,

@@ -13,6 +13,7 @@ use crate::app::operator::OperatorError;
 use crate::app::orders::OrderError;
 use crate::app::porting::PortError;
 use crate::app::subscriptions::SubscriptionError;
+use crate::app::test_clock::{ClockError, MAX_ADVANCE_DAYS};
 use crate::app::webhooks::WebhookError;
 use crate::error::{ApiError, FieldError};
 
@@ -31,6 +32,45 @@ impl From<KeyError> for ApiError {
             )
             .with_header(header::RETRY_AFTER, "1"),
             KeyError::InjectedFault => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<ClockError> for ApiError {
+    fn from(err: ClockError) -> Self {
+        let invalid = |code: &'static str, message: String| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                "The request has invalid fields",
+                message.clone(),
+            )
+            .with_errors(vec![FieldError::new("/frozen_time", code, message)])
+        };
+        match err {
+            ClockError::NotASandbox => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_a_sandbox",
+                "Not found",
+                "the company is not a sandbox; only a sandbox has a test clock",
+            ),
+            ClockError::Backwards(at) => invalid(
+                "clock_backwards",
+                format!(
+                    "the clock stands at {}; it only moves forward",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                ),
+            ),
+            ClockError::TooFar => invalid(
+                "advance_too_far",
+                format!("an advance moves the clock at most {MAX_ADVANCE_DAYS} days"),
+            ),
+            ClockError::Advancing => ApiError::conflict(
+                "clock_advancing",
+                "the clock is advancing; wait until it is ready",
+            ),
+            ClockError::Storage(err) => err.into(),
+            ClockError::Internal(err) => ApiError::internal(err),
         }
     }
 }

@@ -46,6 +46,7 @@ use without_nul::TextWithoutNul;
         (name = "orders", description = "Create a subscription: a priced draft to review, edit and confirm"),
         (name = "subscriptions", description = "Employees' subscriptions"),
         (name = "porting", description = "Number porting: the owner's power of attorney, the donor's answer, the move"),
+        (name = "sandbox", description = "Sandbox companies' test clocks: move business time forward to see a port's whole life in minutes"),
         (name = "numbers", description = "Free numbers for new employees"),
         (name = "audit", description = "Who did what, and when"),
         (name = "events", description = "Events for partner integrations: to poll, or pushed as signed webhooks"),

@@ -27,7 +27,9 @@ async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     // last values, and the scrape still succeeds with the request metrics.
     let outbox = state.run(crate::app::operator::outbox_counts).await.ok();
     if let Ok((pending, oldest)) = state.run(crate::app::operator::webhook_backlog).await {
-        let age = oldest.map_or(0, |at| (persistence::now() - at).num_seconds().max(0));
+        let age = oldest.map_or(0, |at| {
+            (persistence::machine_now() - at).num_seconds().max(0)
+        });
         state.metrics.webhook_backlog(pending, age);
     }
     let text = state

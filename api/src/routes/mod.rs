@@ -17,6 +17,7 @@ pub mod orders;
 pub mod password_reset;
 pub mod poa;
 pub mod subscriptions;
+pub mod test_clock;
 pub mod token;
 pub mod webhooks;
 
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     subscriptions::configure(cfg);
     number_ports::configure(cfg);
     events::configure(cfg);
+    test_clock::configure(cfg);
     webhooks::configure(cfg);
     poa::configure(cfg);
 }

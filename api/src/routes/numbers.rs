@@ -132,10 +132,12 @@ async fn list_available_numbers(
 ) -> ApiResult<HttpResponse> {
     let (contains, cursor, limit) = query.parse()?;
     let company = who.company();
+    let settings = state.settings.clone();
     let page = state
         .run(move |conn| {
             crate::app::numbers::available(
                 conn,
+                &settings,
                 company,
                 contains.as_deref(),
                 cursor.as_ref(),

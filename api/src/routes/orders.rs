@@ -103,9 +103,9 @@ async fn get_order(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the order")?;
     let company = who.company();
-    let catalog = state.settings.catalog.clone();
+    let settings = state.settings.clone();
     let order = state
-        .run(move |conn| crate::app::orders::get(conn, &catalog, company, id))
+        .run(move |conn| crate::app::orders::get(conn, &settings, company, id))
         .await?;
     Ok(review(&order))
 }
@@ -132,9 +132,9 @@ async fn list_orders(
         "draft, confirmed, cancelled, expired",
     )?;
     let company = who.company();
-    let catalog = state.settings.catalog.clone();
+    let settings = state.settings.clone();
     let page: Page<OrderDto> = state
-        .run(move |conn| crate::app::orders::list(conn, &catalog, company, status, after, limit))
+        .run(move |conn| crate::app::orders::list(conn, &settings, company, status, after, limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -200,9 +200,9 @@ async fn cancel_order(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the order")?;
     let company = who.company();
-    let catalog = state.settings.catalog.clone();
+    let settings = state.settings.clone();
     let order = state
-        .run(move |conn| crate::app::orders::cancel(conn, &catalog, &who.0, company, id))
+        .run(move |conn| crate::app::orders::cancel(conn, &settings, &who.0, company, id))
         .await?;
     Ok(review(&order))
 }

@@ -173,6 +173,6 @@ async fn choose_password(
     let user = state
         .run(move |conn| crate::app::login_help::choose_password(conn, &settings, &token, &hash))
         .await?;
-    state.revocations.note(user, persistence::now());
+    state.revocations.note(user, persistence::machine_now());
     Ok(HttpResponse::NoContent().finish())
 }

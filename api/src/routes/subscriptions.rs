@@ -148,11 +148,11 @@ async fn edit_subscription(
     let expected = if_match(&req)?.ok_or_else(precondition_required)?;
     merge_patch_object(&patch.0)?;
     let company = who.company();
-    let catalog = state.settings.catalog.clone();
+    let settings = state.settings.clone();
     let subscription = state
         .run(move |conn| {
             let (who, patch) = (&who.0, &patch.0);
-            crate::app::subscriptions::change(conn, &catalog, who, company, id, &expected, patch)
+            crate::app::subscriptions::change(conn, &settings, who, company, id, &expected, patch)
         })
         .await?;
     Ok(respond(&subscription))

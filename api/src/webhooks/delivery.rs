@@ -259,6 +259,7 @@ fn disable_failing(
                         recipient: admin.as_str(),
                         subject: &email.subject,
                         body: &email.body,
+                        created_at: now,
                     },
                 )?;
             }

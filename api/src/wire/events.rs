@@ -28,6 +28,18 @@ pub struct EventDto {
     /// The order, subscription or number port, as `GET` on it answered then.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// `true` in a webhook from a sandbox company (its times are its test clock's);
+    /// absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
+    pub sandbox: bool,
+}
+
+impl EventDto {
+    /// The event as a webhook from a sandbox company carries it, when `sandbox`.
+    pub fn in_sandbox(self, sandbox: bool) -> EventDto {
+        EventDto { sandbox, ..self }
+    }
 }
 
 impl From<persistence::events::Event> for EventDto {
@@ -38,6 +50,7 @@ impl From<persistence::events::Event> for EventDto {
             created_at: super::utc(e.created_at),
             company_id: e.company_id,
             data: e.data,
+            sandbox: false,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod orders;
 pub mod pricing;
 pub mod rendered;
 pub mod subscriptions;
+pub mod test_clock;
 pub mod text;
 pub mod time;
 pub mod webhooks;

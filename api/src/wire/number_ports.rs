@@ -29,6 +29,7 @@ pub struct PortStepDto {
     "owner_email": "jens@privat.example", "owner_name": "Jens Hansen",
     "requested_date": null, "port_date": null, "rejection": null,
     "poa_expires_at": "2026-12-09T09:35:00Z", "signature": null,
+    "deadline": null, "delayed_working_days": 0, "compensation_ore": 0,
     "history": [{"status": "awaiting_signature", "at": "2026-11-25T09:35:00Z"}],
     "created_at": "2026-11-25T09:35:00Z", "updated_at": "2026-11-25T09:35:00Z"
 }))]
@@ -57,6 +58,17 @@ pub struct NumberPortDto {
     pub signature: Option<SignatureDto>,
     /// Every state the port has been in, oldest first.
     pub history: Vec<PortStepDto>,
+    /// When the number must have moved (Teleloven §27 stk. 1): the end (23:59 Danish time)
+    /// of the first working day after the request reached the donor, or of the requested
+    /// date if later. Set by each submission; `null` until the first.
+    #[serde(serialize_with = "super::time::rfc3339_opt")]
+    pub deadline: Option<DateTime<Utc>>,
+    /// Working days the port was late past its deadline (the day it moved included): a
+    /// fact beside its state. More than 0 is a delayed port.
+    pub delayed_working_days: i32,
+    /// What the delay owes the company, in øre: `PORT_DELAY_COMPENSATION_ORE` per late
+    /// working day.
+    pub compensation_ore: i64,
     #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "super::time::rfc3339")]

@@ -5,21 +5,20 @@ use persistence::DbConnection;
 use uuid::Uuid;
 
 use super::{OrderError, lock, view};
-use crate::app::catalog::Catalog;
-use crate::app::{Principal, audit};
+use crate::app::{Principal, Settings, audit};
 use crate::wire::orders::OrderDto;
 
 /// Cancels the draft `id`.
 pub fn cancel(
     conn: &mut DbConnection,
-    catalog: &Catalog,
+    settings: &Settings,
     who: &Principal,
     company: Uuid,
     id: Uuid,
 ) -> Result<OrderDto, OrderError> {
     persistence::db::write(conn, |conn| {
         let mut order = lock(conn, company, id)?;
-        let now = persistence::now();
+        let now = settings.now_for(conn, company)?;
         let status = order.status_at(now);
         order.status = status
             .apply(OrderEvent::Cancel)
@@ -37,6 +36,6 @@ pub fn cancel(
             ("order", id.to_string()),
             serde_json::json!({}),
         )?;
-        Ok(view(catalog, &order)?)
+        Ok(view(&settings.catalog, &order, now)?)
     })
 }

@@ -37,7 +37,7 @@ pub fn confirm(
     answer: impl FnOnce(&Confirmation) -> anyhow::Result<Answer>,
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
-        let now = persistence::now();
+        let now = settings.now_for(conn, company)?;
         let mut order = lock(conn, company, id)?;
         if expected.is_some_and(|m| !m.matches(order.version)) {
             return Err(OrderError::Stale);
@@ -78,6 +78,7 @@ pub fn confirm(
                         subscription: subscription.id,
                         number: &number,
                         request,
+                        now,
                     },
                 )?;
                 Some(porting::view(conn, &port)?)
@@ -86,7 +87,7 @@ pub fn confirm(
         let catalog = &*settings.catalog;
         let active = subscription.status == SubscriptionStatus::Active;
         let confirmation = Confirmation {
-            order: view(catalog, &order)?,
+            order: view(catalog, &order, now)?,
             subscription: subscriptions::view(catalog, subscription)?,
             number_port,
         };
@@ -100,7 +101,7 @@ pub fn confirm(
                 events::event_data(&confirmation.subscription)?,
             ));
         }
-        events::emit_all(conn, company, emitted)?;
+        events::emit_all(conn, company, now, emitted)?;
         Ok(confirmation)
     })
 }
@@ -160,6 +161,7 @@ fn open_subscription(
             recipient: employee.email.as_str(),
             subject: &welcome.subject,
             body: &welcome.body,
+            created_at: now,
         },
     )?;
     Ok(subscription)

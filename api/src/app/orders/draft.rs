@@ -25,14 +25,21 @@ pub fn create(
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
         let catalog = &*settings.catalog;
-        let valid = check(conn, catalog, company, settings.clock.now(), form)?;
+        let pools = settings.pools_for(conn, company)?;
+        let now = pools.now;
+        let valid = check(conn, catalog, company, now.and_utc(), form)?;
         let id = persistence::new_id();
-        let now = persistence::now();
         let expires_at = now + settings.draft_ttl;
-        hold_initials(conn, company, &valid.employee.initials, id, expires_at)?;
+        hold_initials(
+            conn,
+            company,
+            &valid.employee.initials,
+            id,
+            (expires_at, now),
+        )?;
         let number = match valid.choice {
             Choice::New(wanted) => {
-                OrderNumber::New(reserve(conn, company, wanted.as_ref(), id, expires_at)?)
+                OrderNumber::New(reserve(conn, &pools, wanted.as_ref(), id, expires_at)?)
             }
             Choice::PortIn(number, port) => OrderNumber::PortIn(number, port),
         };
@@ -67,18 +74,19 @@ pub fn create(
             ("order", id.to_string()),
             serde_json::json!({"number": order.number.number().as_str()}),
         )?;
-        Ok(view(catalog, &order)?)
+        Ok(view(catalog, &order, now)?)
     })
 }
 
 /// Claims the employee's initials in the company for the draft `holder` until
-/// `expires_at`: unique among live drafts and subscriptions.
+/// `expires_at`, at the company's business time `now`: unique among live drafts and
+/// subscriptions.
 pub(super) fn hold_initials(
     conn: &mut DbConnection,
     company: Uuid,
     initials: &Initials,
     holder: Uuid,
-    expires_at: chrono::NaiveDateTime,
+    (expires_at, now): (chrono::NaiveDateTime, chrono::NaiveDateTime),
 ) -> Result<(), OrderError> {
     if persistence::orders::claim_initials(
         conn,
@@ -86,6 +94,7 @@ pub(super) fn hold_initials(
         initials.as_str(),
         holder,
         Some(expires_at),
+        now,
     )? {
         Ok(())
     } else {
@@ -103,20 +112,20 @@ pub(super) fn hold_initials(
 /// Reserves `wanted` (or the first free number) for the draft `order` until `until`.
 pub(super) fn reserve(
     conn: &mut DbConnection,
-    company: Uuid,
+    pools: &persistence::numbers::Pools,
     wanted: Option<&DanishNumber>,
     order: Uuid,
     until: chrono::NaiveDateTime,
 ) -> Result<DanishNumber, OrderError> {
     match wanted {
         Some(number) => {
-            if persistence::numbers::reserve(conn, company, number, order, until)? {
+            if persistence::numbers::reserve(conn, pools, number, order, until)? {
                 Ok(number.clone())
             } else {
                 Err(OrderError::NumberUnavailable(number.clone()))
             }
         }
-        None => persistence::numbers::reserve_first_free(conn, company, order, until)?
+        None => persistence::numbers::reserve_first_free(conn, pools, order, until)?
             .ok_or(OrderError::NoNumbersAvailable),
     }
 }

@@ -25,7 +25,8 @@ pub fn edit(
 ) -> Result<OrderDto, OrderError> {
     persistence::db::write(conn, |conn| {
         let mut order = lock(conn, company, id)?;
-        let now = persistence::now();
+        let pools = settings.pools_for(conn, company)?;
+        let now = pools.now;
         let status = order.status_at(now);
         // The precondition first (RFC 9110 §13.2.2): a stale version is 412 in any state.
         if !expected.matches(order.version) {
@@ -59,11 +60,17 @@ pub fn edit(
         let form =
             crate::body::merge_patch(&current, &patch).map_err(|e| OrderError::Invalid(vec![e]))?;
         let catalog = &*settings.catalog;
-        let valid = check(conn, catalog, company, settings.clock.now(), &form)?;
+        let valid = check(conn, catalog, company, now.and_utc(), &form)?;
         let expires_at = now + settings.draft_ttl;
 
         persistence::orders::release_initials(conn, id)?;
-        hold_initials(conn, company, &valid.employee.initials, id, expires_at)?;
+        hold_initials(
+            conn,
+            company,
+            &valid.employee.initials,
+            id,
+            (expires_at, now),
+        )?;
         order.number = match (valid.choice, &order.number) {
             (Choice::New(wanted), OrderNumber::New(held))
                 if wanted.as_ref().is_none_or(|w| w == held) =>
@@ -73,7 +80,7 @@ pub fn edit(
             }
             (Choice::New(wanted), _) => {
                 persistence::numbers::release(conn, id)?;
-                OrderNumber::New(reserve(conn, company, wanted.as_ref(), id, expires_at)?)
+                OrderNumber::New(reserve(conn, &pools, wanted.as_ref(), id, expires_at)?)
             }
             (Choice::PortIn(number, port), _) => {
                 persistence::numbers::release(conn, id)?;
@@ -96,7 +103,7 @@ pub fn edit(
             ("order", id.to_string()),
             patch,
         )?;
-        Ok(view(catalog, &order)?)
+        Ok(view(catalog, &order, now)?)
     })
 }
 

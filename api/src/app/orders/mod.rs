@@ -1,11 +1,13 @@
 //! Orders: the "create new subscription" form as a priced draft to review, edit and
 //! confirm ("Gå til ordrebekræftelse", "Godkend og opret").
 
+use chrono::NaiveDateTime;
 use domain::number::DanishNumber;
 use domain::order::{Order, OrderStatus};
 use persistence::DbConnection;
 use uuid::Uuid;
 
+use super::Settings;
 use super::catalog::Catalog;
 use super::idempotency::KeyError;
 use crate::error::FieldError;
@@ -58,25 +60,27 @@ pub enum OrderError {
 /// One of `company`'s orders, as its review page: one statement, no transaction.
 pub fn get(
     conn: &mut DbConnection,
-    catalog: &Catalog,
+    settings: &Settings,
     company: Uuid,
     id: Uuid,
 ) -> Result<OrderDto, OrderError> {
     let order = persistence::orders::get(conn, company, id)?.ok_or(OrderError::NotFound)?;
-    Ok(view(catalog, &order)?)
+    let now = settings.now_for(conn, company)?;
+    Ok(view(&settings.catalog, &order, now)?)
 }
 
 /// `company`'s orders, oldest first: one statement, no transaction.
 pub fn list(
     conn: &mut DbConnection,
-    catalog: &Catalog,
+    settings: &Settings,
     company: Uuid,
     status: Option<OrderStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<OrderDto>, OrderError> {
-    let page = persistence::orders::list(conn, company, status, after, limit)?;
-    let page = page.try_map(|o| view(catalog, &o))?;
+    let now = settings.now_for(conn, company)?;
+    let page = persistence::orders::list(conn, company, status, after, limit, now)?;
+    let page = page.try_map(|o| view(&settings.catalog, &o, now))?;
     Ok(Page {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -90,14 +94,15 @@ fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Order, Order
 }
 
 /// The review page of `order`, priced by the catalog as it is now.
-fn view(catalog: &Catalog, order: &Order) -> anyhow::Result<OrderDto> {
+/// `now` is the company's business time: a draft past its expiry shows as expired.
+fn view(catalog: &Catalog, order: &Order, now: NaiveDateTime) -> anyhow::Result<OrderDto> {
     let priced = catalog.priced(
         &order.plan,
         &order.mobile_package,
         order.data_sharing_cards,
         || format!("order {}", order.id),
     )?;
-    let status = order.status_at(persistence::now());
+    let status = order.status_at(now);
     let port = order.number.port();
     let mut notices = Vec::new();
     if port.is_some() {

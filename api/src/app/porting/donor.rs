@@ -61,8 +61,15 @@ impl DonorGateway for ManualDonor {
 /// refuses the first request for a number of its test range, one reason each, so every
 /// path can be tried (README, "Number porting"):
 /// `+45 29 99 00 01` owner_mismatch, `…02` number_unknown, `…03` number_inactive,
-/// `…04` other. After a correction it accepts.
+/// `…04` other. After a correction it accepts. [`SIMULATED_LATE`] is accepted late.
 pub struct SimulatedDonor;
+
+/// The simulated donor's number that it accepts with a port date three working days after
+/// the deadline, so a delayed port and its compensation can be tried.
+pub const SIMULATED_LATE: &str = "+4529990005";
+
+/// How many working days past its deadline the simulated donor moves [`SIMULATED_LATE`].
+pub const SIMULATED_LATE_DAYS: usize = 3;
 
 /// The simulated donor's test range and the rejection each number gets.
 pub const SIMULATED_REJECTIONS: [(&str, RejectionCode, &str); 4] = [
@@ -104,6 +111,13 @@ impl DonorGateway for SimulatedDonor {
                 code: *code,
                 text: Some((*text).to_owned()),
             }),
+            None if port.number.as_str() == SIMULATED_LATE => {
+                let deadline = domain::porting::deadline(submitted, port.requested_date);
+                let port_date = (0..SIMULATED_LATE_DAYS).fold(deadline, |day, _| {
+                    domain::calendar::next_working_day_after(day)
+                });
+                DonorAnswer::Accepted { port_date }
+            }
             None => DonorAnswer::Accepted {
                 port_date: domain::calendar::port_date(submitted, port.requested_date),
             },
@@ -122,7 +136,8 @@ pub fn record_answer(
     persistence::db::write(conn, |conn| {
         let mut port =
             persistence::number_ports::lock(conn, None, id)?.ok_or(PortError::NotFound)?;
-        apply_answer(conn, &mut port, answer, settings.clock.stamp())?;
+        let now = settings.now_for(conn, port.company)?;
+        apply_answer(conn, &mut port, answer, now)?;
         audit(
             conn,
             who,
@@ -205,7 +220,8 @@ pub fn complete(
     persistence::db::write(conn, |conn| {
         let mut port =
             persistence::number_ports::lock(conn, None, id)?.ok_or(PortError::NotFound)?;
-        complete_port(conn, &settings.catalog, &mut port, settings.clock.stamp())?;
+        let now = settings.now_for(conn, port.company)?;
+        complete_port(conn, &settings.catalog, &mut port, now)?;
         audit(
             conn,
             who,
@@ -252,7 +268,7 @@ pub(super) fn complete_port(
         conn,
         port.company,
         "number_moved",
-        subscription.employee.email.as_str(),
+        (subscription.employee.email.as_str(), now),
         &moved,
     )?;
     let note = crate::emails::port_completed(&port.number, subscription.employee.name.as_str());
@@ -264,12 +280,12 @@ pub(super) fn complete_port(
 /// submitted long enough ago, in the caller's transaction; false when there is none yet.
 pub(super) fn fetch_answer(
     conn: &mut DbConnection,
-    settings: &Settings,
+    donor: &dyn DonorGateway,
     port: &mut NumberPort,
     now: NaiveDateTime,
 ) -> Result<bool, PortError> {
     let rejections = persistence::number_ports::rejections(conn, port.id)?;
-    let Some(answer) = settings.donor.answer(port, rejections) else {
+    let Some(answer) = donor.answer(port, rejections) else {
         return Ok(false);
     };
     apply_answer(conn, port, &answer, now)?;

@@ -59,8 +59,8 @@ pub fn resend(
     company: Uuid,
     id: Uuid,
 ) -> Result<NumberPortDto, PortError> {
-    let now = settings.clock.stamp();
     persistence::db::write(conn, |conn| {
+        let now = settings.now_for(conn, company)?;
         let mut port = lock(conn, company, id)?;
         if port.status != PortStatus::AwaitingSignature {
             return Err(PortError::NotAwaitingSignature(port.status));
@@ -72,7 +72,7 @@ pub fn resend(
         let link = issue_link(conn, settings, &mut port, now, false)?;
         port.poa_expires_at = now + Duration::days(POA_VALID_DAYS);
         write(conn, &mut port, PortStatus::AwaitingSignature, now)?;
-        send_link(conn, &port, &link, false)?;
+        send_link(conn, &port, &link, false, now)?;
         audit(
             conn,
             who,
@@ -119,8 +119,8 @@ pub fn correct(
     expected: &IfMatch,
     patch: &serde_json::Value,
 ) -> Result<NumberPortDto, PortError> {
-    let now = settings.clock.stamp();
     persistence::db::write(conn, |conn| {
+        let now = settings.now_for(conn, company)?;
         let mut port = lock(conn, company, id)?;
         // The precondition first (RFC 9110 §13.2.2): a stale version is 412 in any state.
         if !expected.matches(port.version) {
@@ -161,6 +161,7 @@ pub fn correct(
             _ => {
                 port.rejection = None;
                 port.submitted_at = Some(now);
+                super::start_deadline(conn, &port, now)?;
                 advance(conn, &mut port, PortEvent::Resubmit, now)?;
                 false
             }
@@ -169,7 +170,7 @@ pub fn correct(
             let link = issue_link(conn, settings, &mut port, now, false)?;
             let status = port.status;
             write(conn, &mut port, status, now)?;
-            send_link(conn, &port, &link, false)?;
+            send_link(conn, &port, &link, false, now)?;
         } else if was == port.status {
             write(conn, &mut port, was, now)?;
         } else if port.status == PortStatus::Submitted {
@@ -241,9 +242,9 @@ pub fn cancel(
     company: Uuid,
     id: Uuid,
 ) -> Result<NumberPortDto, PortError> {
-    let now = settings.clock.stamp();
-    let today = domain::calendar::date_in_denmark(now.and_utc());
     persistence::db::write(conn, |conn| {
+        let now = settings.now_for(conn, company)?;
+        let today = domain::calendar::date_in_denmark(now.and_utc());
         let mut port = lock(conn, company, id)?;
         cancel_port(conn, who, &mut port, today, now)?;
         end_waiting_subscription(conn, &settings.catalog, &port, today, now)?;

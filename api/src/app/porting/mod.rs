@@ -82,7 +82,7 @@ pub fn emit_step(
         return Ok(());
     };
     let data = view(conn, port)?;
-    crate::app::events::emit(conn, port.company, kind, &data)
+    crate::app::events::emit(conn, port.company, port.updated_at, kind, &data)
 }
 
 crate::app::events::emit_errors_into!(PortError);
@@ -101,7 +101,11 @@ pub fn view(conn: &mut DbConnection, port: &NumberPort) -> persistence::Result<N
             signed_at: s.signed_at.and_utc(),
             document_sha256: s.document_sha256,
         });
+    let deadline = persistence::number_ports::deadline(conn, port.id)?;
     Ok(NumberPortDto {
+        deadline: deadline.map(|d| domain::calendar::end_of_day(d.deadline_on)),
+        delayed_working_days: deadline.map_or(0, |d| d.delayed_working_days),
+        compensation_ore: deadline.map_or(0, |d| d.compensation_ore),
         id: port.id,
         subscription_id: port.subscription,
         number: port.number.as_str().to_owned(),
@@ -152,12 +156,13 @@ fn issue_link(
     Ok(link)
 }
 
-/// Emails the owner of `port` its signing `link`.
+/// Emails the owner of `port` its signing `link` at `now`.
 fn send_link(
     conn: &mut DbConnection,
     port: &NumberPort,
     link: &str,
     reminder: bool,
+    now: NaiveDateTime,
 ) -> Result<(), PortError> {
     let company = persistence::companies::get(conn, port.company)?;
     let employee = persistence::subscriptions::get(conn, port.company, port.subscription)?
@@ -179,15 +184,16 @@ fn send_link(
     } else {
         ("power_of_attorney", crate::emails::power_of_attorney(&poa))
     };
-    queue(conn, port.company, kind, port.owner_email.as_str(), &email)
+    let to = (port.owner_email.as_str(), now);
+    queue(conn, port.company, kind, to, &email)
 }
 
-/// Queues `email` to `recipient`, in the caller's transaction.
+/// Queues `email` to a recipient at a time (`to`), in the caller's transaction.
 fn queue(
     conn: &mut DbConnection,
     company: Uuid,
     kind: &str,
-    recipient: &str,
+    (recipient, now): (&str, NaiveDateTime),
     email: &Email,
 ) -> Result<(), PortError> {
     persistence::outbox::enqueue(
@@ -198,12 +204,13 @@ fn queue(
             recipient,
             subject: &email.subject,
             body: &email.body,
+            created_at: now,
         },
     )?;
     Ok(())
 }
 
-/// Queues `email` to every admin of `port`'s company.
+/// Queues `email` to every admin of `port`'s company, at the time of the port's last step.
 fn tell_admins(
     conn: &mut DbConnection,
     port: &NumberPort,
@@ -211,8 +218,26 @@ fn tell_admins(
     email: &Email,
 ) -> Result<(), PortError> {
     for admin in persistence::users::admin_emails(conn, port.company)? {
-        queue(conn, port.company, kind, admin.as_str(), email)?;
+        queue(
+            conn,
+            port.company,
+            kind,
+            (admin.as_str(), port.updated_at),
+            email,
+        )?;
     }
+    Ok(())
+}
+
+/// Starts the deadline of `port`'s submission to the donor at `now` (Teleloven §27 stk. 1):
+/// each submission sets its own; a rejection or cancellation stops it.
+fn start_deadline(
+    conn: &mut DbConnection,
+    port: &NumberPort,
+    now: NaiveDateTime,
+) -> Result<(), PortError> {
+    let day = domain::porting::deadline(now.and_utc(), port.requested_date);
+    persistence::number_ports::set_deadline(conn, port, day)?;
     Ok(())
 }
 
@@ -315,6 +340,8 @@ pub struct NewPort<'a> {
     pub subscription: Uuid,
     pub number: &'a DanishNumber,
     pub request: &'a PortRequest,
+    /// The company's business time.
+    pub now: NaiveDateTime,
 }
 
 /// Starts a port in `awaiting_signature` and queues the power of attorney to its owner,
@@ -325,7 +352,7 @@ pub fn start(
     settings: &Settings,
     new: NewPort<'_>,
 ) -> Result<NumberPort, OrderError> {
-    let now = settings.clock.stamp();
+    let now = new.now;
     // At most so many unsigned ports per company: each one emails a stranger a link.
     // Counted under a lock of the company's port starts, so two confirmations at once
     // cannot both take the last place (SQLite runs one writer at a time anyway).
@@ -360,7 +387,7 @@ pub fn start(
         other => other.into(),
     })?;
     persistence::number_ports::record_link(conn, port.id, &hash, now, false)?;
-    send_link(conn, &port, &link, false).map_err(|e| match e {
+    send_link(conn, &port, &link, false, now).map_err(|e| match e {
         PortError::Storage(e) => OrderError::Storage(e),
         other => OrderError::Internal(anyhow::anyhow!(other.to_string())),
     })?;

@@ -24,15 +24,26 @@ pub struct Client {
 }
 
 /// The port whose live link `token` is, locked: awaiting a signature, and not past the
-/// signing deadline. Anything else is gone, so a token cannot be probed.
-fn live(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> Result<NumberPort, PortError> {
+/// signing deadline at its company's business time (answered with it). Anything else is
+/// gone, so a token cannot be probed.
+fn live(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    token: &str,
+) -> Result<(NumberPort, NaiveDateTime), PortError> {
     let hash = token_hash(token);
     // Read again under the lock: a correction or reminder that replaced the link while
     // this request waited has made it dead.
-    persistence::number_ports::lock_by_link(conn, &hash)?
+    let port = persistence::number_ports::lock_by_link(conn, &hash)?
         .filter(|p| p.poa_token_hash.as_deref() == Some(hash.as_str()))
-        .filter(|p| p.status == PortStatus::AwaitingSignature && now < p.poa_expires_at)
-        .ok_or(PortError::LinkGone)
+        .filter(|p| p.status == PortStatus::AwaitingSignature)
+        .ok_or(PortError::LinkGone)?;
+    let now = settings.now_for(conn, port.company)?;
+    if now < port.poa_expires_at {
+        Ok((port, now))
+    } else {
+        Err(PortError::LinkGone)
+    }
 }
 
 /// The text the owner signs, in Danish. Its SHA-256 is the evidence of what was shown.
@@ -57,9 +68,8 @@ pub fn open(
     settings: &Settings,
     token: &str,
 ) -> Result<PowerOfAttorneyDto, PortError> {
-    let now = settings.clock.stamp();
     persistence::db::read(conn, |conn| {
-        let port = live(conn, token, now)?;
+        let (port, now) = live(conn, settings, token)?;
         let company = persistence::companies::get(conn, port.company)?;
         let document = document(&port, company.name.as_str());
         Ok(PowerOfAttorneyDto {
@@ -86,9 +96,8 @@ pub fn sign(
     signer: &PersonName,
     client: &Client,
 ) -> Result<SignedDto, PortError> {
-    let now = settings.clock.stamp();
     persistence::db::write(conn, |conn| {
-        let mut port = live(conn, token, now)?;
+        let (mut port, now) = live(conn, settings, token)?;
         let company = persistence::companies::get(conn, port.company)?;
         let document_sha256 = sha256_hex(&document(&port, company.name.as_str()));
         persistence::number_ports::record_signature(
@@ -106,6 +115,7 @@ pub fn sign(
         port.poa_token_hash = None;
         advance(conn, &mut port, PortEvent::Sign, now)?;
         port.submitted_at = Some(now);
+        super::start_deadline(conn, &port, now)?;
         advance(conn, &mut port, PortEvent::Submit, now)?;
         super::donor::check_submitted(conn, &mut port, now)?;
         audit_as(

@@ -4,13 +4,14 @@
 //! its own transaction that locks it and reads it again, so with several processes each
 //! step happens once (one completion, one email).
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use domain::event::EventType;
 use domain::porting::{NumberPort, PortEvent, PortStatus};
-use persistence::DbConnection;
 use persistence::number_ports::Due;
+use persistence::{DbConnection, Scope};
 use uuid::Uuid;
 
-use super::donor::{complete_port, fetch_answer};
+use super::donor::{DonorGateway, SimulatedDonor, complete_port, fetch_answer};
 use super::{
     PortError, advance, end_waiting_subscription, issue_link, send_link, tell_admins, write,
 };
@@ -28,6 +29,7 @@ pub struct Round {
     pub reminded: usize,
     pub expired: usize,
     pub answered: usize,
+    pub delayed: usize,
     pub completed: usize,
 }
 
@@ -37,14 +39,25 @@ impl Round {
     }
 }
 
-/// One round of the porting worker at the settings' clock.
-pub fn round(conn: &mut DbConnection, settings: &Settings) -> Result<Round, PortError> {
-    let now = settings.clock.stamp();
+/// One round of the porting worker for `scope` at `now`, its business time: the real
+/// companies' at the settings' clock, or one sandbox's at its test clock. A sandbox's
+/// ports always go to the simulated donor.
+pub fn round(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    scope: Scope,
+    now: NaiveDateTime,
+) -> Result<Round, PortError> {
     let mut done = Round::default();
+    let donor: &dyn DonorGateway = match scope {
+        Scope::Real => &*settings.donor,
+        Scope::Sandbox(_) => &SimulatedDonor,
+    };
 
     let due = persistence::db::read(conn, |conn| {
         persistence::number_ports::due_for_reminder(
             conn,
+            scope,
             now - Duration::days(REMIND_AFTER_DAYS),
             BATCH,
         )
@@ -53,27 +66,40 @@ pub fn round(conn: &mut DbConnection, settings: &Settings) -> Result<Round, Port
         done.reminded += each(conn, id, |conn, port| remind(conn, settings, port, now))?;
     }
 
-    let waiting = candidates(conn, Due::Unsigned(now), |_| true)?;
+    let waiting = candidates(conn, scope, Due::Unsigned(now), |_| true)?;
     for id in waiting {
         done.expired += each(conn, id, |conn, port| {
             expire(conn, &settings.catalog, port, now)
         })?;
     }
 
-    if let Some(delay) = settings.donor.answers_after() {
-        let submitted = candidates(conn, Due::SubmittedBy(now - delay), |_| true)?;
+    if let Some(delay) = donor.answers_after() {
+        let submitted = candidates(conn, scope, Due::SubmittedBy(now - delay), |_| true)?;
         for id in submitted {
             done.answered += each(conn, id, |conn, port| {
                 if port.status != PortStatus::Submitted {
                     return Ok(false);
                 }
-                fetch_answer(conn, settings, port, now)
+                fetch_answer(conn, donor, port, now)
             })?;
         }
     }
 
+    // Late days before the moves: the day a late number moves is a late day too.
     let today = domain::calendar::date_in_denmark(now.and_utc());
-    let moving = candidates(conn, Due::PortDateBy(today), |p| moves_by(p, now))?;
+    let late = persistence::db::read(conn, |conn| {
+        persistence::number_ports::past_deadline(conn, scope, today, BATCH)
+    })?;
+    for (id, deadline) in late {
+        if domain::porting::late_days(deadline.deadline_on, deadline.counted_to, today).is_empty() {
+            continue;
+        }
+        done.delayed += each(conn, id, |conn, port| {
+            delay(conn, settings, port, today, now)
+        })?;
+    }
+
+    let moving = candidates(conn, scope, Due::PortDateBy(today), |p| moves_by(p, now))?;
     for id in moving {
         done.completed += each(conn, id, |conn, port| {
             if port.status != PortStatus::Accepted || !moves_by(port, now) {
@@ -100,14 +126,59 @@ fn moves_by(port: &NumberPort, now: NaiveDateTime) -> bool {
         .is_some_and(|date| domain::calendar::port_moment(date) <= now.and_utc())
 }
 
-/// The ids of the ports that are `due`, and that `ready` picks among them.
+/// A port with the donor past its deadline on `today`: each working day late not yet
+/// counted gets its compensation entry, the port a new version showing the delay, and
+/// the first late day ever the `number_port.delayed` event.
+fn delay(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    port: &mut NumberPort,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<bool, PortError> {
+    if !matches!(port.status, PortStatus::Submitted | PortStatus::Accepted) {
+        return Ok(false);
+    }
+    let Some(deadline) = persistence::number_ports::deadline(conn, port.id)? else {
+        return Ok(false);
+    };
+    let days = domain::porting::late_days(deadline.deadline_on, deadline.counted_to, today);
+    if days.is_empty() {
+        return Ok(false);
+    }
+    let amount = settings.port_delay_compensation_ore;
+    persistence::number_ports::record_late_days(conn, port, &days, amount, now)?;
+    write(conn, port, port.status, now)?;
+    if deadline.delayed_working_days == 0 {
+        let shown = super::view(conn, port)?;
+        crate::app::events::emit(
+            conn,
+            port.company,
+            now,
+            EventType::NumberPortDelayed,
+            &shown,
+        )?;
+    }
+    audit_as(
+        conn,
+        ("scheduler", "system"),
+        Some(port.company),
+        "number_port.delayed",
+        ("number_port", port.id.to_string()),
+        serde_json::json!({"days": days, "amount_ore_per_day": amount}),
+    )?;
+    Ok(true)
+}
+
+/// The ids of the ports of `scope` that are `due`, and that `ready` picks among them.
 fn candidates(
     conn: &mut DbConnection,
+    scope: Scope,
     due: Due,
     ready: impl Fn(&NumberPort) -> bool,
 ) -> Result<Vec<Uuid>, PortError> {
     let ports = persistence::db::read(conn, |conn| {
-        persistence::number_ports::due(conn, due, BATCH)
+        persistence::number_ports::due(conn, scope, due, BATCH)
     })?;
     Ok(ports.iter().filter(|p| ready(p)).map(|p| p.id).collect())
 }
@@ -161,7 +232,7 @@ fn remind(
     }
     let link = issue_link(conn, settings, port, now, true)?;
     write(conn, port, PortStatus::AwaitingSignature, now)?;
-    send_link(conn, port, &link, true)?;
+    send_link(conn, port, &link, true, now)?;
     Ok(true)
 }
 

@@ -150,7 +150,7 @@ impl From<&Subscription> for Changeable {
 /// name, title and cost centre, if the subscription still has a version `expected` names.
 pub fn change(
     conn: &mut DbConnection,
-    catalog: &Catalog,
+    settings: &Settings,
     who: &Principal,
     company: Uuid,
     id: Uuid,
@@ -158,6 +158,7 @@ pub fn change(
     patch: &serde_json::Value,
 ) -> Result<SubscriptionDto, SubscriptionError> {
     persistence::db::write(conn, |conn| {
+        let catalog = &*settings.catalog;
         let mut s = lock(conn, company, id)?;
         // The precondition first (RFC 9110 §13.2.2): a stale version is 412 in any state.
         if !expected.matches(s.version) {
@@ -187,7 +188,8 @@ pub fn change(
         s.employee.name = name;
         s.employee.title = title;
         s.employee.cost_center = cost_center;
-        if !persistence::subscriptions::update(conn, &mut s, persistence::now())? {
+        let now = settings.now_for(conn, company)?;
+        if !persistence::subscriptions::update(conn, &mut s, now)? {
             return Err(SubscriptionError::Stale);
         }
         let changed = emit_priced(conn, catalog, &s, EventType::SubscriptionChanged)?;
@@ -214,13 +216,14 @@ pub fn terminate(
     expected: Option<&IfMatch>,
     on: NaiveDate,
 ) -> Result<SubscriptionDto, SubscriptionError> {
-    let (catalog, now) = (&*settings.catalog, settings.clock.stamp());
-    // The business clock's date: the port rules (`may_cancel`) read the same one.
-    let today = domain::calendar::date_in_denmark(now.and_utc());
-    if on < today {
-        return Err(SubscriptionError::DateInPast { today });
-    }
+    let catalog = &*settings.catalog;
     persistence::db::write(conn, |conn| {
+        // The company's business date: the port rules (`may_cancel`) read the same one.
+        let now = settings.now_for(conn, company)?;
+        let today = domain::calendar::date_in_denmark(now.and_utc());
+        if on < today {
+            return Err(SubscriptionError::DateInPast { today });
+        }
         let mut s = lock_for_ending(conn, company, id)?;
         if expected.is_some_and(|m| !m.matches(s.version)) {
             return Err(SubscriptionError::Stale);
@@ -321,11 +324,12 @@ pub struct Terminations {
 pub fn terminate_due(
     conn: &mut DbConnection,
     catalog: &Catalog,
-    today: NaiveDate,
+    scope: persistence::Scope,
     now: NaiveDateTime,
 ) -> Result<Terminations, SubscriptionError> {
+    let today = domain::calendar::date_in_denmark(now.and_utc());
     let due = persistence::db::read(conn, |conn| {
-        persistence::subscriptions::due_for_termination(conn, today, BATCH)
+        persistence::subscriptions::due_for_termination(conn, scope, today, BATCH)
     })?;
     let who = Principal::scheduler();
     let mut done = Terminations::default();

@@ -28,7 +28,7 @@ pub fn emit_priced(
     kind: EventType,
 ) -> Result<SubscriptionDto, events::EmitError> {
     let shown = view(catalog, s.clone())?;
-    events::emit(conn, s.company, kind, &shown)?;
+    events::emit(conn, s.company, s.updated_at, kind, &shown)?;
     Ok(shown)
 }
 

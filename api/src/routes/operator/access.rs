@@ -318,7 +318,7 @@ async fn change_user(
         .run(move |conn| crate::app::operator::set_user_enabled(conn, &who.0, id, enabled))
         .await?;
     if !enabled {
-        state.revocations.note(user.id, persistence::now());
+        state.revocations.note(user.id, persistence::machine_now());
     }
     Ok(HttpResponse::Ok().json(UserDto::from(user)))
 }
@@ -367,7 +367,7 @@ async fn revoke_client(
     state
         .run(move |conn| crate::app::operator::revoke_client(conn, &who.0, id))
         .await?;
-    state.revocations.note(id, persistence::now());
+    state.revocations.note(id, persistence::machine_now());
     Ok(HttpResponse::NoContent().finish())
 }
 

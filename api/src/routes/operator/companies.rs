@@ -38,10 +38,15 @@ pub struct CreateCompany {
     /// The domain of the employees' email and sign-in addresses.
     #[schema(value_type = crate::wire::text::DomainName)]
     pub email_domain: String,
+    /// A sandbox for trying the service: its business time is a test clock its admins
+    /// advance (`/test-clock`), and its ports go to the simulated donor. Fixed at creation;
+    /// default `false`.
+    #[serde(default)]
+    pub sandbox: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "cvr": "10150817", "name": "Nordlys Rådgivning ApS", "email_domain": "nordlys.example", "enabled": true, "created_at": "2026-11-25T09:30:00Z"}))]
+#[schema(example = json!({"id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "cvr": "10150817", "name": "Nordlys Rådgivning ApS", "email_domain": "nordlys.example", "enabled": true, "sandbox": false, "created_at": "2026-11-25T09:30:00Z"}))]
 pub struct CompanyDto {
     pub id: Uuid,
     pub cvr: String,
@@ -49,6 +54,8 @@ pub struct CompanyDto {
     pub email_domain: String,
     /// `false`: its people and API clients cannot log in, and their tokens are refused.
     pub enabled: bool,
+    /// A sandbox company: its business time is its test clock.
+    pub sandbox: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -68,6 +75,7 @@ impl From<Company> for CompanyDto {
             name: c.name.as_str().to_owned(),
             email_domain: c.email_domain.as_str().to_owned(),
             enabled: c.enabled,
+            sandbox: c.sandbox,
             created_at: utc(c.created_at),
         }
     }
@@ -106,6 +114,7 @@ async fn create_company(
         cvr,
         name,
         email_domain,
+        sandbox: body.sandbox,
     };
     let company = state
         .run(move |conn| crate::app::operator::create_company(conn, &who.0, &new))
@@ -187,7 +196,9 @@ async fn change_company(
         .run(move |conn| crate::app::operator::set_company_enabled(conn, &who.0, id, enabled))
         .await?;
     if !enabled {
-        state.revocations.note(company.id, persistence::now());
+        state
+            .revocations
+            .note(company.id, persistence::machine_now());
     }
     Ok(HttpResponse::Ok().json(CompanyDto::from(company)))
 }
