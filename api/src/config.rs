@@ -271,9 +271,14 @@ pub struct Config {
     #[arg(skip)]
     pub faults: Faults,
 
-    /// The clock of number porting; tests set and move it, nothing else does.
+    /// Real companies' business time; tests set and move it, nothing else does.
     #[arg(skip)]
     pub clock: Clock,
+
+    /// The machine's time for webhook deliveries (when an attempt is due, which secrets
+    /// sign, when a failing endpoint is disabled); tests set and move it, nothing else does.
+    #[arg(skip)]
+    pub machine_clock: Clock,
 }
 
 /// A URL with its password (`scheme://user:password@host`) replaced, for logs and `Debug`.
@@ -363,6 +368,7 @@ impl Config {
             webhook_timeout_ms: 10_000,
             faults: Faults::default(),
             clock: Clock::default(),
+            machine_clock: Clock::default(),
         }
     }
 

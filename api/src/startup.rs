@@ -162,7 +162,7 @@ impl Application {
                 state.store.clone(),
                 state.config.webhook_targets(),
                 std::time::Duration::from_millis(state.config.webhook_timeout_ms),
-                state.settings.clock.clone(),
+                state.config.machine_clock.clone(),
                 state.metrics.clone(),
             )?,
             std::time::Duration::from_millis(state.config.outbox_poll_ms),

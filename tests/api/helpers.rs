@@ -224,11 +224,21 @@ impl TestApp {
 
     /// Registers a company with the given CVR and an admin and a viewer.
     pub async fn company_with_cvr(&self, operator: &str, cvr: &str) -> Company {
+        self.company_of(operator, cvr, false).await
+    }
+
+    /// Registers a sandbox company (its business time a test clock) with the given CVR
+    /// and an admin and a viewer.
+    pub async fn sandbox(&self, operator: &str, cvr: &str) -> Company {
+        self.company_of(operator, cvr, true).await
+    }
+
+    async fn company_of(&self, operator: &str, cvr: &str, sandbox: bool) -> Company {
         let response = self
             .post_json(
                 "/operator/companies",
                 Some(operator),
-                &json!({"cvr": cvr, "name": format!("Firma {cvr} ApS"), "email_domain": format!("firma{cvr}.example")}),
+                &json!({"cvr": cvr, "name": format!("Firma {cvr} ApS"), "email_domain": format!("firma{cvr}.example"), "sandbox": sandbox}),
             )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);

@@ -30,6 +30,7 @@ mod outbox;
 mod porting;
 mod receiver;
 mod request_limits;
+mod sandbox;
 mod security;
 mod subscriptions;
 mod webhooks;

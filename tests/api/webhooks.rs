@@ -157,7 +157,7 @@ async fn a_receiver_failing_three_times_gets_the_event_on_the_fourth_attempt(
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let clock = app.settings.clock.clone();
+    let clock = app.config.machine_clock.clone();
     let company = with_numbers(&app, &["20710001"], &[]).await;
     let receiver = Receiver::start(vec![
         Answer::Status(500),
@@ -257,8 +257,8 @@ async fn a_rotated_secret_signs_beside_the_new_one(#[values(Db::Sqlite, Db::Post
     assert_eq!(logged["id"], queued["delivery_id"]);
 
     // 24 hours on, only the new secret signs.
-    app.settings
-        .clock
+    app.config
+        .machine_clock
         .set(chrono::Utc::now() + chrono::Duration::hours(25));
     let r = send_ping(&app, &company, &endpoint).await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
@@ -586,8 +586,8 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_its_admins_are_told(
     assert_eq!(read["enabled"], true, "a few failures do not disable it");
 
     // Five days of failures later (no success in between), the worker disables it.
-    app.settings
-        .clock
+    app.config
+        .machine_clock
         .set(chrono::Utc::now() + chrono::Duration::days(5) + chrono::Duration::minutes(1));
     let mut disabled = Value::Null;
     for _ in 0..100 {

@@ -334,7 +334,7 @@ async fn retry_webhook_delivery(
     let id = path_id(&id, "the webhook endpoint")?;
     let delivery_id = path_id(&delivery, "the delivery")?;
     let company = who.company();
-    let now = state.settings.clock.stamp();
+    let now = state.config.machine_clock.stamp();
     state
         .run(move |conn| crate::app::webhooks::retry(conn, company, id, delivery_id, now))
         .await?;
