@@ -147,6 +147,7 @@ pub fn spawn_porting(
                         reminded = done.reminded,
                         expired = done.expired,
                         answered = done.answered,
+                        delayed = done.delayed,
                         completed = done.completed,
                         "porting work done"
                     );
