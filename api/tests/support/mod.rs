@@ -201,6 +201,20 @@ pub fn emails(folder: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The Message-IDs of the emails in `folder`. A file without one is no delivery: one
+/// being written as it is read, or one a `kill -9` cut short (the mailbox writes each
+/// message in one go, into a file already created), whose message goes out again with the
+/// same id once the killed worker's claim runs out.
+pub fn message_ids(folder: &Path) -> std::collections::HashSet<String> {
+    emails(folder)
+        .iter()
+        .filter_map(|email| {
+            let header = email.lines().find_map(|l| l.strip_prefix("Message-ID: "))?;
+            Some(header.trim().to_owned())
+        })
+        .collect()
+}
+
 pub fn message_id(email: &str) -> String {
     email
         .lines()
