@@ -197,6 +197,16 @@ pub struct Config {
     )]
     pub outbox_lease_seconds: u64,
 
+    /// How long a process holds a sandbox's clock advance without moving it a step: after
+    /// a crash, another process resumes the advance once the hold runs out.
+    #[arg(
+        long,
+        env = "TEST_CLOCK_LEASE_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub test_clock_lease_seconds: u64,
+
     /// Where people reach this service: the base of links in emails (the power of
     /// attorney's signing link). Default: the address the server listens on.
     #[arg(long, env = "PUBLIC_URL", global = true)]
@@ -323,6 +333,7 @@ impl std::fmt::Debug for Config {
             )
             .field("outbox_poll_ms", &self.outbox_poll_ms)
             .field("outbox_lease_seconds", &self.outbox_lease_seconds)
+            .field("test_clock_lease_seconds", &self.test_clock_lease_seconds)
             .field("public_url", &self.public_url)
             .field("workers", &self.workers)
             .field("database_pool_size", &self.database_pool_size)
@@ -357,6 +368,7 @@ impl Config {
             port_delay_compensation_ore: 5000,
             outbox_poll_ms: 1000,
             outbox_lease_seconds: 60,
+            test_clock_lease_seconds: 30,
             public_url: None,
             database_pool_size: default_pool_size(),
             database_timeout_ms: 5000,

@@ -186,12 +186,14 @@ pub fn spawn_revocations(
 }
 
 /// Runs the sandbox companies' clock advances: every `every`, this process claims the
-/// advances no process holds and runs each to its end, apart from the real companies'
-/// rounds, so a sandbox's advance never holds up a real company's work.
+/// advances no process holds and runs each to its end, holding each for `lease` past its
+/// last step, apart from the real companies' rounds, so a sandbox's advance never holds
+/// up a real company's work.
 pub fn spawn_test_clocks(
     store: Store,
     settings: std::sync::Arc<crate::app::Settings>,
     every: Duration,
+    lease: Duration,
 ) {
     let owner = persistence::new_id().to_string();
     tokio::spawn(async move {
@@ -200,7 +202,9 @@ pub fn spawn_test_clocks(
             let settings_ = settings.clone();
             let owner_ = owner.clone();
             let round = tokio::task::spawn_blocking(move || {
-                store_.run(|conn| crate::app::test_clock::run_claimed(conn, &settings_, &owner_))
+                store_.run(|conn| {
+                    crate::app::test_clock::run_claimed(conn, &settings_, &owner_, lease)
+                })
             })
             .await;
             match round {

@@ -2,9 +2,10 @@
 //! an Idempotency-Key) loses nothing it acknowledged and leaves nothing half-done: after a
 //! restart every acknowledged draft is there, every confirmation retried with its key
 //! replays or confirms once, each confirmed order has exactly one subscription with its
-//! number, each welcome email is delivered once the worker resumes, and the numbers of
-//! drafts nobody confirmed come free when their reservations lapse. Needs
-//! `TEST_DATABASE_URL` (as CI sets it); without it, it ends at once.
+//! number, each welcome email is delivered once the worker resumes, and the numbers and
+//! initials of drafts nobody confirmed come free when the company's test clock moves past
+//! their reservations (the company is a sandbox). Needs `TEST_DATABASE_URL` (as CI sets
+//! it); without it, it ends at once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, HashSet};
@@ -13,7 +14,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use diesel::{Connection, PgConnection, connection::SimpleConnection};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 mod receiver;
 mod support;
 
-use support::{Database, command, emails, message_id, post, start, token};
+use support::{Database, command, message_ids, post, start, token};
 
 const ORDERS: usize = 40;
 /// Drafts made during the load, every other one confirmed at once without a key.
@@ -53,7 +53,7 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
     )
     .await;
     let company = post(&client, &first, "/operator/companies", &operator,
-        &json!({"cvr": "31258715", "name": "Nordlys Rådgivning ApS", "email_domain": "nordlys.example"}))
+        &json!({"cvr": "31258715", "name": "Nordlys Rådgivning ApS", "email_domain": "nordlys.example", "sandbox": true}))
         .await
         .json::<Value>()
         .await
@@ -318,17 +318,14 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
     // The worker resumes: every welcome email delivered, each Message-ID once; a delivery
     // the kill cut short may repeat with the same id, never with another.
     for _ in 0..200 {
-        let ids: HashSet<String> = emails(&mailbox).iter().map(|e| message_id(e)).collect();
-        if ids.len() >= welcomes {
+        if message_ids(&mailbox).len() >= welcomes {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let delivered = emails(&mailbox);
-    let ids: HashSet<String> = delivered.iter().map(|e| message_id(e)).collect();
     assert_eq!(
-        ids.len(),
+        message_ids(&mailbox).len(),
         welcomes,
         "every welcome email, none missing and none with a second id"
     );
@@ -357,8 +354,11 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
         pending["items"].as_array().unwrap().is_empty(),
         "no message left behind: {pending}"
     );
-    let ids: HashSet<String> = emails(&mailbox).iter().map(|e| message_id(e)).collect();
-    assert_eq!(ids.len(), welcomes, "still one id per welcome email");
+    assert_eq!(
+        message_ids(&mailbox).len(),
+        welcomes,
+        "still one id per welcome email"
+    );
 
     // Every confirmation reached the partner: one event each, none lost (a delivery the
     // kill cut short comes again with the same webhook-id once its claim runs out).
@@ -395,17 +395,11 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
         partner.received().len()
     );
 
-    // Time passes (every deadline the database holds moves an hour back): the drafts
-    // nobody confirmed lapse, and their numbers and initials are free again.
-    let mut conn = PgConnection::establish(&db.url).unwrap();
-    conn.batch_execute(
-        "UPDATE orders SET expires_at = expires_at - interval '1 hour';
-         UPDATE numbers SET reserved_until = reserved_until - interval '1 hour'
-           WHERE reserved_until IS NOT NULL;
-         UPDATE initials_claims SET expires_at = expires_at - interval '1 hour'
-           WHERE expires_at IS NOT NULL;",
-    )
-    .unwrap();
+    // Time passes: the company's test clock moves an hour on, past every draft's
+    // reservation, and the drafts nobody confirmed lapse: their numbers and initials are
+    // free again.
+    let hour_on = support::frozen_time(&client, &second, &admin).await + chrono::Duration::hours(1);
+    support::advance_clock(&client, &second, &admin, hour_on).await;
     let free = items(&client, &second, "/numbers/available?limit=200", &admin).await;
     let free: HashSet<&str> = free["items"]
         .as_array()
@@ -435,6 +429,17 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
             r.status().is_client_error(),
             "a lapsed draft is not confirmed: {}",
             r.status()
+        );
+        // A new draft takes the lapsed one's initials and number.
+        let body = json!({"plan": "ERHVERV_S", "mobile_package": "DATA_10",
+            "employee": {"name": "Ny medarbejder", "initials": lapsed["employee"]["initials"], "title": "Konsulent", "email": "ny@nordlys.example"},
+            "number": {"type": "new", "number": lapsed["number"]["number"]}});
+        let r = post(&client, &second, "/orders", &admin, &body).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "a lapsed draft's initials and number are free again: {}",
+            r.text().await.unwrap()
         );
     }
 }

@@ -18,8 +18,6 @@ use crate::wire::test_clock::TestClockDto;
 
 /// How far one advance may move a clock.
 pub const MAX_ADVANCE_DAYS: i64 = 365;
-/// How long a process holds an advance without renewing it (machine time).
-const LEASE_SECONDS: i64 = 30;
 /// Rounds at one instant before its work is taken as done: each round handles up to a
 /// batch of items per kind, so this bounds a runaway, never a real company's size.
 const ROUNDS_PER_INSTANT: usize = 1_000;
@@ -98,26 +96,28 @@ pub fn advance(
 }
 
 /// Claims the advances no process holds and runs each to its end, as `owner` (this
-/// process); answers how many it finished.
+/// process), renewing its hold for `lease` at each step; answers how many it finished.
 pub fn run_claimed(
     conn: &mut DbConnection,
     settings: &Settings,
     owner: &str,
+    lease: std::time::Duration,
 ) -> Result<usize, ClockError> {
+    let lease = Duration::from_std(lease).unwrap_or(Duration::seconds(30));
     let now = persistence::machine_now();
     let waiting = persistence::db::read(conn, |conn| {
         persistence::test_clocks::unclaimed(conn, now, 10)
     })?;
     let mut finished = 0;
     for company in waiting {
-        let lease = persistence::machine_now() + Duration::seconds(LEASE_SECONDS);
+        let until = persistence::machine_now() + lease;
         let claimed = persistence::db::write(conn, |conn| {
-            persistence::test_clocks::claim(conn, company, owner, lease, now)
+            persistence::test_clocks::claim(conn, company, owner, until, now)
         })?;
         if !claimed {
             continue;
         }
-        match run(conn, settings, company, owner) {
+        match run(conn, settings, company, owner, lease) {
             Ok(true) => finished += 1,
             Ok(false) => {}
             // A lost database: the lease lapses and the advance resumes later.
@@ -142,13 +142,14 @@ pub fn run_claimed(
     Ok(finished)
 }
 
-/// Runs `company`'s advance to its end while `owner` holds it: answers whether it ended
-/// (false: another process took it over).
+/// Runs `company`'s advance to its end while `owner` holds it, renewing the hold for
+/// `lease` at each step: answers whether it ended (false: another process took it over).
 fn run(
     conn: &mut DbConnection,
     settings: &Settings,
     company: Uuid,
     owner: &str,
+    lease: Duration,
 ) -> Result<bool, ClockError> {
     loop {
         let Some(clock) =
@@ -185,9 +186,9 @@ fn run(
         let next = persistence::db::read(conn, |conn| next_due(conn, company, at))?
             .filter(|next| *next < target)
             .unwrap_or(target);
-        let lease = persistence::machine_now() + Duration::seconds(LEASE_SECONDS);
+        let until = persistence::machine_now() + lease;
         let held = persistence::db::write(conn, |conn| {
-            persistence::test_clocks::step(conn, company, owner, next, lease)
+            persistence::test_clocks::step(conn, company, owner, next, until)
         })?;
         if !held {
             return Ok(false);

@@ -105,6 +105,9 @@ pub fn command(db: &Database, dir: &Path) -> Command {
         .env("OUTBOX_POLL_MS", "50")
         // A killed worker's claims on queued emails run out in 2 s, so a restart takes over.
         .env("OUTBOX_LEASE_SECONDS", "2")
+        // A killed process's hold on a test clock's advance runs out in 3 s, so another
+        // process resumes it.
+        .env("TEST_CLOCK_LEASE_SECONDS", "3")
         .env("WORKERS", "2")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null());
@@ -198,6 +201,20 @@ pub fn emails(folder: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The Message-IDs of the emails in `folder`. A file without one is no delivery: one
+/// being written as it is read, or one a `kill -9` cut short (the mailbox writes each
+/// message in one go, into a file already created), whose message goes out again with the
+/// same id once the killed worker's claim runs out.
+pub fn message_ids(folder: &Path) -> std::collections::HashSet<String> {
+    emails(folder)
+        .iter()
+        .filter_map(|email| {
+            let header = email.lines().find_map(|l| l.strip_prefix("Message-ID: "))?;
+            Some(header.trim().to_owned())
+        })
+        .collect()
+}
+
 pub fn message_id(email: &str) -> String {
     email
         .lines()
@@ -205,4 +222,71 @@ pub fn message_id(email: &str) -> String {
         .expect("a Message-ID header")
         .trim()
         .to_owned()
+}
+
+/// `GET path` on `server`, as JSON.
+pub async fn get(client: &reqwest::Client, server: &Server, path: &str, token: &str) -> Value {
+    let r = client
+        .get(format!("{}{path}", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+    r.json::<Value>().await.unwrap()
+}
+
+/// Where the sandbox's test clock stands (`frozen_time`).
+pub async fn frozen_time(
+    client: &reqwest::Client,
+    server: &Server,
+    token: &str,
+) -> chrono::DateTime<chrono::Utc> {
+    instant(&get(client, server, "/test-clock", token).await["frozen_time"])
+}
+
+/// An RFC 3339 instant on the wire.
+pub fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(value.as_str().expect("an instant"))
+        .expect("RFC 3339")
+        .to_utc()
+}
+
+/// Polls the sandbox's test clock until it is no longer `advancing` (at most `patience`);
+/// answers it as it then is.
+pub async fn clock_settled(
+    client: &reqwest::Client,
+    server: &Server,
+    token: &str,
+    patience: Duration,
+) -> Value {
+    let until = std::time::Instant::now() + patience;
+    loop {
+        let clock = get(client, server, "/test-clock", token).await;
+        if clock["status"] != "advancing" || std::time::Instant::now() > until {
+            return clock;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Advances the sandbox's test clock to `to` and waits until it is ready there.
+pub async fn advance_clock(
+    client: &reqwest::Client,
+    server: &Server,
+    token: &str,
+    to: chrono::DateTime<chrono::Utc>,
+) {
+    let r = post(
+        client,
+        server,
+        "/test-clock/advance",
+        token,
+        &serde_json::json!({"frozen_time": to.to_rfc3339()}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED, "the advance is taken");
+    let clock = clock_settled(client, server, token, Duration::from_secs(30)).await;
+    assert_eq!(clock["status"], "ready", "{clock}");
+    assert_eq!(instant(&clock["frozen_time"]), to, "{clock}");
 }
