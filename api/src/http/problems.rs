@@ -38,15 +38,7 @@ impl From<KeyError> for ApiError {
 
 impl From<ClockError> for ApiError {
     fn from(err: ClockError) -> Self {
-        let invalid = |code: &'static str, message: String| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                code,
-                "The request has invalid fields",
-                message.clone(),
-            )
-            .with_errors(vec![FieldError::new("/frozen_time", code, message)])
-        };
+        let invalid = |code: &str, message: String| ApiError::field("/frozen_time", code, message);
         match err {
             ClockError::NotASandbox => ApiError::new(
                 StatusCode::NOT_FOUND,

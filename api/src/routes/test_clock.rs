@@ -55,9 +55,9 @@ async fn get_test_clock(who: CompanyReader, state: web::Data<AppState>) -> ApiRe
         (status = 409, description = "An advance is on its way (`clock_advancing`)", body = crate::error::Problem,
             content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:clock_advancing", "title": "The request conflicts with the current state", "status": 409, "detail": "the clock is advancing; wait until it is ready", "code": "clock_advancing", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
-        (status = 422, description = "Not later than the clock stands (`clock_backwards`), more than 365 days on (`advance_too_far`), or not an instant (`validation_failed`)", body = crate::error::Problem,
+        (status = 422, description = "`validation_failed`: `/frozen_time` is not later than the clock stands (`clock_backwards`), more than 365 days on (`advance_too_far`), or not an instant", body = crate::error::Problem,
             content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:clock_backwards", "title": "The request has invalid fields", "status": 422, "detail": "the clock stands at 2026-12-07T09:00:00Z; it only moves forward", "code": "clock_backwards", "errors": [{"pointer": "/frozen_time", "code": "clock_backwards", "message": "the clock stands at 2026-12-07T09:00:00Z; it only moves forward"}], "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+            example = json!({"type": "urn:selvbetjening:problem:validation_failed", "title": "The request has invalid fields", "status": 422, "detail": "1 field is invalid", "code": "validation_failed", "errors": [{"pointer": "/frozen_time", "code": "clock_backwards", "message": "the clock stands at 2026-12-07T09:00:00Z; it only moves forward"}], "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )
 )]
 #[post("/test-clock/advance")]
