@@ -2,11 +2,14 @@
 // BASE_URL: log in as the demo admin, read the catalog and the free numbers, create a
 // draft order, correct it, confirm it, and read the subscription it created. Then keep an
 // employee's own number: a port-in order, the owner's power of attorney opened from the
-// emailed link (read from the server's mailbox folder, MAILBOX_DIR) and signed, and the
-// simulated donor's acceptance with a port date. A partner's endpoint, registered before
-// the confirmation, receives `order.confirmed` and verifies its signature with the
-// Standard Webhooks library. Last, the demo viewer forgets the password: asks for a
-// reset, follows the emailed link, chooses a new one and logs in.
+// emailed link (read from the server's mailbox folder, MAILBOX_DIR) and signed; the demo
+// company is a sandbox, so its business time stands still until its test clock is
+// advanced: an hour on, the simulated donor has accepted with a port date; on to the port
+// date past 02:00 Danish time, the number has moved. A partner's endpoint, registered
+// before the confirmation, receives `order.confirmed` and verifies its signature with the
+// Standard Webhooks library, and later `number_port.completed`. Last, the demo viewer
+// forgets the password: asks for a reset, follows the emailed link, chooses a new one and
+// logs in.
 //
 //     BASE_URL=http://127.0.0.1:8080 MAILBOX_DIR=./data/mailbox npm run journey
 //
@@ -96,9 +99,11 @@ async function main(): Promise<void> {
   const numbers = await api.GET("/numbers/available", { params: { query: { limit: 5 } } });
   expectStatus("GET /numbers/available", numbers.response, 200, numbers.error);
   const free = numbers.data?.items ?? [];
-  expect(free.length > 0, "GET /numbers/available: no free number");
+  // A sandbox company picks only from its own pool (the demo company's has 20 numbers).
+  expect(free.length > 0, "GET /numbers/available: no free number left in the demo company's pool");
   const number = free[0].number;
   expect(/^\+45\d{8}$/.test(number), `GET /numbers/available: ${number} is not E.164 +45XXXXXXXX`);
+  expect(free[0].source === "company", `GET /numbers/available: source ${free[0].source}; a sandbox picks from its own pool`);
   step("GET /numbers/available", `first free ${number} (${free[0].source})`);
 
   // 4. The draft: the review page.
@@ -196,9 +201,11 @@ async function main(): Promise<void> {
   const event = new Webhook(secret).verify(delivery.body, headers) as {
     id: string;
     type: string;
+    sandbox?: boolean;
     data: { id: string; status: string };
   };
   expect(event.type === "order.confirmed", `webhook: type ${event.type}`);
+  expect(event.sandbox === true, "webhook: a sandbox company's event without sandbox: true");
   expect(event.id === headers["webhook-id"], "webhook: the body's id is not the webhook-id");
   expect(event.data.id === confirmation.order.id, "webhook: another order");
   expect(event.data.status === "confirmed", `webhook: order status ${event.data.status}`);
@@ -254,14 +261,22 @@ async function startReceiver(): Promise<{
   };
 }
 
-// The newest link to `to` under `path` in the mailbox folder: its 43-character token.
-async function mailedToken(to: string, path: string): Promise<string> {
+// The emails in the mailbox folder now, so that a later look finds only newer ones.
+function mailboxNow(): Set<string> {
+  const mailbox = process.env.MAILBOX_DIR;
+  expect(!!mailbox, "set MAILBOX_DIR to the server's mailbox folder");
+  return new Set(readdirSync(mailbox ?? "").filter((name) => name.endsWith(".eml")));
+}
+
+// The newest link to `to` under `path` in the mailbox folder, in an email not among
+// `before` (an earlier run's link to the same address is spent): its 43-character token.
+async function mailedToken(to: string, path: string, before: Set<string>): Promise<string> {
   const mailbox = process.env.MAILBOX_DIR;
   expect(!!mailbox, "set MAILBOX_DIR to the server's mailbox folder");
   const pattern = new RegExp(`${path.replace(/\//g, "\\/")}([A-Za-z0-9_-]{43})`);
   for (let attempt = 0; attempt < 100; attempt++) {
     const found = readdirSync(mailbox ?? "")
-      .filter((name) => name.endsWith(".eml"))
+      .filter((name) => name.endsWith(".eml") && !before.has(name))
       .map((name) => join(mailbox ?? "", name))
       .map((file) => ({ file, at: statSync(file).mtimeMs }))
       .sort((a, b) => a.at - b.at)
@@ -276,12 +291,13 @@ async function mailedToken(to: string, path: string): Promise<string> {
 }
 
 async function resetPassword(publicClient: Client): Promise<void> {
-  // 11. The demo viewer forgot the password: the same answer whether or not the address
+  // 12. The demo viewer forgot the password: the same answer whether or not the address
   // is known, and a single-use link by email.
   const viewer = process.env.DEMO_VIEWER_USERNAME ?? "viewer@nordlys.example";
+  const before = mailboxNow();
   const asked = await publicClient.POST("/auth/password-reset", { body: { email: viewer } });
   expectStatus("POST /auth/password-reset", asked.response, 202, asked.error);
-  const token = await mailedToken(viewer, "/auth/password-reset/");
+  const token = await mailedToken(viewer, "/auth/password-reset/", before);
   const link = await publicClient.GET("/auth/password-reset/{token}", { params: { path: { token } } });
   expectStatus("GET /auth/password-reset/{token}", link.response, 200, link.error);
   expect(link.data?.purpose === "reset", `GET /auth/password-reset/{token}: purpose ${link.data?.purpose}`);
@@ -372,19 +388,124 @@ async function portIn(publicClient: Client, api: Client, plan: string, mobilePac
   expectStatus("GET /poa/{token} (used)", again.response, 410, again.error);
   step("POST /poa/{token}/sign", "submitted to the donor; the link is spent");
 
-  // 10. The simulated donor answers within seconds: accepted, with a port date.
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const read = await api.GET("/number-ports/{id}", { params: { path: { id: port.id } } });
-    expectStatus("GET /number-ports/{id}", read.response, 200, read.error);
-    if (read.data?.status === "accepted") {
-      expect(!!read.data.port_date, "GET /number-ports/{id}: accepted without a port date");
-      expect(read.data.signature?.signer_name === "Jens Hansen", "GET /number-ports/{id}: no signature");
-      step("GET /number-ports/{id}", `accepted, the number moves on ${read.data.port_date} at 02:00`);
-      return;
+  // 10. The demo company is a sandbox: its business time stands still, so the donor
+  // answers only when the test clock moves. An hour on is past the simulated donor's
+  // answer (2 s after the submission) and short of any 02:00 move.
+  const submitted = await readPort(api, port.id, "submitted");
+  expect(!!submitted.deadline, "GET /number-ports/{id}: submitted without a deadline");
+  expect(submitted.delayed_working_days === 0, `GET /number-ports/{id}: ${submitted.delayed_working_days} late days at submission`);
+  const before = await readyClock(api);
+  const inAnHour = new Date(Date.parse(before.frozen_time) + 3600_000).toISOString();
+  const hour = await advanceClock(api, inAnHour);
+  // A second advance while this one runs is refused (409), or, once the worker is done,
+  // is backwards (422); either way the clock stays where the first one takes it.
+  const meanwhile = await api.POST("/test-clock/advance", { body: { frozen_time: before.frozen_time } });
+  expect(
+    (meanwhile.response.status === 409 && meanwhile.error?.code === "clock_advancing") ||
+      (meanwhile.response.status === 422 && meanwhile.error?.code === "clock_backwards"),
+    `POST /test-clock/advance (again): ${meanwhile.response.status} ${JSON.stringify(meanwhile.error)}, expected 409 clock_advancing or 422 clock_backwards`,
+  );
+  step("POST /test-clock/advance", `${before.frozen_time} -> ${hour.advancing_to} (a second one: ${meanwhile.response.status} ${meanwhile.error?.code})`);
+  const afterHour = await readyClock(api);
+  expect(Date.parse(afterHour.frozen_time) === Date.parse(inAnHour), `GET /test-clock: frozen_time ${afterHour.frozen_time}, expected ${inAnHour}`);
+  step("GET /test-clock", `ready at ${afterHour.frozen_time}`);
+
+  // Only forward, and at most 365 days at a time.
+  const backwards = await api.POST("/test-clock/advance", { body: { frozen_time: before.frozen_time } });
+  expectStatus("POST /test-clock/advance (backwards)", backwards.response, 422, backwards.error);
+  expect(backwards.error?.code === "clock_backwards", `POST /test-clock/advance (backwards): code ${backwards.error?.code}`);
+  expect(
+    backwards.error?.errors?.[0]?.pointer === "/frozen_time",
+    `POST /test-clock/advance (backwards): errors ${JSON.stringify(backwards.error?.errors)}`,
+  );
+  const yearOn = new Date(Date.parse(afterHour.frozen_time) + 366 * 86400_000).toISOString();
+  const tooFar = await api.POST("/test-clock/advance", { body: { frozen_time: yearOn } });
+  expectStatus("POST /test-clock/advance (too far)", tooFar.response, 422, tooFar.error);
+  expect(tooFar.error?.code === "advance_too_far", `POST /test-clock/advance (too far): code ${tooFar.error?.code}`);
+  step("POST /test-clock/advance", "backwards: 422 clock_backwards; 366 days on: 422 advance_too_far");
+
+  const accepted = await readPort(api, port.id, "accepted");
+  expect(!!accepted.port_date, "GET /number-ports/{id}: accepted without a port date");
+  expect(accepted.signature?.signer_name === "Jens Hansen", "GET /number-ports/{id}: no signature");
+  const portDate = accepted.port_date ?? "";
+  step("GET /number-ports/{id}", `accepted, the number moves on ${portDate} at 02:00; deadline ${accepted.deadline}`);
+
+  // 11. On to the port date, past 02:00 in Denmark (01:00 UTC in winter, 00:00 UTC in
+  // summer): the number moves, and a partner hears of it.
+  const partner = await startReceiver();
+  const endpoint = await api.POST("/webhook-endpoints", {
+    body: { url: partner.url, events: ["number_port.completed"], description: "Journey port receiver" },
+  });
+  expectStatus("POST /webhook-endpoints", endpoint.response, 201, endpoint.error);
+  const moveAt = `${portDate}T03:00:00Z`;
+  await advanceClock(api, moveAt);
+  const moved = await readyClock(api);
+  expect(Date.parse(moved.frozen_time) === Date.parse(moveAt), `GET /test-clock: frozen_time ${moved.frozen_time}, expected ${moveAt}`);
+  step("POST /test-clock/advance", `to ${moveAt}; ready`);
+  const completed = await readPort(api, port.id, "completed");
+  expect(completed.delayed_working_days === 0, `GET /number-ports/{id}: ${completed.delayed_working_days} late days`);
+  expect(completed.compensation_ore === 0, `GET /number-ports/{id}: compensation ${completed.compensation_ore} øre`);
+  const subscription = await api.GET("/subscriptions/{id}", { params: { path: { id: completed.subscription_id } } });
+  expectStatus("GET /subscriptions/{id} (ported)", subscription.response, 200, subscription.error);
+  expect(subscription.data?.status === "active", `GET /subscriptions/{id} (ported): status ${subscription.data?.status}`);
+  expect(subscription.data?.number === ported, `GET /subscriptions/{id} (ported): number ${subscription.data?.number}`);
+  step("GET /number-ports/{id}", `completed; the subscription is active with ${ported}`);
+
+  const delivery = await partner.next();
+  partner.close();
+  const headers: Record<string, string> = {};
+  for (const name of ["webhook-id", "webhook-timestamp", "webhook-signature"]) {
+    headers[name] = String(delivery.headers[name] ?? "");
+  }
+  const event = new Webhook(endpoint.data?.secret ?? "").verify(delivery.body, headers) as {
+    type: string;
+    created_at: string;
+    sandbox?: boolean;
+    data: { id: string; status: string };
+  };
+  expect(event.type === "number_port.completed", `webhook: type ${event.type}`);
+  expect(event.data.id === port.id && event.data.status === "completed", "webhook: another port, or not completed");
+  expect(event.sandbox === true, "webhook: a sandbox company's event without sandbox: true");
+  expect(event.created_at.startsWith(portDate), `webhook: created_at ${event.created_at}, not the clock's port date`);
+  step("webhook number_port.completed", `verified, stamped ${event.created_at} by the test clock`);
+}
+
+type Port = paths["/number-ports/{id}"]["get"]["responses"][200]["content"]["application/json"];
+
+async function readPort(api: Client, id: string, status: string): Promise<Port> {
+  const read = await api.GET("/number-ports/{id}", { params: { path: { id } } });
+  expectStatus("GET /number-ports/{id}", read.response, 200, read.error);
+  const port = read.data;
+  expect(port?.status === status, `GET /number-ports/{id}: status ${port?.status}, expected ${status}`);
+  return port as Port;
+}
+
+type Clock = paths["/test-clock"]["get"]["responses"][200]["content"]["application/json"];
+
+// Moves the demo company's test clock to `to`: 202 with the clock advancing.
+async function advanceClock(api: Client, to: string): Promise<Clock> {
+  const advanced = await api.POST("/test-clock/advance", { body: { frozen_time: to } });
+  expectStatus("POST /test-clock/advance", advanced.response, 202, advanced.error);
+  const clock = advanced.data as Clock;
+  expect(clock.status === "advancing", `POST /test-clock/advance: status ${clock.status}, expected advancing`);
+  expect(Date.parse(clock.advancing_to ?? "") === Date.parse(to), `POST /test-clock/advance: advancing_to ${clock.advancing_to}, expected ${to}`);
+  return clock;
+}
+
+// The test clock once no advance is on its way (polled for up to 30 s).
+async function readyClock(api: Client): Promise<Clock> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const read = await api.GET("/test-clock");
+    expectStatus("GET /test-clock", read.response, 200, read.error);
+    const clock = read.data as Clock;
+    expect(clock.status !== "internal_failure", "GET /test-clock: internal_failure");
+    if (clock.status === "ready") {
+      expect(clock.advancing_to === null || clock.advancing_to === undefined, "GET /test-clock: ready, but advancing_to is set");
+      return clock;
     }
     await sleep(100);
   }
-  throw new Mismatch("GET /number-ports/{id}: the simulated donor did not accept within 10 s");
+  throw new Mismatch("GET /test-clock: not ready within 30 s");
 }
 
 main().then(
