@@ -5557,7 +5557,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description Not later than the clock stands (`clock_backwards`), more than 365 days on (`advance_too_far`), or not an instant (`validation_failed`) */
+            /** @description `validation_failed`: `/frozen_time` is not later than the clock stands (`clock_backwards`), more than 365 days on (`advance_too_far`), or not an instant */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5565,8 +5565,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "code": "clock_backwards",
-                     *       "detail": "the clock stands at 2026-12-07T09:00:00Z; it only moves forward",
+                     *       "code": "validation_failed",
+                     *       "detail": "1 field is invalid",
                      *       "errors": [
                      *         {
                      *           "code": "clock_backwards",
@@ -5577,7 +5577,7 @@ export interface operations {
                      *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
                      *       "status": 422,
                      *       "title": "The request has invalid fields",
-                     *       "type": "urn:selvbetjening:problem:clock_backwards"
+                     *       "type": "urn:selvbetjening:problem:validation_failed"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
