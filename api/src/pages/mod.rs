@@ -283,3 +283,83 @@ pub fn moment(at: DateTime<Utc>) -> String {
 pub fn date(day: NaiveDate) -> String {
     day.format("%d.%m.%Y").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn accepting(accept: &str) -> HttpRequest {
+        TestRequest::default()
+            .insert_header((header::ACCEPT, accept))
+            .to_http_request()
+    }
+
+    #[test]
+    fn a_browsers_accept_gets_the_page() {
+        assert!(wants_html(&accepting(
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+        )));
+        assert!(wants_html(&accepting("text/html, application/json")));
+    }
+
+    #[test]
+    fn no_accept_any_type_or_json_first_gets_json() {
+        assert!(!wants_html(&TestRequest::default().to_http_request()));
+        assert!(!wants_html(&accepting("*/*")));
+        assert!(!wants_html(&accepting("application/json")));
+        assert!(!wants_html(&accepting("application/json, text/html;q=0.5")));
+        assert!(!wants_html(&accepting("text/html;q=0")));
+    }
+
+    const PUBLIC: &str = "https://selvbetjening.example/";
+
+    fn posted(headers: &[(&str, &str)]) -> HttpRequest {
+        let mut request = TestRequest::post();
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        request.to_http_request()
+    }
+
+    #[test]
+    fn a_form_post_from_the_services_own_page_is_accepted() {
+        assert!(
+            same_origin(
+                &posted(&[("origin", "https://selvbetjening.example")]),
+                PUBLIC
+            )
+            .is_ok()
+        );
+        assert!(
+            same_origin(
+                &posted(&[("origin", "null"), ("sec-fetch-site", "same-origin")]),
+                PUBLIC
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_form_post_from_elsewhere_or_of_unknown_origin_is_refused() {
+        for headers in [
+            vec![("origin", "https://elsewhere.example")],
+            vec![("origin", "null")],
+            vec![("sec-fetch-site", "cross-site")],
+            vec![("origin", "https://selvbetjening.example.evil")],
+            vec![],
+        ] {
+            let refused = same_origin(&posted(&headers), PUBLIC).unwrap_err();
+            assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        }
+    }
+
+    #[test]
+    fn text_from_people_is_escaped() {
+        let page = layout("<script>alert(1)</script>", html! { p { "\"&<>" } }).into_string();
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(page.contains("&quot;&amp;&lt;&gt;"));
+        assert!(!page.contains("<script>"));
+    }
+}
