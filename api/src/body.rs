@@ -40,6 +40,64 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A body a JSON client sends as JSON and a hosted page's form posts form-encoded
+/// (`application/x-www-form-urlencoded`): either is parsed strictly, into `T` or `F`;
+/// anything else is 415.
+pub enum JsonOrForm<T, F> {
+    Json(T),
+    Form(F),
+}
+
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+impl<T: DeserializeOwned + 'static, F: DeserializeOwned + 'static> FromRequest
+    for JsonOrForm<T, F>
+{
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type = media_type(req);
+        let declared = declared_length(req);
+        let payload = payload.take();
+        Box::pin(async move {
+            match content_type.as_deref() {
+                Some(json) if is_json(json) => {
+                    let bytes = read_limited(payload, declared).await?;
+                    parse_json(&bytes).map(JsonOrForm::Json)
+                }
+                Some(FORM) => {
+                    let bytes = read_limited(payload, declared).await?;
+                    parse_form(&bytes).map(JsonOrForm::Form)
+                }
+                other => Err(unsupported_media_type(
+                    other,
+                    "application/json, application/x-www-form-urlencoded",
+                )),
+            }
+        })
+    }
+}
+
+/// Parses a form-encoded body into `F`, naming the field that is wrong.
+pub fn parse_form<F: DeserializeOwned>(bytes: &[u8]) -> Result<F, ApiError> {
+    without_nul(bytes, "")?;
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let mut pointer = pointer_of(err.path());
+        let message = err.inner().to_string();
+        let code = if message.starts_with("unknown field `") {
+            "unknown_field"
+        } else if let Some(field) = quoted(&message, "missing field `") {
+            pointer = format!("{pointer}/{}", escape(field));
+            "required"
+        } else {
+            "invalid_value"
+        };
+        ApiError::field(&pointer, code, message)
+    })
+}
+
 /// The request's media type (`type/subtype`, lower-case, without parameters).
 pub fn media_type(req: &HttpRequest) -> Option<String> {
     req.mime_type()

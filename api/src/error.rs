@@ -135,6 +135,26 @@ impl ApiError {
         self.code
     }
 
+    /// The field errors of a validation problem.
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    /// The value of a header this error answers with (`Retry-After`, …).
+    pub fn header(&self, name: &header::HeaderName) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Logs the cause chain, if any, with the request id; never shown to the client.
+    pub fn log_cause(&self, request_id: Option<&str>) {
+        if let Some(source) = &self.source {
+            tracing::error!(request_id = request_id.unwrap_or("-"), error = ?source, status = self.status.as_u16(), "request failed");
+        }
+    }
+
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = match errors.len() {
             1 => "1 field is invalid".to_owned(),
@@ -247,10 +267,8 @@ impl ApiError {
 
     /// Renders the response; the request-id middleware calls this again with the id.
     pub fn render(&self, request_id: Option<&str>) -> HttpResponse {
-        if let Some(source) = &self.source {
-            // The cause chain goes to the log with the request id, never to the client.
-            tracing::error!(request_id = request_id.unwrap_or("-"), error = ?source, status = self.status.as_u16(), "request failed");
-        }
+        // The cause chain goes to the log with the request id, never to the client.
+        self.log_cause(request_id);
         let mut response = HttpResponse::build(self.status);
         response.content_type(PROBLEM_JSON);
         for (name, value) in &self.headers {

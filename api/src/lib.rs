@@ -16,6 +16,7 @@ pub mod http;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod routes;
 pub mod scheduler;
 pub mod secrets;

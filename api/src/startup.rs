@@ -265,8 +265,11 @@ fn server(
     listener: TcpListener,
 ) -> anyhow::Result<Server> {
     let document = crate::openapi::document();
-    let table =
-        web::Data::new(RouteTable::from_document(&document).serving(OPENAPI_PATH, &["GET"]));
+    let table = web::Data::new(
+        RouteTable::from_document(&document)
+            .serving(OPENAPI_PATH, &["GET"])
+            .serving(crate::pages::STYLESHEET_PATH, &["GET"]),
+    );
     // Serialised once for the process: each worker serves the same bytes, instead of
     // keeping a copy of the document and writing it anew on every request.
     let document = web::Bytes::from(serde_json::to_vec(&document)?);
@@ -293,7 +296,8 @@ fn server(
             .into_utoipa_app()
             .configure(crate::routes::configure)
             .split_for_parts();
-        app.app_data(data.clone())
+        app.configure(crate::pages::configure)
+            .app_data(data.clone())
             .app_data(keys.clone())
             .app_data(metrics.clone())
             .app_data(revocations.clone())

@@ -16,6 +16,7 @@ mod errors;
 mod events;
 mod health;
 mod help;
+mod hosted_pages;
 mod hostile_input;
 mod idempotency;
 mod link_pages;

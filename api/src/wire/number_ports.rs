@@ -173,6 +173,36 @@ pub struct SignRequest {
     pub consent: bool,
 }
 
+/// The owner's signature as the hosted page's form posts it
+/// (`application/x-www-form-urlencoded`): the box is ticked (`consent=ja`) or the field is
+/// absent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"signer_name": "Jens Hansen", "consent": "ja"}))]
+pub struct SignForm {
+    /// The owner's name as they sign.
+    #[schema(value_type = crate::wire::text::Text100)]
+    pub signer_name: String,
+    /// `ja` when the consent box is ticked; without it the power of attorney is not signed.
+    pub consent: Option<Ticked>,
+}
+
+/// A ticked checkbox's value.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Ticked {
+    Ja,
+}
+
+impl From<SignForm> for SignRequest {
+    fn from(form: SignForm) -> Self {
+        SignRequest {
+            signer_name: form.signer_name,
+            consent: form.consent.is_some(),
+        }
+    }
+}
+
 /// The signature is recorded and the request is with the donor.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"number": "+4522334455", "status": "submitted", "signed_at": "2026-11-25T10:02:00Z", "document_sha256": "9f2c1e0b7a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b"}))]

@@ -64,7 +64,9 @@ function freshInitials(): string {
 }
 
 async function main(): Promise<void> {
-  const client = createClient<paths>({ baseUrl });
+  // A JSON client: the emailed links' routes also answer a browser with text/html pages,
+  // and "application/json" types every answer as the JSON this client reads.
+  const client = createClient<paths, "application/json">({ baseUrl });
 
   // 1. Log in (the form encoding Swagger UI and OAuth2 clients use).
   const token = await client.POST("/auth/token", {
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
   expect((token.data?.expires_in ?? 0) > 0, "POST /auth/token: expires_in is not positive");
   step("POST /auth/token", `Bearer token, expires in ${token.data?.expires_in} s`);
 
-  const api = createClient<paths>({
+  const api = createClient<paths, "application/json">({
     baseUrl,
     headers: { Authorization: `Bearer ${token.data?.access_token}` },
   });
@@ -337,7 +339,7 @@ async function signingToken(owner: string): Promise<string> {
   throw new Mismatch(`port-in: no power of attorney to ${owner} in ${mailbox}`);
 }
 
-type Client = ReturnType<typeof createClient<paths>>;
+type Client = ReturnType<typeof createClient<paths, "application/json">>;
 
 async function portIn(publicClient: Client, api: Client, plan: string, mobilePackage: string): Promise<void> {
   // 8. A port-in order: the employee keeps a number from another operator.

@@ -2660,6 +2660,20 @@ export interface components {
          */
         Password: string;
         /**
+         * @description The password chosen on the hosted page (`application/x-www-form-urlencoded`): typed
+         *     twice, so a typing error is caught before it locks the user out.
+         * @example {
+         *       "password": "en-ny-lang-adgangskode",
+         *       "password_again": "en-ny-lang-adgangskode"
+         *     }
+         */
+        PasswordForm: {
+            /** @description 12 to 128 characters. */
+            password: components["schemas"]["Password"];
+            /** @description The same password again. */
+            password_again: components["schemas"]["Password"];
+        };
+        /**
          * @description What a link is for, before the password is chosen.
          * @example {
          *       "email": "v***@nordlys.example",
@@ -2922,6 +2936,20 @@ export interface components {
             email: components["schemas"]["Email"];
         };
         /**
+         * @description The owner's signature as the hosted page's form posts it
+         *     (`application/x-www-form-urlencoded`): the box is ticked (`consent=ja`) or the field is
+         *     absent.
+         * @example {
+         *       "consent": "ja",
+         *       "signer_name": "Jens Hansen"
+         *     }
+         */
+        SignForm: {
+            /** @description The owner's name as they sign. */
+            signer_name: components["schemas"]["Text100"];
+            consent?: components["schemas"]["Ticked"] | null;
+        };
+        /**
          * @description The owner's signature.
          * @example {
          *       "consent": true,
@@ -3154,6 +3182,11 @@ export interface components {
          * @example Nummeret er spærret hos afgivende selskab.
          */
         Text500: string;
+        /**
+         * @description A ticked checkbox's value.
+         * @enum {string}
+         */
+        Ticked: "ja";
         /**
          * @description A token request. `grant_type=password` takes `username` (the email) and `password`;
          *     `grant_type=client_credentials` takes `client_id` and `client_secret` (in the body or as
@@ -3610,13 +3643,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The link works */
+            /** @description The link works: JSON, or for a browser (`Accept: text/html` preferred) the Danish page with the password form */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PasswordLinkDto"];
+                    /** @example <!DOCTYPE html><html lang="da">…</html> */
+                    "text/html": string;
                 };
             };
             404: components["responses"]["NotFound"];
@@ -3654,12 +3689,24 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description JSON, or the hosted page's form with the password twice (accepted only from the service's own page: `Origin` or `Sec-Fetch-Site: same-origin`) */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["NewPassword"];
+                "application/x-www-form-urlencoded": components["schemas"]["PasswordForm"];
             };
         };
         responses: {
+            /** @description For a browser (`Accept: text/html` preferred): the password is set, and the confirmation page says so */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example <!DOCTYPE html><html lang="da">…</html> */
+                    "text/html": string;
+                };
+            };
             /** @description The password is set; log in with it */
             204: {
                 headers: {
@@ -3668,6 +3715,25 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            /** @description A form post from another site (`forbidden`): nothing is changed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "a form is accepted only from this service's own page (Origin or Sec-Fetch-Site)",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 403,
+                     *       "title": "Your role may not do this",
+                     *       "type": "urn:selvbetjening:problem:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             404: components["responses"]["NotFound"];
             /** @description The link is used, replaced, expired or was never issued (`link_gone`) */
             410: {
@@ -5888,17 +5954,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description What is being signed */
+            /** @description What is being signed: JSON, or for a browser (`Accept: text/html` preferred) the Danish page with the signing form */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PowerOfAttorneyDto"];
+                    /** @example <!DOCTYPE html><html lang="da">…</html> */
+                    "text/html": string;
                 };
             };
             404: components["responses"]["NotFound"];
-            /** @description The link is used, replaced, expired or was never issued (`link_gone`) */
+            /** @description The link is used, replaced, expired or was never issued (`link_gone`); a browser gets a page saying what to do, with the same status */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -5932,24 +6000,47 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description JSON, or the hosted page's form (accepted only from the service's own page: `Origin` or `Sec-Fetch-Site: same-origin`) */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SignRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SignForm"];
             };
         };
         responses: {
-            /** @description Signed; the request is with the donor */
+            /** @description Signed; the request is with the donor. A browser (`Accept: text/html` preferred) gets the receipt page: what was signed, when, its SHA-256 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SignedDto"];
+                    /** @example <!DOCTYPE html><html lang="da">…</html> */
+                    "text/html": string;
                 };
             };
             400: components["responses"]["BadRequest"];
+            /** @description A form post from another site (`forbidden`): nothing is signed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "a form is accepted only from this service's own page (Origin or Sec-Fetch-Site)",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 403,
+                     *       "title": "Your role may not do this",
+                     *       "type": "urn:selvbetjening:problem:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             404: components["responses"]["NotFound"];
-            /** @description The link is used, replaced, expired or was never issued (`link_gone`) */
+            /** @description The link is used, replaced, expired or was never issued (`link_gone`); a browser gets a page saying what to do, with the same status */
             410: {
                 headers: {
                     [name: string]: unknown;

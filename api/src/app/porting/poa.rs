@@ -87,6 +87,13 @@ pub fn open(
     })
 }
 
+/// A signature as recorded, and the text it signed (which the hosted page's receipt
+/// shows; the JSON answer is `receipt` alone).
+pub struct Signed {
+    pub receipt: SignedDto,
+    pub document: String,
+}
+
 /// The owner signs: the evidence is kept, the link dies, and the request goes to the
 /// donor (`signed → submitted`), all in one transaction.
 pub fn sign(
@@ -95,11 +102,12 @@ pub fn sign(
     token: &str,
     signer: &PersonName,
     client: &Client,
-) -> Result<SignedDto, PortError> {
+) -> Result<Signed, PortError> {
     persistence::db::write(conn, |conn| {
         let (mut port, now) = live(conn, settings, token)?;
         let company = persistence::companies::get(conn, port.company)?;
-        let document_sha256 = sha256_hex(&document(&port, company.name.as_str()));
+        let document = document(&port, company.name.as_str());
+        let document_sha256 = sha256_hex(&document);
         persistence::number_ports::record_signature(
             conn,
             &Signature {
@@ -126,11 +134,14 @@ pub fn sign(
             ("number_port", port.id.to_string()),
             serde_json::json!({"signer_name": signer.as_str(), "document_sha256": document_sha256}),
         )?;
-        Ok(SignedDto {
-            number: port.number.as_str().to_owned(),
-            status: port.status.as_str().to_owned(),
-            signed_at: now.and_utc(),
-            document_sha256,
+        Ok(Signed {
+            receipt: SignedDto {
+                number: port.number.as_str().to_owned(),
+                status: port.status.as_str().to_owned(),
+                signed_at: now.and_utc(),
+                document_sha256,
+            },
+            document,
         })
     })
 }
