@@ -48,6 +48,12 @@ function expectStatus(step: string, response: Response, status: number, error?: 
   );
 }
 
+/** The problem document (RFC 9457) of an error answer, as far as the journey reads it. */
+type ProblemBody = { code?: string; errors?: { pointer: string; code: string; message: string }[] };
+function problemOf(error: unknown): ProblemBody {
+  return (error ?? {}) as ProblemBody;
+}
+
 function step(name: string, detail: string): void {
   console.log(`  ok  ${name.padEnd(32)} ${detail}`);
 }
@@ -403,11 +409,11 @@ async function portIn(publicClient: Client, api: Client, plan: string, mobilePac
   // is backwards (422); either way the clock stays where the first one takes it.
   const meanwhile = await api.POST("/test-clock/advance", { body: { frozen_time: before.frozen_time } });
   expect(
-    (meanwhile.response.status === 409 && meanwhile.error?.code === "clock_advancing") ||
-      (meanwhile.response.status === 422 && meanwhile.error?.errors?.[0]?.code === "clock_backwards"),
+    (meanwhile.response.status === 409 && problemOf(meanwhile.error).code === "clock_advancing") ||
+      (meanwhile.response.status === 422 && problemOf(meanwhile.error).errors?.[0]?.code === "clock_backwards"),
     `POST /test-clock/advance (again): ${meanwhile.response.status} ${JSON.stringify(meanwhile.error)}, expected 409 clock_advancing or 422 clock_backwards`,
   );
-  step("POST /test-clock/advance", `${before.frozen_time} -> ${hour.advancing_to} (a second one: ${meanwhile.response.status} ${meanwhile.error?.code})`);
+  step("POST /test-clock/advance", `${before.frozen_time} -> ${hour.advancing_to} (a second one: ${meanwhile.response.status} ${problemOf(meanwhile.error).code})`);
   const afterHour = await readyClock(api);
   expect(Date.parse(afterHour.frozen_time) === Date.parse(inAnHour), `GET /test-clock: frozen_time ${afterHour.frozen_time}, expected ${inAnHour}`);
   step("GET /test-clock", `ready at ${afterHour.frozen_time}`);
@@ -415,17 +421,17 @@ async function portIn(publicClient: Client, api: Client, plan: string, mobilePac
   // Only forward, and at most 365 days at a time.
   const backwards = await api.POST("/test-clock/advance", { body: { frozen_time: before.frozen_time } });
   expectStatus("POST /test-clock/advance (backwards)", backwards.response, 422, backwards.error);
-  expect(backwards.error?.code === "validation_failed", `POST /test-clock/advance (backwards): code ${backwards.error?.code}`);
+  expect(problemOf(backwards.error).code === "validation_failed", `POST /test-clock/advance (backwards): code ${problemOf(backwards.error).code}`);
   expect(
-    backwards.error?.errors?.[0]?.pointer === "/frozen_time" && backwards.error?.errors?.[0]?.code === "clock_backwards",
-    `POST /test-clock/advance (backwards): errors ${JSON.stringify(backwards.error?.errors)}`,
+    problemOf(backwards.error).errors?.[0]?.pointer === "/frozen_time" && problemOf(backwards.error).errors?.[0]?.code === "clock_backwards",
+    `POST /test-clock/advance (backwards): errors ${JSON.stringify(problemOf(backwards.error).errors)}`,
   );
   const yearOn = new Date(Date.parse(afterHour.frozen_time) + 366 * 86400_000).toISOString();
   const tooFar = await api.POST("/test-clock/advance", { body: { frozen_time: yearOn } });
   expectStatus("POST /test-clock/advance (too far)", tooFar.response, 422, tooFar.error);
   expect(
-    tooFar.error?.errors?.[0]?.pointer === "/frozen_time" && tooFar.error?.errors?.[0]?.code === "advance_too_far",
-    `POST /test-clock/advance (too far): errors ${JSON.stringify(tooFar.error?.errors)}`,
+    problemOf(tooFar.error).errors?.[0]?.pointer === "/frozen_time" && problemOf(tooFar.error).errors?.[0]?.code === "advance_too_far",
+    `POST /test-clock/advance (too far): errors ${JSON.stringify(problemOf(tooFar.error).errors)}`,
   );
   step("POST /test-clock/advance", "backwards: 422 clock_backwards; 366 days on: 422 advance_too_far");
 
