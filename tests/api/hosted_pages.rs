@@ -417,3 +417,88 @@ async fn the_stylesheet_is_served_and_cacheable(#[values(Db::Sqlite)] db: Db) {
             .contains("max-age")
     );
 }
+
+#[rstest]
+#[tokio::test]
+async fn the_owner_may_ask_for_a_later_date_which_becomes_part_of_what_is_signed(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = company_named(&app, &operator, "Nordlys ApS").await;
+    let token = port_in(&app, &company).await;
+    let shown = json_of(
+        app.get(&format!("/poa/{token}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let earliest: chrono::NaiveDate = shown["earliest_port_date"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let path = format!("/poa/{token}/sign");
+
+    // Earlier than the law's earliest date, not a date at all, or more than a year on: the
+    // form again, the error at the date, nothing signed.
+    let too_early = (earliest - chrono::Duration::days(1)).to_string();
+    let too_late = (earliest + chrono::Duration::days(400)).to_string();
+    for (typed, code) in [
+        (too_early.as_str(), "date_too_early"),
+        ("næste fredag", "invalid_date"),
+        (too_late.as_str(), "date_too_late"),
+    ] {
+        let fields = [
+            ("signer_name", "Jens Berg"),
+            ("consent", "ja"),
+            ("requested_date", typed),
+        ];
+        let body = html_of(
+            post_form(&app, &path, &app.address, &fields).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert!(
+            body.contains("id=\"requested_date-fejl\""),
+            "{code}: {body}"
+        );
+        let json = app
+            .post_json(
+                &path,
+                None,
+                &json!({"signer_name": "Jens Berg", "consent": true, "requested_date": typed}),
+            )
+            .await;
+        assert_eq!(json.status(), StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+    }
+    assert_eq!(
+        port_status(&app, &company).await["status"],
+        "awaiting_signature"
+    );
+
+    // A month on: signed with that date in the text; the deadline is the end of it.
+    let later = earliest + chrono::Duration::days(30);
+    let fields = [
+        ("signer_name", "Jens Berg"),
+        ("consent", "ja"),
+        ("requested_date", &later.to_string()),
+    ];
+    let body = html_of(
+        post_form(&app, &path, &app.address, &fields).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        body.contains(&later.format("%d.%m.%Y").to_string()),
+        "the date is in what was signed: {body}"
+    );
+    let port = port_status(&app, &company).await;
+    assert_eq!(port["status"], "submitted");
+    assert_eq!(port["requested_date"], json!(later));
+    let deadline: chrono::DateTime<chrono::Utc> =
+        port["deadline"].as_str().unwrap().parse().unwrap();
+    let expected = domain::calendar::working_day_on_or_after(later);
+    assert_eq!(deadline, domain::calendar::end_of_day(expected));
+}

@@ -13,6 +13,8 @@ use crate::wire::number_ports::{PowerOfAttorneyDto, SignedDto};
 pub struct Typed {
     pub signer_name: String,
     pub consent: bool,
+    /// The later date as typed (`YYYY-MM-DD`), or empty.
+    pub requested_date: String,
 }
 
 /// The document's paragraphs, as the text separates them.
@@ -30,12 +32,18 @@ fn document(text: &str) -> Markup {
 pub fn form(token: &str, poa: &PowerOfAttorneyDto, typed: &Typed, errors: &Errors) -> HttpResponse {
     let name_error = errors.for_field("signer_name").is_some();
     let consent_error = errors.for_field("consent").is_some();
+    let date_error = errors.for_field("requested_date").is_some();
+    let date_described = if date_error {
+        "requested_date-hjaelp requested_date-fejl"
+    } else {
+        "requested_date-hjaelp"
+    };
     let name_described = if name_error {
         "signer_name-hjaelp signer_name-fejl"
     } else {
         "signer_name-hjaelp"
     };
-    let status = if name_error || consent_error {
+    let status = if name_error || consent_error || date_error {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -90,6 +98,19 @@ pub fn form(token: &str, poa: &PowerOfAttorneyDto, typed: &Typed, errors: &Error
                     }
                 }
                 (errors.under("consent"))
+            }
+            div class="field" {
+                label for="requested_date" { "Senere flyttedato (valgfri)" }
+                p class="hint" id="requested_date-hjaelp" {
+                    "Tom: nummeret flyttes hurtigst muligt, tidligst "
+                    (date(poa.earliest_port_date))
+                    ". Vælger du en senere dato, fx når en binding udløber, står den i fuldmagten, du underskriver."
+                }
+                input type="date" id="requested_date" name="requested_date"
+                    min=(poa.earliest_port_date.to_string()) value=(typed.requested_date)
+                    aria-invalid=[date_error.then_some("true")]
+                    aria-describedby=(date_described);
+                (errors.under("requested_date"))
             }
             button type="submit" { "Underskriv fuldmagten" }
         }

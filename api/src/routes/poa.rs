@@ -100,12 +100,21 @@ async fn sign_power_of_attorney(
     let request = match body {
         JsonOrForm::Json(body) => Ok(body),
         JsonOrForm::Form(form) => {
-            pages::same_origin(&req, &state.settings.public_url).map(|()| form.into())
+            pages::same_origin(&req, &state.settings.public_url).and_then(|()| {
+                form.into_request().map_err(|typed| {
+                    crate::error::ApiError::field(
+                        "/requested_date",
+                        "invalid_date",
+                        format!("{typed} is not a date (YYYY-MM-DD)"),
+                    )
+                })
+            })
         }
     };
     let typed = request.as_ref().ok().map(|r| pages::poa::Typed {
         signer_name: r.signer_name.clone(),
         consent: r.consent,
+        requested_date: r.requested_date.map(|d| d.to_string()).unwrap_or_default(),
     });
     let signed = match request {
         Ok(request) => sign(&req, &state, &token, request).await,
@@ -165,7 +174,10 @@ async fn sign(
     };
     let settings = state.settings.clone();
     let token = token.to_owned();
+    let later = body.requested_date;
     state
-        .run(move |conn| crate::app::porting::poa::sign(conn, &settings, &token, &signer, &client))
+        .run(move |conn| {
+            crate::app::porting::poa::sign(conn, &settings, &token, (&signer, later), &client)
+        })
         .await
 }

@@ -171,6 +171,11 @@ pub struct SignRequest {
     /// `true`: the owner consents to the port (Teleloven § 28 a).
     #[schema(value_type = Consent)]
     pub consent: bool,
+    /// A later port date the owner asks for (e.g. when a binding period ends), no earlier
+    /// than `earliest_port_date` and at most a year after it; it becomes part of the text
+    /// signed. A date that is not a working day moves to the next one.
+    #[serde(default)]
+    pub requested_date: Option<NaiveDate>,
 }
 
 /// The owner's signature as the hosted page's form posts it
@@ -185,6 +190,10 @@ pub struct SignForm {
     pub signer_name: String,
     /// `ja` when the consent box is ticked; without it the power of attorney is not signed.
     pub consent: Option<Ticked>,
+    /// A later port date (`YYYY-MM-DD`), or empty for the earliest.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub requested_date: Option<String>,
 }
 
 /// A ticked checkbox's value.
@@ -194,12 +203,18 @@ pub enum Ticked {
     Ja,
 }
 
-impl From<SignForm> for SignRequest {
-    fn from(form: SignForm) -> Self {
-        SignRequest {
-            signer_name: form.signer_name,
-            consent: form.consent.is_some(),
-        }
+impl SignForm {
+    /// The signature the form posts; `Err` with the date as typed when it is not a date.
+    pub fn into_request(self) -> Result<SignRequest, String> {
+        let requested_date = match self.requested_date.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(text.parse().map_err(|_| text.to_owned())?),
+        };
+        Ok(SignRequest {
+            signer_name: self.signer_name,
+            consent: self.consent.is_some(),
+            requested_date,
+        })
     }
 }
 

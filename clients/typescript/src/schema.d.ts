@@ -2948,6 +2948,11 @@ export interface components {
             /** @description The owner's name as they sign. */
             signer_name: components["schemas"]["Text100"];
             consent?: components["schemas"]["Ticked"] | null;
+            /**
+             * Format: date
+             * @description A later port date (`YYYY-MM-DD`), or empty for the earliest.
+             */
+            requested_date?: string | null;
         };
         /**
          * @description The owner's signature.
@@ -2961,6 +2966,13 @@ export interface components {
             signer_name: components["schemas"]["Text100"];
             /** @description `true`: the owner consents to the port (Teleloven § 28 a). */
             consent: components["schemas"]["Consent"];
+            /**
+             * Format: date
+             * @description A later port date the owner asks for (e.g. when a binding period ends), no earlier
+             *     than `earliest_port_date` and at most a year after it; it becomes part of the text
+             *     signed. A date that is not a working day moves to the next one.
+             */
+            requested_date?: string | null;
         };
         /** @description What the owner signed: the evidence, without where it was signed from. */
         SignatureDto: {

@@ -2,7 +2,7 @@
 //! they sign, and signs. The signature is the owner's consent and its evidence is kept;
 //! the request goes to the donor in the same transaction.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use domain::porting::{NumberPort, PortEvent, PortStatus};
 use domain::text::PersonName;
 use persistence::DbConnection;
@@ -10,6 +10,7 @@ use persistence::number_ports::Signature;
 
 use super::{PortError, advance, sha256_hex, token_hash};
 use crate::app::{Settings, audit_as};
+use crate::error::FieldError;
 use crate::wire::number_ports::{PowerOfAttorneyDto, SignedDto};
 
 /// The binding-period note every power of attorney carries.
@@ -87,6 +88,32 @@ pub fn open(
     })
 }
 
+/// A later port date the owner asks for at signing: no earlier than the earliest port date
+/// a request submitted `now` can have, and at most a year after it.
+fn check_later_date(
+    port: &NumberPort,
+    now: NaiveDateTime,
+    later: NaiveDate,
+) -> Result<NaiveDate, PortError> {
+    let earliest = domain::calendar::port_date(now.and_utc(), port.requested_date);
+    let invalid = |code: &str, message: String| {
+        PortError::Invalid(vec![FieldError::new("/requested_date", code, message)])
+    };
+    if later < earliest {
+        return Err(invalid(
+            "date_too_early",
+            format!("the number can move on {earliest} at the earliest"),
+        ));
+    }
+    if later > earliest + chrono::Months::new(12) {
+        return Err(invalid(
+            "date_too_late",
+            format!("a later date is at most a year after {earliest}"),
+        ));
+    }
+    Ok(later)
+}
+
 /// A signature as recorded, and the text it signed (which the hosted page's receipt
 /// shows; the JSON answer is `receipt` alone).
 pub struct Signed {
@@ -94,17 +121,21 @@ pub struct Signed {
     pub document: String,
 }
 
-/// The owner signs: the evidence is kept, the link dies, and the request goes to the
-/// donor (`signed → submitted`), all in one transaction.
+/// The owner signs (`signer`, optionally asking for a later port date): the evidence is
+/// kept, the link dies, and the request goes to the donor (`signed → submitted`), all in
+/// one transaction. A later date becomes part of the text signed.
 pub fn sign(
     conn: &mut DbConnection,
     settings: &Settings,
     token: &str,
-    signer: &PersonName,
+    (signer, later): (&PersonName, Option<NaiveDate>),
     client: &Client,
 ) -> Result<Signed, PortError> {
     persistence::db::write(conn, |conn| {
         let (mut port, now) = live(conn, settings, token)?;
+        if let Some(later) = later {
+            port.requested_date = Some(check_later_date(&port, now, later)?);
+        }
         let company = persistence::companies::get(conn, port.company)?;
         let document = document(&port, company.name.as_str());
         let document_sha256 = sha256_hex(&document);
