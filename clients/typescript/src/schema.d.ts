@@ -626,6 +626,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/test-clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the test clock */
+        get: operations["get_test_clock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/test-clock/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Advance the test clock */
+        post: operations["advance_test_clock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhook-endpoints": {
         parameters: {
             query?: never;
@@ -827,6 +861,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "number_port.delayed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `number_port.delayed` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_number_port_delayed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "number_port.expired": {
         parameters: {
             query?: never;
@@ -987,6 +1041,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "test_clock.advancing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `test_clock.advancing` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_test_clock_advancing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "test_clock.ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `test_clock.ready` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_test_clock_ready"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1011,6 +1105,19 @@ export interface components {
              *     a repeat.
              */
             numbers: components["schemas"]["MobileNumberE164"][];
+        };
+        /**
+         * @description Where to move the clock: later than it stands, at most 365 days on.
+         * @example {
+         *       "frozen_time": "2026-12-09T01:00:00Z"
+         *     }
+         */
+        AdvanceTestClock: {
+            /**
+             * Format: date-time
+             * @description An instant (RFC 3339, with its offset).
+             */
+            frozen_time: string;
         };
         /**
          * @example {
@@ -1158,6 +1265,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @enum {string} */
+        ClockStatusSchema: "ready" | "advancing" | "internal_failure";
         /**
          * @description Enables or disables a company.
          * @example {
@@ -1174,7 +1283,8 @@ export interface components {
          *       "email_domain": "nordlys.example",
          *       "enabled": true,
          *       "id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-         *       "name": "Nordlys Rådgivning ApS"
+         *       "name": "Nordlys Rådgivning ApS",
+         *       "sandbox": false
          *     }
          */
         CompanyDto: {
@@ -1185,6 +1295,8 @@ export interface components {
             email_domain: string;
             /** @description `false`: its people and API clients cannot log in, and their tokens are refused. */
             enabled: boolean;
+            /** @description A sandbox company: its business time is its test clock. */
+            sandbox: boolean;
             /** Format: date-time */
             created_at: string;
         };
@@ -1356,6 +1468,12 @@ export interface components {
             name: components["schemas"]["Text100"];
             /** @description The domain of the employees' email and sign-in addresses. */
             email_domain: components["schemas"]["DomainName"];
+            /**
+             * @description A sandbox for trying the service: its business time is a test clock its admins
+             *     advance (`/test-clock`), and its ports go to the simulated donor. Fixed at creation;
+             *     default `false`.
+             */
+            sandbox?: boolean;
         };
         /**
          * @example {
@@ -1608,11 +1726,16 @@ export interface components {
             company_id: string;
             /** @description The order, subscription or number port, as `GET` on it answered then. */
             data: Record<string, never>;
+            /**
+             * @description `true` in a webhook from a sandbox company (its times are its test clock's);
+             *     absent otherwise.
+             */
+            sandbox?: boolean;
         };
         /** @description Event types: at least one, each once. */
-        EventTypeList: ("order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled")[];
+        EventTypeList: ("order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "test_clock.advancing" | "test_clock.ready")[];
         /** @enum {string} */
-        EventTypeSchema: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled";
+        EventTypeSchema: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "test_clock.advancing" | "test_clock.ready";
         /**
          * @example {
          *       "rating": {
@@ -1782,7 +1905,10 @@ export interface components {
         NumberPatch: components["schemas"]["NewNumberPatch"] | components["schemas"]["PortInPatch"];
         /**
          * @example {
+         *       "compensation_ore": 0,
          *       "created_at": "2026-11-25T09:35:00Z",
+         *       "deadline": null,
+         *       "delayed_working_days": 0,
          *       "history": [
          *         {
          *           "at": "2026-11-25T09:35:00Z",
@@ -1841,6 +1967,25 @@ export interface components {
             signature?: components["schemas"]["SignatureDto"] | null;
             /** @description Every state the port has been in, oldest first. */
             history: components["schemas"]["PortStepDto"][];
+            /**
+             * Format: date-time
+             * @description When the number must have moved (Teleloven §27 stk. 1): the end (23:59 Danish time)
+             *     of the first working day after the request reached the donor, or of the requested
+             *     date if later. Set by each submission; `null` until the first.
+             */
+            deadline?: string | null;
+            /**
+             * Format: int32
+             * @description Working days the port was late past its deadline (the day it moved included): a
+             *     fact beside its state. More than 0 is a delayed port.
+             */
+            delayed_working_days: number;
+            /**
+             * Format: int64
+             * @description What the delay owes the company, in øre: `PORT_DELAY_COMPENSATION_ORE` per late
+             *     working day.
+             */
+            compensation_ore: number;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -2142,7 +2287,8 @@ export interface components {
          *           "email_domain": "nordlys.example",
          *           "enabled": true,
          *           "id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-         *           "name": "Nordlys Rådgivning ApS"
+         *           "name": "Nordlys Rådgivning ApS",
+         *           "sandbox": false
          *         }
          *       ],
          *       "next_cursor": null
@@ -2252,7 +2398,10 @@ export interface components {
          * @example {
          *       "items": [
          *         {
+         *           "compensation_ore": 0,
          *           "created_at": "2026-11-25T09:35:00Z",
+         *           "deadline": null,
+         *           "delayed_working_days": 0,
          *           "history": [
          *             {
          *               "at": "2026-11-25T09:35:00Z",
@@ -2960,6 +3109,35 @@ export interface components {
              *     can be moved.
              */
             effective_date: string;
+        };
+        /**
+         * @description A sandbox company's business time: it stands still until an admin advances it.
+         * @example {
+         *       "advancing_to": "2026-12-09T01:00:00Z",
+         *       "frozen_time": "2026-12-07T09:00:00Z",
+         *       "status": "advancing",
+         *       "updated_at": "2026-12-06T14:03:11Z"
+         *     }
+         */
+        TestClockDto: {
+            /**
+             * Format: date-time
+             * @description The company's business time now. While advancing, it moves from one due instant to
+             *     the next until it reaches `advancing_to`.
+             */
+            frozen_time: string;
+            /** @description `ready`, `advancing` or `internal_failure` (advancing again retries). */
+            status: components["schemas"]["ClockStatusSchema"];
+            /**
+             * Format: date-time
+             * @description Where the advance on its way goes; `null` when none is.
+             */
+            advancing_to?: string | null;
+            /**
+             * Format: date-time
+             * @description When the clock last changed state (the system's time).
+             */
+            updated_at: string;
         };
         /**
          * @description Free text: 1 to 100 characters, not blank, no control characters; kept trimmed.
@@ -5240,7 +5418,7 @@ export interface operations {
                  * @description Only events of this type.
                  * @example order.confirmed
                  */
-                type?: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled";
+                type?: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "test_clock.advancing" | "test_clock.ready";
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /**
@@ -5267,6 +5445,144 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_test_clock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test clock */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestClockDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The company is not a sandbox (`not_a_sandbox`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_a_sandbox",
+                     *       "detail": "the company is not a sandbox; only a sandbox has a test clock",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:selvbetjening:problem:not_a_sandbox"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    advance_test_clock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdvanceTestClock"];
+            };
+        };
+        responses: {
+            /** @description The clock, advancing */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestClockDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The company is not a sandbox (`not_a_sandbox`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_a_sandbox",
+                     *       "detail": "the company is not a sandbox; only a sandbox has a test clock",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:selvbetjening:problem:not_a_sandbox"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An advance is on its way (`clock_advancing`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "clock_advancing",
+                     *       "detail": "the clock is advancing; wait until it is ready",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:clock_advancing"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Not later than the clock stands (`clock_backwards`), more than 365 days on (`advance_too_far`), or not an instant (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "clock_backwards",
+                     *       "detail": "the clock stands at 2026-12-07T09:00:00Z; it only moves forward",
+                     *       "errors": [
+                     *         {
+                     *           "code": "clock_backwards",
+                     *           "message": "the clock stands at 2026-12-07T09:00:00Z; it only moves forward",
+                     *           "pointer": "/frozen_time"
+                     *         }
+                     *       ],
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 422,
+                     *       "title": "The request has invalid fields",
+                     *       "type": "urn:selvbetjening:problem:clock_backwards"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -5824,6 +6140,61 @@ export interface operations {
             };
         };
     };
+    webhook_number_port_delayed: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["NumberPortDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "number_port.delayed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_number_port_expired: {
         parameters: {
             query?: never;
@@ -6247,6 +6618,116 @@ export interface operations {
                     id: string;
                     /** @enum {string} */
                     type: "subscription.terminated";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_test_clock_advancing: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["NumberPortDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "test_clock.advancing";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_test_clock_ready: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["NumberPortDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "test_clock.ready";
                 };
             };
         };
