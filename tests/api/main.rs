@@ -18,6 +18,7 @@ mod health;
 mod help;
 mod hostile_input;
 mod idempotency;
+mod late_ports;
 mod link_pages;
 mod login_help;
 mod metrics;
