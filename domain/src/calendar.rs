@@ -5,6 +5,8 @@ use chrono::{
     DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday,
 };
 
+use crate::ValueError;
+
 /// Central European Time, Denmark's standard time.
 const CET: FixedOffset = match FixedOffset::east_opt(3600) {
     Some(offset) => offset,
@@ -207,6 +209,63 @@ pub fn port_moment(date: NaiveDate) -> DateTime<Utc> {
     }
     // Either it is winter time, or 02:00 was skipped and this is when the clock jumped.
     midnight_utc + local_two_am - TimeDelta::hours(1)
+}
+
+/// A calendar month, written `YYYY-MM`: the period of a monthly report. Its days are
+/// Danish calendar dates, as the late days of a port are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Month {
+    first: NaiveDate,
+}
+
+impl Month {
+    /// Exactly four digits of year, `-`, and two of month from 01 to 12 (`2026-03`).
+    pub fn parse(input: &str) -> Result<Month, ValueError> {
+        let malformed = || {
+            ValueError::new(
+                "month_format",
+                format!("a month is written YYYY-MM, e.g. 2026-03, not {input:?}"),
+            )
+        };
+        let (year, month) = input.split_once('-').ok_or_else(malformed)?;
+        let digits =
+            |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(year, 4) || !digits(month, 2) {
+            return Err(malformed());
+        }
+        let year: i32 = year.parse().map_err(|_| malformed())?;
+        let month: u32 = month.parse().map_err(|_| malformed())?;
+        NaiveDate::from_ymd_opt(year, month, 1)
+            .map(|first| Month { first })
+            .ok_or_else(|| {
+                ValueError::new(
+                    "month_format",
+                    format!("there is no month {month:02}; months are 01 to 12"),
+                )
+            })
+    }
+
+    /// The month's first day.
+    pub fn first_day(self) -> NaiveDate {
+        self.first
+    }
+
+    /// The month's last day.
+    pub fn last_day(self) -> NaiveDate {
+        let (year, month) = (self.first.year(), self.first.month());
+        let next = if month == 12 {
+            ymd(year + 1, 1, 1)
+        } else {
+            ymd(year, month + 1, 1)
+        };
+        next - Days::new(1)
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.first.year(), self.first.month())
+    }
 }
 
 #[cfg(test)]
@@ -432,5 +491,35 @@ mod tests {
             assert_eq!(date_in_denmark(moment), day, "{day}");
             day = day + Days::new(1);
         }
+    }
+
+    #[rstest]
+    #[case::winter("2026-03", date(2026, 3, 1), date(2026, 3, 31))]
+    #[case::december("2026-12", date(2026, 12, 1), date(2026, 12, 31))]
+    #[case::leap_february("2028-02", date(2028, 2, 1), date(2028, 2, 29))]
+    #[case::plain_february("2027-02", date(2027, 2, 1), date(2027, 2, 28))]
+    fn a_month_runs_from_its_first_to_its_last_day(
+        #[case] written: &str,
+        #[case] first: NaiveDate,
+        #[case] last: NaiveDate,
+    ) {
+        let month = Month::parse(written).unwrap();
+        assert_eq!((month.first_day(), month.last_day()), (first, last));
+        assert_eq!(month.to_string(), written);
+    }
+
+    #[rstest]
+    #[case::no_such_month("2026-13")]
+    #[case::month_zero("2026-00")]
+    #[case::letters("abc")]
+    #[case::empty("")]
+    #[case::one_digit_month("2026-3")]
+    #[case::a_day_too("2026-03-01")]
+    #[case::short_year("26-03")]
+    #[case::signed_year("+026-03")]
+    #[case::spaces(" 2026-03")]
+    #[case::other_separator("2026/03")]
+    fn a_month_not_written_yyyy_mm_is_refused(#[case] written: &str) {
+        assert_eq!(Month::parse(written).unwrap_err().code, "month_format");
     }
 }

@@ -575,8 +575,9 @@ pub struct LatePort {
     pub compensation_ore: i64,
 }
 
-/// Every port with late days from `from` to `to` (inclusive), with those days and what
-/// they owe, by company name and port.
+/// Every real company's port with late days from `from` to `to` (inclusive), with those
+/// days and what they owe, by company name and port. A sandbox's late days are its test
+/// clock's and owe nothing real, so they are left out.
 pub fn late_between(
     conn: &mut DbConnection,
     from: NaiveDate,
@@ -586,6 +587,7 @@ pub fn late_between(
     let rows: Vec<(String, String, String, String, String, NaiveDate, i64)> = port_delays::table
         .inner_join(number_ports::table.inner_join(port_deadlines::table))
         .inner_join(companies::table.on(companies::id.eq(port_delays::company_id)))
+        .filter(companies::sandbox.eq(false))
         .filter(port_delays::day.ge(from))
         .filter(port_delays::day.le(to))
         .order((

@@ -61,6 +61,42 @@ pub fn concrete(template: &str, fill: impl Fn(&str) -> String) -> String {
     path
 }
 
+/// The query string (`?name=value&…`, or empty) of the operation's required query
+/// parameters, each with its documented example, so a call gets past validation.
+pub fn required_query(operation: &Value) -> String {
+    let pairs: Vec<String> = operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["in"] == "query" && p["required"] == true)
+        .map(|p| {
+            let name = p["name"].as_str().unwrap();
+            let example = p["schema"]["examples"][0]
+                .as_str()
+                .or_else(|| p["example"].as_str())
+                .unwrap_or_else(|| panic!("the required query parameter {name} has no example"));
+            format!("{name}={}", urlencode(example))
+        })
+        .collect();
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
+}
+
+/// `text` percent-encoded for a path segment or a query value.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A request for the operation with the caller's token and, where the operation reads
 /// one, `If-Match: *`; the body is the caller's to add.
 pub fn request(

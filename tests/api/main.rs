@@ -19,6 +19,7 @@ mod help;
 mod hosted_pages;
 mod hostile_input;
 mod idempotency;
+mod late_ports;
 mod link_pages;
 mod login_help;
 mod metrics;

@@ -24,12 +24,12 @@ use crate::helpers::{
 // ---------------------------------------------------------------------------------------
 // Time
 
-fn utc(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+pub(crate) fn utc(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(year, month, day, hour, minute, 0)
         .unwrap()
 }
 
-fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+pub(crate) fn date(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).unwrap()
 }
 
@@ -39,7 +39,7 @@ fn tuesday_morning() -> DateTime<Utc> {
 }
 
 /// Moves the app's porting clock (shared with the running app) to `at`.
-fn move_clock_to(app: &TestApp, at: DateTime<Utc>) {
+pub(crate) fn move_clock_to(app: &TestApp, at: DateTime<Utc>) {
     let clock = &app.config.clock;
     clock.advance(at - clock.now());
 }
@@ -57,7 +57,11 @@ fn instant(value: &Value) -> DateTime<Utc> {
 // The app and a port
 
 /// The app with its porting clock fixed at `now` and the given donor gateway.
-async fn spawn_porting(db: Db, donor: DonorGatewayKind, now: DateTime<Utc>) -> Option<TestApp> {
+pub(crate) async fn spawn_porting(
+    db: Db,
+    donor: DonorGatewayKind,
+    now: DateTime<Utc>,
+) -> Option<TestApp> {
     spawn_app_with(db, |c| {
         c.clock.set(now);
         c.donor_gateway = Some(donor);
@@ -77,18 +81,18 @@ fn port_in_form(initials: &str, number: &str, owner_email: &str) -> Value {
 }
 
 /// A confirmed port-in order and the signing link its owner was emailed.
-struct Started {
+pub(crate) struct Started {
     port: Value,
     subscription: Value,
-    token: String,
+    pub(crate) token: String,
 }
 
 impl Started {
-    fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         self.port["id"].as_str().unwrap()
     }
 
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         format!("/number-ports/{}", self.id())
     }
 
@@ -113,7 +117,7 @@ async fn start(app: &TestApp, company: &Company, order: &Value) -> Started {
     }
 }
 
-async fn port_in(
+pub(crate) async fn port_in(
     app: &TestApp,
     company: &Company,
     initials: &str,
@@ -146,7 +150,7 @@ async fn sign_as(app: &TestApp, token: &str, signer_name: &str) -> Value {
     .await
 }
 
-async fn sign(app: &TestApp, token: &str) -> Value {
+pub(crate) async fn sign(app: &TestApp, token: &str) -> Value {
     sign_as(app, token, "Jens Berg").await
 }
 
@@ -155,7 +159,7 @@ async fn gone(response: Response) {
     problem(response, StatusCode::GONE, "link_gone").await;
 }
 
-async fn get_port(app: &TestApp, token: &str, path: &str) -> Value {
+pub(crate) async fn get_port(app: &TestApp, token: &str, path: &str) -> Value {
     json_of(app.get(path, Some(token)).await, StatusCode::OK).await
 }
 
@@ -190,7 +194,7 @@ async fn donor_accepts(app: &TestApp, operator: &str, port_id: &str, day: NaiveD
 
 /// Polls (up to 5 s) until the port is in `status`: a background round may be doing
 /// the work while the test's own round finds it taken.
-async fn port_reaches(app: &TestApp, token: &str, path: &str, status: &str) -> Value {
+pub(crate) async fn port_reaches(app: &TestApp, token: &str, path: &str, status: &str) -> Value {
     let mut port = Value::Null;
     for _ in 0..50 {
         port = get_port(app, token, path).await;
@@ -204,7 +208,7 @@ async fn port_reaches(app: &TestApp, token: &str, path: &str, status: &str) -> V
 
 /// Lets the simulated donor answer: moves the clock on 5 s at a time and runs the porting
 /// worker until the port is no longer `submitted`.
-async fn donor_answer(app: &TestApp, token: &str, path: &str) -> Value {
+pub(crate) async fn donor_answer(app: &TestApp, token: &str, path: &str) -> Value {
     let mut port = Value::Null;
     for _ in 0..20 {
         app.config.clock.advance(Duration::seconds(5));

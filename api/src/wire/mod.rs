@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 pub mod catalog;
 pub mod events;
 pub mod json_integers;
+pub mod late_ports;
 pub mod number_ports;
 pub mod orders;
 pub mod pricing;

@@ -157,6 +157,17 @@ pub const CATALOG_CODE_MAX: usize = 50;
 pub const LINK_TOKEN_MAX: usize = 64;
 
 text_schema!(
+    /// A calendar month, e.g. of a monthly report.
+    Month => string(
+        "^[0-9]{4}-(0[1-9]|1[0-2])$".to_owned(),
+        7,
+        7,
+        "A calendar month: `YYYY-MM`, four digits of year and two of month (01–12).",
+        "2026-03",
+    )
+);
+
+text_schema!(
     /// The cursor of a list whose items have UUIDv7 ids.
     ListCursor => string(
         "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"

@@ -12,7 +12,12 @@ use serde::Serializer;
 
 /// `#[serde(serialize_with = "…")]` for a `DateTime<Utc>`.
 pub fn rfc3339<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    serializer.serialize_str(&format_rfc3339(at))
+}
+
+/// The instant as the JSON writes it, for other formats (a CSV cell).
+pub fn format_rfc3339(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 /// `#[serde(serialize_with = "…")]` for an `Option<DateTime<Utc>>`: `null` when absent.

@@ -349,6 +349,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator/reports/late-ports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Report the month's late ports and their compensation */
+        get: operations["late_ports_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/numbers/available": {
         parameters: {
             query?: never;
@@ -1807,6 +1824,98 @@ export interface components {
          * @example MH
          */
         Initials: string;
+        /** @description A company's late ports in the month, added up. */
+        LateCompanyDto: {
+            /** Format: uuid */
+            company_id: string;
+            company_name: string;
+            /**
+             * Format: int32
+             * @description How many of its ports were late in the month.
+             */
+            ports: number;
+            /**
+             * Format: int32
+             * @description Their late working days in the month.
+             */
+            delayed_working_days: number;
+            /**
+             * Format: int64
+             * @description What those days owe, in øre.
+             */
+            compensation_ore: number;
+        };
+        /** @description One port's late days in the month. Also a row of the CSV, in this order. */
+        LatePortDto: {
+            /** Format: uuid */
+            port_id: string;
+            /** Format: uuid */
+            company_id: string;
+            company_name: string;
+            /** @description E.164. */
+            number: string;
+            /** @description The port's state now. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description When the number had to have moved: the end (23:59:59 Danish time) of the deadline
+             *     day of the port's latest submission.
+             */
+            deadline: string;
+            /**
+             * Format: int32
+             * @description The port's late working days that fall in the month.
+             */
+            delayed_working_days: number;
+            /**
+             * Format: int64
+             * @description What those days owe, in øre.
+             */
+            compensation_ore: number;
+        };
+        /**
+         * @description The ports that were late in a month, what their late days in that month owe, and the
+         *     totals per company. A port late across two months appears in each with that month's
+         *     days.
+         * @example {
+         *       "companies": [
+         *         {
+         *           "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *           "company_name": "Nordlys Rådgivning ApS",
+         *           "compensation_ore": 15000,
+         *           "delayed_working_days": 3,
+         *           "ports": 1
+         *         }
+         *       ],
+         *       "month": "2026-03",
+         *       "ports": [
+         *         {
+         *           "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *           "company_name": "Nordlys Rådgivning ApS",
+         *           "compensation_ore": 15000,
+         *           "deadline": "2026-03-10T22:59:59Z",
+         *           "delayed_working_days": 3,
+         *           "number": "+4522334455",
+         *           "port_id": "01937a4f-1000-7cc3-9a51-3b1f0c9d2e47",
+         *           "status": "completed"
+         *         }
+         *       ],
+         *       "total_compensation_ore": 15000
+         *     }
+         */
+        LatePortsReport: {
+            /** @description The month reported, `YYYY-MM`. */
+            month: string;
+            /** @description Each port with late working days in the month, by company name. */
+            ports: components["schemas"]["LatePortDto"][];
+            /** @description Each company with a late port in the month, by name. */
+            companies: components["schemas"]["LateCompanyDto"][];
+            /**
+             * Format: int64
+             * @description What all the month's late days owe, in øre.
+             */
+            total_compensation_ore: number;
+        };
         /**
          * @description A Danish mobile number: 8 digits in the mobile series (20–31, 40–42, 50–53, 60–61, 71, 81, 91–93), optionally after `+45` or `0045`; returned as E.164 `+45XXXXXXXX`.
          * @example +4520710001
@@ -4587,6 +4696,68 @@ export interface operations {
                      *       "status": 409,
                      *       "title": "The request conflicts with the current state",
                      *       "type": "urn:selvbetjening:problem:port_not_accepted"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    late_ports_report: {
+        parameters: {
+            query: {
+                /** @description The month whose late working days are reported (Danish calendar dates). */
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The month's late ports: JSON by default, CSV when `Accept` prefers `text/csv` */
+            200: {
+                headers: {
+                    /** @description With `text/csv`: `attachment; filename="late-ports-YYYY-MM.csv"` */
+                    "Content-Disposition"?: string;
+                    /** @description Names `Accept`: the representation depends on it */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LatePortsReport"];
+                    /**
+                     * @example port_id,company_id,company_name,number,status,deadline,delayed_working_days,compensation_ore
+                     *     01937a4f-1000-7cc3-9a51-3b1f0c9d2e47,01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47,Nordlys Rådgivning ApS,+4522334455,completed,2026-03-10T22:59:59Z,3,15000
+                     */
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `month` is missing or not `YYYY-MM` (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "1 field is invalid",
+                     *       "errors": [
+                     *         {
+                     *           "code": "month_format",
+                     *           "message": "there is no month 13; months are 01 to 12",
+                     *           "pointer": "/query/month"
+                     *         }
+                     *       ],
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 422,
+                     *       "title": "The request has invalid fields",
+                     *       "type": "urn:selvbetjening:problem:validation_failed"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -24,6 +24,7 @@ use crate::wire::number_ports::{NumberPortDto, PortStepDto, RejectionDto, Signat
 pub mod donor;
 pub mod manage;
 pub mod poa;
+pub mod report;
 pub mod worker;
 
 pub use worker::Round;

@@ -7,6 +7,7 @@ mod companies;
 mod outbox;
 mod pools;
 mod porting;
+mod reports;
 
 /// Under one scope: a request elsewhere is told apart from all of these by the prefix
 /// alone, where each of their patterns with an id was a regular expression to try.
@@ -17,5 +18,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         pools::configure(cfg);
         outbox::configure(cfg);
         porting::configure(cfg);
+        reports::configure(cfg);
     }));
 }
