@@ -568,6 +568,8 @@ pub struct LatePort {
     pub port: Uuid,
     pub company: Uuid,
     pub company_name: String,
+    /// The company is a sandbox: its late days are its test clock's and owe nothing.
+    pub sandbox: bool,
     pub number: String,
     pub status: String,
     pub deadline_on: NaiveDate,
@@ -575,19 +577,25 @@ pub struct LatePort {
     pub compensation_ore: i64,
 }
 
-/// Every real company's port with late days from `from` to `to` (inclusive), with those
-/// days and what they owe, by company name and port. A sandbox's late days are its test
-/// clock's and owe nothing real, so they are left out.
+/// Every port with late days from `from` to `to` (inclusive), with those days and what
+/// they owe, by company name and port; a sandbox's are marked as such.
 pub fn late_between(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<LatePort>> {
     use crate::schema::companies;
-    let rows: Vec<(String, String, String, String, String, NaiveDate, i64)> = port_delays::table
+    let rows: Vec<(
+        String,
+        String,
+        (String, bool),
+        String,
+        String,
+        NaiveDate,
+        i64,
+    )> = port_delays::table
         .inner_join(number_ports::table.inner_join(port_deadlines::table))
         .inner_join(companies::table.on(companies::id.eq(port_delays::company_id)))
-        .filter(companies::sandbox.eq(false))
         .filter(port_delays::day.ge(from))
         .filter(port_delays::day.le(to))
         .order((
@@ -598,7 +606,7 @@ pub fn late_between(
         .select((
             port_delays::port_id,
             port_delays::company_id,
-            companies::name,
+            (companies::name, companies::sandbox),
             number_ports::number,
             number_ports::status,
             port_deadlines::deadline_on,
@@ -606,7 +614,7 @@ pub fn late_between(
         ))
         .load(conn)?;
     let mut late: Vec<LatePort> = Vec::new();
-    for (port, company, company_name, number, status, deadline_on, amount) in rows {
+    for (port, company, (company_name, sandbox), number, status, deadline_on, amount) in rows {
         let port = uuid("port_delays.port_id", &port)?;
         match late.last_mut() {
             Some(last) if last.port == port => {
@@ -617,6 +625,7 @@ pub fn late_between(
                 port,
                 company: uuid("port_delays.company_id", &company)?,
                 company_name,
+                sandbox,
                 number,
                 status,
                 deadline_on,

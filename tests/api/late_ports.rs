@@ -19,8 +19,7 @@ use crate::porting::{
 /// The simulated donor's number that it moves three working days after the deadline.
 const LATE_NUMBER: &str = "+4529990005";
 
-const HEADER: &str =
-    "port_id,company_id,company_name,number,status,deadline,delayed_working_days,compensation_ore";
+const HEADER: &str = "port_id,company_id,company_name,sandbox,number,status,deadline,delayed_working_days,compensation_ore";
 
 /// The company's port-in of the late number, signed at the clock's time and accepted by
 /// the simulated donor.
@@ -119,12 +118,12 @@ async fn a_port_moved_three_working_days_late_owes_three_days_and_is_in_the_mont
             "month": "2026-03",
             "ports": [{
                 "port_id": started.id(), "company_id": company.id,
-                "company_name": "Firma 31258715 ApS", "number": LATE_NUMBER,
+                "company_name": "Firma 31258715 ApS", "sandbox": false, "number": LATE_NUMBER,
                 "status": "completed", "deadline": accepted["deadline"],
                 "delayed_working_days": 3, "compensation_ore": 15000
             }],
             "companies": [{
-                "company_id": company.id, "company_name": "Firma 31258715 ApS",
+                "company_id": company.id, "company_name": "Firma 31258715 ApS", "sandbox": false,
                 "ports": 1, "delayed_working_days": 3, "compensation_ore": 15000
             }],
             "total_compensation_ore": 15000
@@ -141,7 +140,7 @@ async fn a_port_moved_three_working_days_late_owes_three_days_and_is_in_the_mont
     assert_eq!(
         csv.text().await.unwrap(),
         format!(
-            "{HEADER}\r\n{},{},Firma 31258715 ApS,{LATE_NUMBER},completed,{},3,15000\r\n",
+            "{HEADER}\r\n{},{},Firma 31258715 ApS,false,{LATE_NUMBER},completed,{},3,15000\r\n",
             started.id(),
             company.id,
             accepted["deadline"].as_str().unwrap()

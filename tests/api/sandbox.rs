@@ -447,4 +447,22 @@ async fn a_late_port_is_delayed_by_its_working_days_and_owes_for_each(
         domain::calendar::start_of_day(first_late)
     );
     assert_eq!(delayed[0]["data"]["delayed_working_days"], 1);
+
+    // The operator's report shows it, marked as a sandbox's, owing nothing real.
+    let month = first_late.format("%Y-%m").to_string();
+    let report = json_of(
+        app.get(
+            &format!("/operator/reports/late-ports?month={month}"),
+            Some(&operator),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let ports = report["ports"].as_array().unwrap();
+    assert_eq!(ports.len(), 1, "{report}");
+    assert_eq!(ports[0]["port_id"], id);
+    assert_eq!(ports[0]["sandbox"], true);
+    assert_eq!(report["companies"][0]["sandbox"], true);
+    assert_eq!(report["total_compensation_ore"], 0);
 }

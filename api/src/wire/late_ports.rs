@@ -26,12 +26,12 @@ pub struct LatePortsQuery {
     "ports": [{
         "port_id": "01937a4f-1000-7cc3-9a51-3b1f0c9d2e47",
         "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-        "company_name": "Nordlys Rådgivning ApS", "number": "+4522334455", "status": "completed",
+        "company_name": "Nordlys Rådgivning ApS", "sandbox": false, "number": "+4522334455", "status": "completed",
         "deadline": "2026-03-10T22:59:59Z", "delayed_working_days": 3, "compensation_ore": 15000
     }],
     "companies": [{
         "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-        "company_name": "Nordlys Rådgivning ApS", "ports": 1, "delayed_working_days": 3,
+        "company_name": "Nordlys Rådgivning ApS", "sandbox": false, "ports": 1, "delayed_working_days": 3,
         "compensation_ore": 15000
     }],
     "total_compensation_ore": 15000
@@ -43,7 +43,7 @@ pub struct LatePortsReport {
     pub ports: Vec<LatePortDto>,
     /// Each company with a late port in the month, by name.
     pub companies: Vec<LateCompanyDto>,
-    /// What all the month's late days owe, in øre.
+    /// What all the month's late days owe real companies, in øre (sandboxes' owe nothing).
     pub total_compensation_ore: i64,
 }
 
@@ -53,6 +53,9 @@ pub struct LatePortDto {
     pub port_id: Uuid,
     pub company_id: Uuid,
     pub company_name: String,
+    /// A sandbox company's port: its days are its test clock's, shown to try the report
+    /// out, and owe nothing.
+    pub sandbox: bool,
     /// E.164.
     pub number: String,
     /// The port's state now.
@@ -72,6 +75,8 @@ pub struct LatePortDto {
 pub struct LateCompanyDto {
     pub company_id: Uuid,
     pub company_name: String,
+    /// A sandbox company: not in `total_compensation_ore`.
+    pub sandbox: bool,
     /// How many of its ports were late in the month.
     pub ports: i32,
     /// Their late working days in the month.
@@ -81,10 +86,11 @@ pub struct LateCompanyDto {
 }
 
 /// The CSV's header row: the fields of [`LatePortDto`].
-pub const CSV_COLUMNS: [&str; 8] = [
+pub const CSV_COLUMNS: [&str; 9] = [
     "port_id",
     "company_id",
     "company_name",
+    "sandbox",
     "number",
     "status",
     "deadline",
@@ -110,11 +116,12 @@ impl LatePortsReport {
 }
 
 impl LatePortDto {
-    fn csv_row(&self) -> [Cow<'_, str>; 8] {
+    fn csv_row(&self) -> [Cow<'_, str>; 9] {
         [
             self.port_id.to_string().into(),
             self.company_id.to_string().into(),
             spreadsheet_safe(&self.company_name),
+            self.sandbox.to_string().into(),
             self.number.as_str().into(),
             self.status.as_str().into(),
             super::time::format_rfc3339(&self.deadline).into(),
@@ -148,6 +155,7 @@ mod tests {
             port_id: Uuid::nil(),
             company_id: Uuid::max(),
             company_name: company_name.to_owned(),
+            sandbox: false,
             number: "+4522334455".to_owned(),
             status: "completed".to_owned(),
             deadline: Utc.with_ymd_and_hms(2026, 3, 10, 22, 59, 59).unwrap(),
@@ -170,9 +178,9 @@ mod tests {
     fn the_csv_has_a_header_row_and_one_row_per_port_with_crlf_line_ends() {
         assert_eq!(
             csv(&report("Nordlys Rådgivning ApS")),
-            "port_id,company_id,company_name,number,status,deadline,delayed_working_days,compensation_ore\r\n\
+            "port_id,company_id,company_name,sandbox,number,status,deadline,delayed_working_days,compensation_ore\r\n\
              00000000-0000-0000-0000-000000000000,ffffffff-ffff-ffff-ffff-ffffffffffff,\
-             Nordlys Rådgivning ApS,+4522334455,completed,2026-03-10T22:59:59Z,3,15000\r\n"
+             Nordlys Rådgivning ApS,false,+4522334455,completed,2026-03-10T22:59:59Z,3,15000\r\n"
         );
     }
 

@@ -1829,6 +1829,8 @@ export interface components {
             /** Format: uuid */
             company_id: string;
             company_name: string;
+            /** @description A sandbox company: not in `total_compensation_ore`. */
+            sandbox: boolean;
             /**
              * Format: int32
              * @description How many of its ports were late in the month.
@@ -1852,6 +1854,11 @@ export interface components {
             /** Format: uuid */
             company_id: string;
             company_name: string;
+            /**
+             * @description A sandbox company's port: its days are its test clock's, shown to try the report
+             *     out, and owe nothing.
+             */
+            sandbox: boolean;
             /** @description E.164. */
             number: string;
             /** @description The port's state now. */
@@ -1884,7 +1891,8 @@ export interface components {
          *           "company_name": "Nordlys Rådgivning ApS",
          *           "compensation_ore": 15000,
          *           "delayed_working_days": 3,
-         *           "ports": 1
+         *           "ports": 1,
+         *           "sandbox": false
          *         }
          *       ],
          *       "month": "2026-03",
@@ -1897,6 +1905,7 @@ export interface components {
          *           "delayed_working_days": 3,
          *           "number": "+4522334455",
          *           "port_id": "01937a4f-1000-7cc3-9a51-3b1f0c9d2e47",
+         *           "sandbox": false,
          *           "status": "completed"
          *         }
          *       ],
@@ -1912,7 +1921,7 @@ export interface components {
             companies: components["schemas"]["LateCompanyDto"][];
             /**
              * Format: int64
-             * @description What all the month's late days owe, in øre.
+             * @description What all the month's late days owe real companies, in øre (sandboxes' owe nothing).
              */
             total_compensation_ore: number;
         };
@@ -4729,8 +4738,8 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LatePortsReport"];
                     /**
-                     * @example port_id,company_id,company_name,number,status,deadline,delayed_working_days,compensation_ore
-                     *     01937a4f-1000-7cc3-9a51-3b1f0c9d2e47,01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47,Nordlys Rådgivning ApS,+4522334455,completed,2026-03-10T22:59:59Z,3,15000
+                     * @example port_id,company_id,company_name,sandbox,number,status,deadline,delayed_working_days,compensation_ore
+                     *     01937a4f-1000-7cc3-9a51-3b1f0c9d2e47,01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47,Nordlys Rådgivning ApS,false,+4522334455,completed,2026-03-10T22:59:59Z,3,15000
                      */
                     "text/csv": string;
                 };

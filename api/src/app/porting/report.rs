@@ -30,6 +30,7 @@ fn report(month: Month, late: Vec<LatePort>) -> LatePortsReport {
                 companies.push(LateCompanyDto {
                     company_id: port.company_id,
                     company_name: port.company_name.clone(),
+                    sandbox: port.sandbox,
                     ports: 0,
                     delayed_working_days: 0,
                     compensation_ore: 0,
@@ -43,7 +44,11 @@ fn report(month: Month, late: Vec<LatePort>) -> LatePortsReport {
     }
     LatePortsReport {
         month: month.to_string(),
-        total_compensation_ore: companies.iter().map(|c| c.compensation_ore).sum(),
+        total_compensation_ore: companies
+            .iter()
+            .filter(|c| !c.sandbox)
+            .map(|c| c.compensation_ore)
+            .sum(),
         ports,
         companies,
     }
@@ -55,6 +60,7 @@ impl From<LatePort> for LatePortDto {
             port_id: late.port,
             company_id: late.company,
             company_name: late.company_name,
+            sandbox: late.sandbox,
             number: late.number,
             status: late.status,
             deadline: domain::calendar::end_of_day(late.deadline_on),
@@ -76,6 +82,7 @@ mod tests {
             port: Uuid::from_u128(port),
             company: Uuid::from_u128(company),
             company_name: name.to_owned(),
+            sandbox: false,
             number: "+4522334455".to_owned(),
             status: "completed".to_owned(),
             deadline_on: NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(),

@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             content(
                 (LatePortsReport = "application/json"),
                 (String = "text/csv",
-                    example = json!("port_id,company_id,company_name,number,status,deadline,delayed_working_days,compensation_ore\r\n01937a4f-1000-7cc3-9a51-3b1f0c9d2e47,01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47,Nordlys Rådgivning ApS,+4522334455,completed,2026-03-10T22:59:59Z,3,15000\r\n"))
+                    example = json!("port_id,company_id,company_name,sandbox,number,status,deadline,delayed_working_days,compensation_ore\r\n01937a4f-1000-7cc3-9a51-3b1f0c9d2e47,01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47,Nordlys Rådgivning ApS,false,+4522334455,completed,2026-03-10T22:59:59Z,3,15000\r\n"))
             )),
         (status = 422, description = "`month` is missing or not `YYYY-MM` (`validation_failed`)", body = crate::error::Problem,
             content_type = "application/problem+json",
