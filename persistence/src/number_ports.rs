@@ -577,6 +577,18 @@ pub struct LatePort {
     pub compensation_ore: i64,
 }
 
+/// One late day as read: port, company, (company name, sandbox), number, status, deadline
+/// day, amount.
+type LateDayRow = (
+    String,
+    String,
+    (String, bool),
+    String,
+    String,
+    NaiveDate,
+    i64,
+);
+
 /// Every port with late days from `from` to `to` (inclusive), with those days and what
 /// they owe, by company name and port; a sandbox's are marked as such.
 pub fn late_between(
@@ -585,15 +597,7 @@ pub fn late_between(
     to: NaiveDate,
 ) -> Result<Vec<LatePort>> {
     use crate::schema::companies;
-    let rows: Vec<(
-        String,
-        String,
-        (String, bool),
-        String,
-        String,
-        NaiveDate,
-        i64,
-    )> = port_delays::table
+    let rows: Vec<LateDayRow> = port_delays::table
         .inner_join(number_ports::table.inner_join(port_deadlines::table))
         .inner_join(companies::table.on(companies::id.eq(port_delays::company_id)))
         .filter(port_delays::day.ge(from))
