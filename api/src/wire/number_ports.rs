@@ -189,10 +189,12 @@ pub struct SignForm {
     #[schema(value_type = crate::wire::text::Text100)]
     pub signer_name: String,
     /// `ja` when the consent box is ticked; without it the power of attorney is not signed.
+    /// A form field is present or absent, never null.
+    #[schema(nullable = false)]
     pub consent: Option<Ticked>,
     /// A later port date (`YYYY-MM-DD`), or empty for the earliest.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = String, format = Date, required = false)]
     pub requested_date: Option<String>,
 }
 

@@ -3065,12 +3065,16 @@ export interface components {
         SignForm: {
             /** @description The owner's name as they sign. */
             signer_name: components["schemas"]["Text100"];
-            consent?: components["schemas"]["Ticked"] | null;
+            /**
+             * @description `ja` when the consent box is ticked; without it the power of attorney is not signed.
+             *     A form field is present or absent, never null.
+             */
+            consent?: components["schemas"]["Ticked"];
             /**
              * Format: date
              * @description A later port date (`YYYY-MM-DD`), or empty for the earliest.
              */
-            requested_date?: string | null;
+            requested_date?: string;
         };
         /**
          * @description The owner's signature.
