@@ -81,13 +81,23 @@ impl<T: DeserializeOwned + 'static, F: DeserializeOwned + 'static> FromRequest
 
 /// Parses a form-encoded body into `F`, naming the field that is wrong.
 pub fn parse_form<F: DeserializeOwned>(bytes: &[u8]) -> Result<F, ApiError> {
-    without_nul(bytes, "")?;
+    parse_urlencoded(bytes, "", "unknown_field")
+}
+
+/// Parses `application/x-www-form-urlencoded` text into `T`; a wrong value is named by its
+/// pointer under `prefix`, and a name `T` does not know is `unknown`.
+fn parse_urlencoded<T: DeserializeOwned>(
+    bytes: &[u8],
+    prefix: &str,
+    unknown: &'static str,
+) -> Result<T, ApiError> {
+    without_nul(bytes, prefix)?;
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
     serde_path_to_error::deserialize(de).map_err(|err| {
-        let mut pointer = pointer_of(err.path());
+        let mut pointer = format!("{prefix}{}", pointer_of(err.path()));
         let message = err.inner().to_string();
         let code = if message.starts_with("unknown field `") {
-            "unknown_field"
+            unknown
         } else if let Some(field) = quoted(&message, "missing field `") {
             pointer = format!("{pointer}/{}", escape(field));
             "required"
@@ -191,21 +201,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
 /// Parses a query string into `T`, naming the parameter that is wrong.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    without_nul(query.as_bytes(), "/query")?;
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let mut pointer = format!("/query{}", pointer_of(err.path()));
-        let message = err.inner().to_string();
-        let code = if message.starts_with("unknown field `") {
-            "unknown_parameter"
-        } else if let Some(field) = quoted(&message, "missing field `") {
-            pointer = format!("{pointer}/{}", escape(field));
-            "required"
-        } else {
-            "invalid_value"
-        };
-        ApiError::field(&pointer, code, message)
-    })
+    parse_urlencoded(query.as_bytes(), "/query", "unknown_parameter")
 }
 
 /// Parses JSON into `T`, locating a wrong value with a JSON pointer.
