@@ -20,6 +20,7 @@ pub mod numbers;
 pub mod orders;
 pub mod outbox;
 pub mod page;
+pub mod port_deadlines;
 pub mod revocations;
 pub mod schema;
 pub mod subscriptions;

@@ -254,7 +254,7 @@ fn next_due(
             _ => {}
         }
         if matches!(port.status, PortStatus::Submitted | PortStatus::Accepted)
-            && let Some(deadline) = persistence::number_ports::deadline(conn, port.id)?
+            && let Some(deadline) = persistence::port_deadlines::deadline(conn, port.id)?
         {
             let day = domain::porting::next_late_day(deadline.deadline_on, deadline.counted_to);
             due.push(domain::clock::stamp(start_of_day(day)));

@@ -102,7 +102,7 @@ pub fn view(conn: &mut DbConnection, port: &NumberPort) -> persistence::Result<N
             signed_at: s.signed_at.and_utc(),
             document_sha256: s.document_sha256,
         });
-    let deadline = persistence::number_ports::deadline(conn, port.id)?;
+    let deadline = persistence::port_deadlines::deadline(conn, port.id)?;
     Ok(NumberPortDto {
         deadline: deadline.map(|d| domain::calendar::end_of_day(d.deadline_on)),
         delayed_working_days: deadline.map_or(0, |d| d.delayed_working_days),
@@ -238,7 +238,7 @@ fn start_deadline(
     now: NaiveDateTime,
 ) -> Result<(), PortError> {
     let day = domain::porting::deadline(now.and_utc(), port.requested_date);
-    persistence::number_ports::set_deadline(conn, port, day)?;
+    persistence::port_deadlines::set_deadline(conn, port, day)?;
     Ok(())
 }
 

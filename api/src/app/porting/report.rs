@@ -4,7 +4,7 @@
 
 use domain::calendar::Month;
 use persistence::DbConnection;
-use persistence::number_ports::LatePort;
+use persistence::port_deadlines::LatePort;
 
 use crate::wire::late_ports::{LateCompanyDto, LatePortDto, LatePortsReport};
 
@@ -12,7 +12,7 @@ use crate::wire::late_ports::{LateCompanyDto, LatePortDto, LatePortsReport};
 /// across two months is in both reports, each with its own days.
 pub fn late_ports(conn: &mut DbConnection, month: Month) -> persistence::Result<LatePortsReport> {
     let late = persistence::db::read(conn, |conn| {
-        persistence::number_ports::late_between(conn, month.first_day(), month.last_day())
+        persistence::port_deadlines::late_between(conn, month.first_day(), month.last_day())
     })?;
     Ok(report(month, late))
 }

@@ -88,7 +88,7 @@ pub fn round(
     // Late days before the moves: the day a late number moves is a late day too.
     let today = domain::calendar::date_in_denmark(now.and_utc());
     let late = persistence::db::read(conn, |conn| {
-        persistence::number_ports::past_deadline(conn, scope, today, BATCH)
+        persistence::port_deadlines::past_deadline(conn, scope, today, BATCH)
     })?;
     for (id, deadline) in late {
         if domain::porting::late_days(deadline.deadline_on, deadline.counted_to, today).is_empty() {
@@ -139,7 +139,7 @@ fn delay(
     if !matches!(port.status, PortStatus::Submitted | PortStatus::Accepted) {
         return Ok(false);
     }
-    let Some(deadline) = persistence::number_ports::deadline(conn, port.id)? else {
+    let Some(deadline) = persistence::port_deadlines::deadline(conn, port.id)? else {
         return Ok(false);
     };
     let days = domain::porting::late_days(deadline.deadline_on, deadline.counted_to, today);
@@ -147,7 +147,7 @@ fn delay(
         return Ok(false);
     }
     let amount = settings.port_delay_compensation_ore;
-    persistence::number_ports::record_late_days(conn, port, &days, amount, now)?;
+    persistence::port_deadlines::record_late_days(conn, port, &days, amount, now)?;
     write(conn, port, port.status, now)?;
     if deadline.delayed_working_days == 0 {
         let shown = super::view(conn, port)?;
