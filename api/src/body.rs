@@ -121,7 +121,7 @@ pub fn is_json(media_type: &str) -> bool {
         || (media_type.starts_with("application/") && media_type.ends_with("+json"))
 }
 
-fn declared_length(req: &HttpRequest) -> Option<usize> {
+pub fn declared_length(req: &HttpRequest) -> Option<usize> {
     req.headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -145,22 +145,28 @@ pub fn unsupported_media_type(got: Option<&str>, expected: &str) -> ApiError {
     )
 }
 
-pub fn payload_too_large() -> ApiError {
+pub fn payload_too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
         "The request body is too large",
-        format!("request bodies may be at most {} KiB", BODY_LIMIT / 1024),
+        format!("this request's body may be at most {} KiB", limit / 1024),
     )
 }
 
 /// Reads the whole body, refusing it as soon as it passes [`BODY_LIMIT`].
-pub async fn read_limited(
+pub async fn read_limited(payload: Payload, declared: Option<usize>) -> Result<Bytes, ApiError> {
+    read_up_to(payload, declared, BODY_LIMIT).await
+}
+
+/// Reads the whole body, refusing it as soon as it passes `limit` bytes.
+pub async fn read_up_to(
     mut payload: Payload,
     declared: Option<usize>,
+    limit: usize,
 ) -> Result<Bytes, ApiError> {
-    if declared.is_some_and(|n| n > BODY_LIMIT) {
-        return Err(payload_too_large());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(payload_too_large(limit));
     }
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -170,8 +176,8 @@ pub async fn read_limited(
                 format!("the body could not be read: {e}"),
             )
         })?;
-        if body.len() + chunk.len() > BODY_LIMIT {
-            return Err(payload_too_large());
+        if body.len() + chunk.len() > limit {
+            return Err(payload_too_large(limit));
         }
         body.extend_from_slice(&chunk);
     }

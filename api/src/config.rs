@@ -207,6 +207,16 @@ pub struct Config {
     )]
     pub test_clock_lease_seconds: u64,
 
+    /// How long a process holds a bulk order's job without finishing a step: after a
+    /// crash, another process resumes the job once the hold runs out.
+    #[arg(
+        long,
+        env = "BULK_ORDER_LEASE_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub bulk_order_lease_seconds: u64,
+
     /// Where people reach this service: the base of links in emails (the power of
     /// attorney's signing link). Default: the address the server listens on.
     #[arg(long, env = "PUBLIC_URL", global = true)]
@@ -334,6 +344,7 @@ impl std::fmt::Debug for Config {
             .field("outbox_poll_ms", &self.outbox_poll_ms)
             .field("outbox_lease_seconds", &self.outbox_lease_seconds)
             .field("test_clock_lease_seconds", &self.test_clock_lease_seconds)
+            .field("bulk_order_lease_seconds", &self.bulk_order_lease_seconds)
             .field("public_url", &self.public_url)
             .field("workers", &self.workers)
             .field("database_pool_size", &self.database_pool_size)
@@ -369,6 +380,7 @@ impl Config {
             outbox_poll_ms: 1000,
             outbox_lease_seconds: 60,
             test_clock_lease_seconds: 30,
+            bulk_order_lease_seconds: 30,
             public_url: None,
             database_pool_size: default_pool_size(),
             database_timeout_ms: 5000,

@@ -217,3 +217,35 @@ pub fn spawn_test_clocks(
         }
     });
 }
+
+/// Runs the bulk orders' jobs: every `every`, this process claims the running jobs no
+/// process holds and moves each as far as it goes, holding each for `lease` past its last
+/// step; a job whose process died is resumed by another once the hold runs out.
+pub fn spawn_bulk_orders(
+    store: Store,
+    settings: std::sync::Arc<crate::app::Settings>,
+    every: Duration,
+    lease: Duration,
+) {
+    let owner = persistence::new_id().to_string();
+    tokio::spawn(async move {
+        loop {
+            let store_ = store.clone();
+            let settings_ = settings.clone();
+            let owner_ = owner.clone();
+            let round = tokio::task::spawn_blocking(move || {
+                store_.run(|conn| {
+                    crate::app::bulk::worker::run_claimed(conn, &settings_, &owner_, lease)
+                })
+            })
+            .await;
+            match round {
+                Ok(Ok(0)) => {}
+                Ok(Ok(finished)) => tracing::info!(finished, "bulk order steps done"),
+                Ok(Err(err)) => tracing::warn!(error = %err, "bulk order round failed"),
+                Err(err) => tracing::error!(error = %err, "bulk order worker panicked"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}

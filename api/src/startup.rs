@@ -158,6 +158,12 @@ impl Application {
             std::time::Duration::from_millis(state.config.outbox_poll_ms),
             std::time::Duration::from_secs(state.config.test_clock_lease_seconds.max(1)),
         );
+        crate::scheduler::spawn_bulk_orders(
+            state.store.clone(),
+            state.settings.clone(),
+            std::time::Duration::from_millis(state.config.outbox_poll_ms),
+            std::time::Duration::from_secs(state.config.bulk_order_lease_seconds.max(1)),
+        );
         crate::webhooks::delivery::spawn(
             crate::webhooks::delivery::Deliverer::new(
                 state.store.clone(),

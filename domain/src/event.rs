@@ -26,6 +26,10 @@ pub enum EventType {
     NumberPortCancelled,
     /// A port passed its deadline without moving (once per port; Teleloven §27).
     NumberPortDelayed,
+    /// Every row of a bulk job became a draft: the job waits to be reviewed.
+    BulkOrderDrafted,
+    /// Every drafted row of a bulk job has had its confirm.
+    BulkOrderCompleted,
     /// A sandbox company's test clock began to advance.
     TestClockAdvancing,
     /// A sandbox company's test clock reached its new time.
@@ -34,7 +38,7 @@ pub enum EventType {
 
 impl EventType {
     /// Every kind, in the order the design lists them.
-    pub const ALL: [EventType; 13] = [
+    pub const ALL: [EventType; 15] = [
         EventType::OrderConfirmed,
         EventType::SubscriptionActivated,
         EventType::SubscriptionChanged,
@@ -46,6 +50,8 @@ impl EventType {
         EventType::NumberPortExpired,
         EventType::NumberPortCancelled,
         EventType::NumberPortDelayed,
+        EventType::BulkOrderDrafted,
+        EventType::BulkOrderCompleted,
         EventType::TestClockAdvancing,
         EventType::TestClockReady,
     ];
@@ -64,6 +70,8 @@ impl EventType {
             EventType::NumberPortExpired => "number_port.expired",
             EventType::NumberPortCancelled => "number_port.cancelled",
             EventType::NumberPortDelayed => "number_port.delayed",
+            EventType::BulkOrderDrafted => "bulk_order.drafted",
+            EventType::BulkOrderCompleted => "bulk_order.completed",
             EventType::TestClockAdvancing => "test_clock.advancing",
             EventType::TestClockReady => "test_clock.ready",
         }

@@ -6,6 +6,7 @@
 #[macro_use]
 mod macros;
 
+pub mod bulk;
 pub mod calendar;
 pub mod catalog;
 pub mod clock;

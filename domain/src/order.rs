@@ -110,6 +110,8 @@ pub struct Order {
     pub updated_at: NaiveDateTime,
     /// The subscription a confirmed order created.
     pub subscription: Option<Uuid>,
+    /// The bulk job that drafted the order: it is confirmed or cancelled with the job.
+    pub bulk_order: Option<Uuid>,
 }
 
 impl Order {

@@ -451,6 +451,20 @@ where
     finish(conn, f)
 }
 
+/// A part of the caller's transaction that may fail alone: a savepoint, rolled back to
+/// when `f` fails, while what the transaction did before stays.
+pub fn savepoint<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<Error>,
+{
+    <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
+        .map_err(Error::from)?;
+    finish(conn, f)
+}
+
 fn finish<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,

@@ -561,3 +561,51 @@ pub fn add_ported(conn: &mut DbConnection, company: Uuid, number: &DanishNumber)
     }
     Ok(())
 }
+
+/// How many numbers `pools` hold free to pick now: one count per pool.
+pub fn free_count(conn: &mut DbConnection, pools: &Pools) -> Result<i64> {
+    let mut total = 0;
+    for source in pools.sources() {
+        let query = numbers::table
+            .filter(free_now!(pools.now))
+            .select(diesel::dsl::count_star())
+            .into_boxed();
+        let query = match source {
+            Source::Company => query.filter(numbers::company_id.eq(pools.company.to_string())),
+            Source::Operator => query.filter(numbers::company_id.is_null()),
+        };
+        total += query.first::<i64>(conn)?;
+    }
+    Ok(total)
+}
+
+/// Which of `wanted` are not free to pick from `pools` now: one read.
+pub fn unavailable(
+    conn: &mut DbConnection,
+    pools: &Pools,
+    wanted: &[DanishNumber],
+) -> Result<Vec<DanishNumber>> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = numbers::table
+        .filter(numbers::number.eq_any(wanted.iter().map(DanishNumber::as_str)))
+        .filter(free_now!(pools.now))
+        .select(numbers::number)
+        .into_boxed();
+    query = if pools.operator {
+        query.filter(
+            numbers::company_id
+                .eq(pools.company.to_string())
+                .or(numbers::company_id.is_null()),
+        )
+    } else {
+        query.filter(numbers::company_id.eq(pools.company.to_string()))
+    };
+    let free: std::collections::HashSet<String> = query.load::<String>(conn)?.into_iter().collect();
+    Ok(wanted
+        .iter()
+        .filter(|n| !free.contains(n.as_str()))
+        .cloned()
+        .collect())
+}

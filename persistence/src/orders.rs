@@ -35,6 +35,7 @@ struct OrderRecord {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     subscription_id: Option<String>,
+    bulk_order_id: Option<String>,
 }
 
 /// What a stored order says about its employee, apart from the initials.
@@ -80,6 +81,11 @@ impl TryFrom<OrderRecord> for Order {
                 .as_deref()
                 .map(|s| uuid("orders.subscription_id", s))
                 .transpose()?,
+            bulk_order: r
+                .bulk_order_id
+                .as_deref()
+                .map(|s| uuid("orders.bulk_order_id", s))
+                .transpose()?,
         })
     }
 }
@@ -110,6 +116,7 @@ impl TryFrom<&Order> for OrderRecord {
             created_at: o.created_at,
             updated_at: o.updated_at,
             subscription_id: o.subscription.map(|s| s.to_string()),
+            bulk_order_id: o.bulk_order.map(|s| s.to_string()),
         })
     }
 }
@@ -255,6 +262,29 @@ pub fn claim_initials(
     let claimed =
         on_backend!(conn, c => Prepared(claim.returning(initials_claims::holder_id)).rows(c))?;
     Ok(claimed == 1)
+}
+
+/// Which of `initials` someone live holds in `company` at `now` (its business time): a
+/// subscription, or a draft that has not lapsed. One read.
+pub fn initials_held(
+    conn: &mut DbConnection,
+    company: Uuid,
+    initials: &[&str],
+    now: NaiveDateTime,
+) -> Result<Vec<String>> {
+    if initials.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(initials_claims::table
+        .filter(initials_claims::company_id.eq(company.to_string()))
+        .filter(initials_claims::initials.eq_any(initials))
+        .filter(
+            initials_claims::expires_at
+                .is_null()
+                .or(initials_claims::expires_at.gt(now)),
+        )
+        .select(initials_claims::initials)
+        .load(conn)?)
 }
 
 /// Gives up whatever initials `holder` holds.

@@ -114,7 +114,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bulk_orders (id) {
+        id -> Text,
+        company_id -> Text,
+        status -> Text,
+        version -> Integer,
+        format -> Text,
+        header -> Nullable<Text>,
+        total -> Integer,
+        problems -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        created_by -> Text,
+        confirmed_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    bulk_order_rows (bulk_order_id, row_number) {
+        bulk_order_id -> Text,
+        row_number -> Integer,
+        form -> Text,
+        cells -> Nullable<Text>,
+        status -> Text,
+        problems -> Nullable<Text>,
+        order_id -> Nullable<Text>,
+        subscription_id -> Nullable<Text>,
+        number_port_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> companies (company_id));
+diesel::joinable!(bulk_order_rows -> bulk_orders (bulk_order_id));
 diesel::joinable!(api_clients -> companies (company_id));
 diesel::joinable!(numbers -> companies (company_id));
 diesel::joinable!(help_feedback -> help_articles (article_slug));
@@ -152,6 +188,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     test_clocks,
     port_deadlines,
     port_delays,
+    bulk_orders,
+    bulk_order_rows,
 );
 
 diesel::table! {
@@ -193,6 +231,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         subscription_id -> Nullable<Text>,
+        bulk_order_id -> Nullable<Text>,
     }
 }
 

@@ -12,6 +12,7 @@ use persistence::DbConnection;
 use uuid::Uuid;
 
 pub mod audit;
+pub mod bulk;
 pub mod catalog;
 pub mod events;
 pub mod help;

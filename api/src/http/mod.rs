@@ -3,7 +3,8 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header::{self, ContentType, Header};
+use actix_web::mime;
 use uuid::Uuid;
 
 use crate::app::idempotency::{IdempotencyKey, Replayable};
@@ -153,4 +154,29 @@ pub fn replayable(outcome: Replayable) -> HttpResponse {
         response.insert_header(("idempotent-replayed", "true"));
     }
     response.body(answer.body)
+}
+
+/// Whether the client's `Accept` (RFC 9110 §12.5.1) weighs `text/csv` above JSON, each
+/// at the weight of the most specific range that names it. JSON wins a tie, and when
+/// `Accept` is absent or unreadable.
+pub fn prefers_csv(req: &actix_web::HttpRequest) -> bool {
+    let Ok(accept) = header::Accept::parse(req) else {
+        return false;
+    };
+    let weight = |type_: mime::Name<'_>, subtype: mime::Name<'_>| {
+        let specificity = |range: &mime::Mime| match (range.type_(), range.subtype()) {
+            (t, s) if t == type_ && s == subtype => Some(2),
+            (t, mime::STAR) if t == type_ => Some(1),
+            (mime::STAR, mime::STAR) => Some(0),
+            _ => None,
+        };
+        accept
+            .iter()
+            .filter_map(|range| specificity(&range.item).map(|s| (s, range.quality)))
+            .max_by_key(|(s, _)| *s)
+            .map(|(_, quality)| quality)
+    };
+    let csv = weight(mime::TEXT, mime::CSV);
+    let json = weight(mime::APPLICATION, mime::JSON);
+    csv.is_some_and(|csv| csv > header::Quality::ZERO && json.is_none_or(|json| csv > json))
 }

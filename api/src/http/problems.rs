@@ -2,9 +2,11 @@
 //! and `code` of every situation (docs/decisions.md, "One answer per situation").
 
 use actix_web::http::{StatusCode, header};
+use domain::bulk::BulkStatus;
 use domain::order::OrderStatus;
 
 use super::preconditions::stale;
+use crate::app::bulk::BulkError;
 use crate::app::help::{FEEDBACK_PER_WINDOW, HelpError};
 use crate::app::idempotency::KeyError;
 use crate::app::login::LoginError;
@@ -109,10 +111,44 @@ impl From<OrderError> for ApiError {
                 "number_port_exists",
                 format!("{number} is already being ported"),
             )]),
+            OrderError::InBulkOrder(job) => ApiError::conflict(
+                "order_in_bulk_order",
+                format!(
+                    "the draft is one row of bulk order {job}; confirm or cancel the job \
+                     (POST /bulk-orders/{job}/confirm, DELETE /bulk-orders/{job})"
+                ),
+            ),
             OrderError::Invalid(errors) => ApiError::validation(errors),
             OrderError::Key(err) => err.into(),
             OrderError::Storage(err) => err.into(),
             OrderError::Internal(err) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<BulkError> for ApiError {
+    fn from(err: BulkError) -> Self {
+        match err {
+            BulkError::NotFound => ApiError::not_found("the bulk order"),
+            BulkError::Stale => stale(),
+            BulkError::NotDrafted(BulkStatus::Expired) => ApiError::conflict(
+                "bulk_order_expired",
+                "the bulk order's drafts expired and let their numbers go; upload the file again",
+            ),
+            BulkError::NotDrafted(status) => ApiError::conflict(
+                "bulk_order_not_drafted",
+                format!(
+                    "the bulk order is {}; only a drafted one can be confirmed or cancelled",
+                    status.as_str()
+                ),
+            ),
+            BulkError::Running => ApiError::conflict(
+                "bulk_order_running",
+                "the company has a bulk order running; wait until it is drafted or completed",
+            ),
+            BulkError::Key(err) => err.into(),
+            BulkError::Storage(err) => err.into(),
+            BulkError::Internal(err) => ApiError::internal(err),
         }
     }
 }

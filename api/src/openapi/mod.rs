@@ -44,6 +44,7 @@ use without_nul::TextWithoutNul;
         (name = "catalog", description = "Plans and mobile packages"),
         (name = "operator", description = "The operator's back office: companies, users, API clients, number pools"),
         (name = "orders", description = "Create a subscription: a priced draft to review, edit and confirm"),
+        (name = "bulk-orders", description = "Onboard many employees from a spreadsheet: a dry run, then one job drafted, reviewed and confirmed as a whole"),
         (name = "subscriptions", description = "Employees' subscriptions"),
         (name = "porting", description = "Number porting: the owner's power of attorney, the donor's answer, the move"),
         (name = "sandbox", description = "Sandbox companies' test clocks: move business time forward to see a port's whole life in minutes"),

@@ -74,7 +74,7 @@ impl StandardProblems {
                 "413",
                 "payload_too_large",
                 "The request body is too large",
-                "request bodies may be at most 64 KiB",
+                "this request's body may be at most 64 KiB",
             ),
             (
                 "UnsupportedMediaType",

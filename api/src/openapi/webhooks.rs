@@ -18,7 +18,17 @@ fn data_schema(kind: Option<EventType>) -> Value {
             | EventType::SubscriptionChanged
             | EventType::SubscriptionTerminated,
         ) => "SubscriptionDto",
-        Some(_) => "NumberPortDto",
+        Some(
+            EventType::NumberPortSubmitted
+            | EventType::NumberPortAccepted
+            | EventType::NumberPortRejected
+            | EventType::NumberPortCompleted
+            | EventType::NumberPortExpired
+            | EventType::NumberPortCancelled
+            | EventType::NumberPortDelayed,
+        ) => "NumberPortDto",
+        Some(EventType::BulkOrderDrafted | EventType::BulkOrderCompleted) => "BulkOrderDto",
+        Some(EventType::TestClockAdvancing | EventType::TestClockReady) => "TestClockDto",
         None => {
             return json!({
                 "type": "object",

@@ -5,6 +5,7 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod audit;
+pub mod bulk_orders;
 pub mod catalog;
 pub mod events;
 pub mod health;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     audit::configure(cfg);
     help::configure(cfg);
     orders::configure(cfg);
+    bulk_orders::configure(cfg);
     subscriptions::configure(cfg);
     number_ports::configure(cfg);
     events::configure(cfg);

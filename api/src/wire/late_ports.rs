@@ -103,15 +103,12 @@ impl LatePortsReport {
     /// then one row per port with the JSON's values. The totals are left to the
     /// spreadsheet, so every row has the same columns.
     pub fn to_csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut out = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
+        let mut out = super::spreadsheet::writer(b',');
         out.write_record(CSV_COLUMNS)?;
         for port in &self.ports {
             out.write_record(port.csv_row().iter().map(|cell| cell.as_bytes()))?;
         }
-        out.into_inner()
-            .map_err(|err| csv::Error::from(err.into_error()))
+        super::spreadsheet::finish(out)
     }
 }
 
@@ -120,7 +117,7 @@ impl LatePortDto {
         [
             self.port_id.to_string().into(),
             self.company_id.to_string().into(),
-            spreadsheet_safe(&self.company_name),
+            super::spreadsheet::safe(&self.company_name),
             self.sandbox.to_string().into(),
             self.number.as_str().into(),
             self.status.as_str().into(),
@@ -128,19 +125,6 @@ impl LatePortDto {
             self.delayed_working_days.to_string().into(),
             self.compensation_ore.to_string().into(),
         ]
-    }
-}
-
-/// Text a user typed, made safe to open in a spreadsheet: a cell starting with `=`, `+`,
-/// `-` or `@` (or a tab or carriage return, which some spreadsheets skip before them)
-/// would be read as a formula, so it gets a leading `'`, which spreadsheets take as "this
-/// is text" (OWASP, "CSV Injection"). Only the company name needs it: the other cells are
-/// ids, numbers, states and instants the server writes itself.
-fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{text}"))
-    } else {
-        Cow::Borrowed(text)
     }
 }
 
@@ -221,10 +205,13 @@ mod tests {
 
     #[test]
     fn an_ordinary_company_name_is_written_as_it_is() {
-        assert_eq!(spreadsheet_safe("Nordlys ApS"), "Nordlys ApS");
-        assert_eq!(spreadsheet_safe("3 Brødre ApS"), "3 Brødre ApS");
+        assert_eq!(crate::wire::spreadsheet::safe("Nordlys ApS"), "Nordlys ApS");
         assert_eq!(
-            spreadsheet_safe("Navn-med-bindestreg"),
+            crate::wire::spreadsheet::safe("3 Brødre ApS"),
+            "3 Brødre ApS"
+        );
+        assert_eq!(
+            crate::wire::spreadsheet::safe("Navn-med-bindestreg"),
             "Navn-med-bindestreg"
         );
     }

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub mod bulk_orders;
+pub mod bulk_upload;
 pub mod catalog;
 pub mod events;
 pub mod json_integers;
@@ -12,6 +14,7 @@ pub mod number_ports;
 pub mod orders;
 pub mod pricing;
 pub mod rendered;
+pub mod spreadsheet;
 pub mod subscriptions;
 pub mod test_clock;
 pub mod text;

@@ -206,6 +206,9 @@ pub struct OrderDto {
     pub expires_at: DateTime<Utc>,
     /// The subscription a confirmed order created.
     pub subscription_id: Option<Uuid>,
+    /// The bulk job that drafted the order; such a draft is confirmed or cancelled with
+    /// its job (`POST /bulk-orders/{id}/confirm`, `DELETE /bulk-orders/{id}`).
+    pub bulk_order_id: Option<Uuid>,
     #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "super::time::rfc3339")]

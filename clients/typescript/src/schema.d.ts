@@ -505,6 +505,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bulk-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List bulk orders */
+        get: operations["list_bulk_orders"];
+        put?: never;
+        /** Upload employees: a dry run, or a job that drafts them all */
+        post: operations["create_bulk_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a bulk order */
+        get: operations["get_bulk_order"];
+        put?: never;
+        post?: never;
+        /** Cancel a drafted bulk order */
+        delete: operations["cancel_bulk_order"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-orders/{id}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk order's rows (JSON, or the file back as CSV) */
+        get: operations["list_bulk_order_rows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-orders/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a drafted bulk order */
+        post: operations["confirm_bulk_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/subscriptions": {
         parameters: {
             query?: never;
@@ -818,6 +888,46 @@ export interface paths {
     };
 }
 export interface webhooks {
+    "bulk_order.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `bulk_order.completed` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_bulk_order_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "bulk_order.drafted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `bulk_order.drafted` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_bulk_order_drafted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "number_port.accepted": {
         parameters: {
             query?: never;
@@ -1241,6 +1351,202 @@ export interface components {
             source: components["schemas"]["NumberSource"];
         };
         /**
+         * @description A bulk job, with counts a client draws its progress from.
+         * @example {
+         *       "confirmed": 0,
+         *       "created_at": "2026-12-07T09:00:00Z",
+         *       "created_by": "admin@nordlys.example",
+         *       "drafted": 5,
+         *       "expires_at": "2026-12-07T09:30:00Z",
+         *       "failed": 0,
+         *       "format": "csv",
+         *       "id": "01937a4e-9999-7cc3-9a51-3b1f0c9d2e47",
+         *       "invalid": 0,
+         *       "problems": [],
+         *       "status": "drafted",
+         *       "summary": {
+         *         "monthly_ex_vat_ore": 99500,
+         *         "monthly_incl_vat_ore": 124375,
+         *         "monthly_vat_ore": 24875,
+         *         "one_time_ex_vat_ore": 0,
+         *         "one_time_incl_vat_ore": 0,
+         *         "one_time_vat_ore": 0,
+         *         "orders": 5
+         *       },
+         *       "total": 5,
+         *       "updated_at": "2026-12-07T09:00:02Z",
+         *       "version": 3
+         *     }
+         */
+        BulkOrderDto: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["BulkStatusSchema"];
+            /**
+             * Format: int32
+             * @description Send it back as `If-Match: "<version>"` to confirm exactly what you reviewed.
+             */
+            version: number;
+            /** @description What was uploaded: `csv` or `json`. */
+            format: string;
+            /**
+             * Format: int32
+             * @description How many rows the job has.
+             */
+            total: number;
+            /**
+             * Format: int64
+             * @description Rows that became a draft (those confirmed or failed since included).
+             */
+            drafted: number;
+            /**
+             * Format: int64
+             * @description Rows whose subscription exists.
+             */
+            confirmed: number;
+            /**
+             * Format: int64
+             * @description Rows whose draft could not be confirmed.
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Rows that break a rule (an `invalid` job's).
+             */
+            invalid: number;
+            summary?: components["schemas"]["BulkTotalDto"] | null;
+            /** @description The job's problems: every row's for an `invalid` job, the reason for a `failed` one. */
+            problems: components["schemas"]["BulkProblemDto"][];
+            /** @description Who uploaded the job. */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description When a drafted job's drafts lapse and let their numbers go.
+             */
+            expires_at?: string | null;
+        };
+        /**
+         * @description A problem with a row (or, without `row`, with the whole job).
+         * @example {
+         *       "code": "required",
+         *       "column": "initials",
+         *       "message": "missing field `initials`",
+         *       "pointer": "/employee/initials",
+         *       "row": 3
+         *     }
+         */
+        BulkProblemDto: {
+            /**
+             * Format: int32
+             * @description The data row, counted from 1 (a CSV header is not a row).
+             */
+            row?: number | null;
+            /** @description The CSV column (a CSV upload only). */
+            column?: string | null;
+            /** @description The field in the row's order form. */
+            pointer?: string | null;
+            code: string;
+            message: string;
+            /**
+             * Format: int64
+             * @description With `not_enough_numbers`: the new numbers the rows need.
+             */
+            needed?: number | null;
+            /**
+             * Format: int64
+             * @description With `not_enough_numbers`: the free numbers in the pools.
+             */
+            free?: number | null;
+        };
+        /**
+         * @description One row of a job and what became of it.
+         * @example {
+         *       "number_port_id": null,
+         *       "order_id": "01937a4e-1111-7cc3-9a51-3b1f0c9d2e47",
+         *       "problems": [],
+         *       "row": 1,
+         *       "status": "drafted",
+         *       "subscription_id": null
+         *     }
+         */
+        BulkRowDto: {
+            /** Format: int32 */
+            row: number;
+            /** Format: uuid */
+            order_id?: string | null;
+            /** Format: uuid */
+            subscription_id?: string | null;
+            /** Format: uuid */
+            number_port_id?: string | null;
+            status: components["schemas"]["RowStatusSchema"];
+            problems: components["schemas"]["BulkProblemDto"][];
+        };
+        /**
+         * @description The rows as JSON: each one the form `POST /orders` takes.
+         * @example {
+         *       "rows": [
+         *         {
+         *           "data_sharing_cards": 0,
+         *           "employee": {
+         *             "cost_center": "4100",
+         *             "email": "mette@nordlys.example",
+         *             "initials": "MH",
+         *             "name": "Mette Hansen",
+         *             "title": "Projektleder"
+         *           },
+         *           "mobile_package": "DATA_50",
+         *           "plan": "ERHVERV_M"
+         *         },
+         *         {
+         *           "employee": {
+         *             "email": "jonas@nordlys.example",
+         *             "initials": "JB",
+         *             "name": "Jonas Berg",
+         *             "title": "Konsulent"
+         *           },
+         *           "mobile_package": "DATA_10",
+         *           "number": {
+         *             "number": "+4522334455",
+         *             "owner_email": "jonas@nordlys.example",
+         *             "owner_name": "Jonas Berg",
+         *             "type": "port_in"
+         *           },
+         *           "plan": "ERHVERV_S"
+         *         }
+         *       ]
+         *     }
+         */
+        BulkRows: {
+            /** @description 1 to 1,000 order forms; a row that is not a valid form is a problem of that row. */
+            rows: components["schemas"]["OrderForm"][];
+        };
+        /** @enum {string} */
+        BulkStatusSchema: "validating" | "drafting" | "drafted" | "confirming" | "completed" | "invalid" | "failed" | "cancelled" | "expired";
+        /** @description What a drafted job's orders cost together, in øre; VAT is 25 %. */
+        BulkTotalDto: {
+            /**
+             * Format: int64
+             * @description How many orders the total covers.
+             */
+            orders: number;
+            /** Format: int64 */
+            monthly_ex_vat_ore: number;
+            /** Format: int64 */
+            monthly_vat_ore: number;
+            /** Format: int64 */
+            monthly_incl_vat_ore: number;
+            /** Format: int64 */
+            one_time_ex_vat_ore: number;
+            /** Format: int64 */
+            one_time_vat_ore: number;
+            /** Format: int64 */
+            one_time_incl_vat_ore: number;
+        };
+        /**
          * @example {
          *       "client_id": "01937a4e-a1b2-7c3d-8e4f-5a6b7c8d9e0f",
          *       "client_secret": "3f9c1e…64 hex characters…",
@@ -1608,6 +1914,42 @@ export interface components {
             decision: "rejected";
         };
         /**
+         * @description The dry run's answer: every problem of every row; nothing was written.
+         * @example {
+         *       "problems": [
+         *         {
+         *           "code": "unknown_plan",
+         *           "column": "plan",
+         *           "message": "there is no plan \"ERHVERV_XXL\"; see GET /catalog/plans",
+         *           "pointer": "/plan",
+         *           "row": 3
+         *         },
+         *         {
+         *           "code": "required",
+         *           "column": "initials",
+         *           "message": "missing field `initials`",
+         *           "pointer": "/employee/initials",
+         *           "row": 7
+         *         }
+         *       ],
+         *       "rows": 50,
+         *       "valid": 46
+         *     }
+         */
+        DryRunDto: {
+            /**
+             * Format: int32
+             * @description How many data rows the upload has.
+             */
+            rows: number;
+            /**
+             * Format: int32
+             * @description How many of them have no problem.
+             */
+            valid: number;
+            problems: components["schemas"]["BulkProblemDto"][];
+        };
+        /**
          * @description An email address: at most 64 characters before the `@` (no spaces or quotes), a domain name after it; kept lower-case.
          * @example mette@nordlys.example
          */
@@ -1750,9 +2092,9 @@ export interface components {
             sandbox?: boolean;
         };
         /** @description Event types: at least one, each once. */
-        EventTypeList: ("order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "test_clock.advancing" | "test_clock.ready")[];
+        EventTypeList: ("order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "bulk_order.drafted" | "bulk_order.completed" | "test_clock.advancing" | "test_clock.ready")[];
         /** @enum {string} */
-        EventTypeSchema: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "test_clock.advancing" | "test_clock.ready";
+        EventTypeSchema: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "bulk_order.drafted" | "bulk_order.completed" | "test_clock.advancing" | "test_clock.ready";
         /**
          * @example {
          *       "rating": {
@@ -2206,6 +2548,12 @@ export interface components {
              * @description The subscription a confirmed order created.
              */
             subscription_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The bulk job that drafted the order; such a draft is confirmed or cancelled with
+             *     its job (`POST /bulk-orders/{id}/confirm`, `DELETE /bulk-orders/{id}`).
+             */
+            bulk_order_id?: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -2374,6 +2722,63 @@ export interface components {
          */
         Page_AvailableNumberDto: {
             items: components["schemas"]["AvailableNumberDto"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
+         * @example {
+         *       "items": [
+         *         {
+         *           "confirmed": 0,
+         *           "created_at": "2026-12-07T09:00:00Z",
+         *           "created_by": "admin@nordlys.example",
+         *           "drafted": 5,
+         *           "expires_at": "2026-12-07T09:30:00Z",
+         *           "failed": 0,
+         *           "format": "csv",
+         *           "id": "01937a4e-9999-7cc3-9a51-3b1f0c9d2e47",
+         *           "invalid": 0,
+         *           "problems": [],
+         *           "status": "drafted",
+         *           "summary": {
+         *             "monthly_ex_vat_ore": 99500,
+         *             "monthly_incl_vat_ore": 124375,
+         *             "monthly_vat_ore": 24875,
+         *             "one_time_ex_vat_ore": 0,
+         *             "one_time_incl_vat_ore": 0,
+         *             "one_time_vat_ore": 0,
+         *             "orders": 5
+         *           },
+         *           "total": 5,
+         *           "updated_at": "2026-12-07T09:00:02Z",
+         *           "version": 3
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        Page_BulkOrderDto: {
+            items: components["schemas"]["BulkOrderDto"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` as `cursor` to get the next; `null` means the end.
+         * @example {
+         *       "items": [
+         *         {
+         *           "number_port_id": null,
+         *           "order_id": "01937a4e-1111-7cc3-9a51-3b1f0c9d2e47",
+         *           "problems": [],
+         *           "row": 1,
+         *           "status": "drafted",
+         *           "subscription_id": null
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        Page_BulkRowDto: {
+            items: components["schemas"]["BulkRowDto"][];
             next_cursor?: string | null;
         };
         /**
@@ -3053,6 +3458,8 @@ export interface components {
             /** @description The address the user logs in with. */
             email: components["schemas"]["Email"];
         };
+        /** @enum {string} */
+        RowStatusSchema: "pending" | "invalid" | "drafted" | "confirmed" | "failed" | "cancelled";
         /**
          * @description The owner's signature as the hosted page's form posts it
          *     (`application/x-www-form-urlencoded`): the box is ticked (`consent=ja`) or the field is
@@ -3486,7 +3893,7 @@ export interface components {
                 /**
                  * @example {
                  *       "code": "payload_too_large",
-                 *       "detail": "request bodies may be at most 64 KiB",
+                 *       "detail": "this request's body may be at most 64 KiB",
                  *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
                  *       "status": 413,
                  *       "title": "The request body is too large",
@@ -5253,6 +5660,406 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    list_bulk_orders: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Items per page, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of bulk orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BulkOrderDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    create_bulk_order: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `true`: check every row and answer at once with every problem; nothing is written.
+                 * @example true
+                 */
+                dry_run?: boolean;
+            };
+            header?: {
+                /** @description Required unless `dry_run=true`: the same key and file replay the first answer (kept 48 h, per company) */
+                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"] | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A CSV file with the columns `plan, mobile_package, data_sharing_cards, name, initials, title, email, cost_center, number_type (new|port_in), number, owner_email, owner_name, requested_date` (the first six required; cells at most 200 characters), or JSON rows. At most 1 MiB. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkRows"];
+                /**
+                 * @example plan;mobile_package;data_sharing_cards;name;initials;title;email;cost_center;number_type;number;owner_email;owner_name;requested_date
+                 *     ERHVERV_M;DATA_50;1;Mette Hansen;MH;Projektleder;mette@nordlys.example;4100;new;;;;
+                 *     ERHVERV_S;DATA_10;0;Jonas Berg;JB;Konsulent;jonas@nordlys.example;4100;port_in;+4522334455;jonas@nordlys.example;Jonas Berg;
+                 */
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description The dry run: every problem of every row; nothing was written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunDto"];
+                };
+            };
+            /** @description The job: validating, then drafting */
+            202: {
+                headers: {
+                    /** @description The job's version */
+                    ETag?: string;
+                    /** @description The job's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrderDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The company has a job running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "bulk_order_running",
+                     *       "detail": "the company has a bulk order running; wait until it is drafted or completed",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:selvbetjening:problem:bulk_order_running"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "this request's body may be at most 1024 KiB",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 413,
+                     *       "title": "The request body is too large",
+                     *       "type": "urn:selvbetjening:problem:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither CSV nor JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unsupported_media_type",
+                     *       "detail": "the body is text/plain; send text/csv, application/json",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 415,
+                     *       "title": "Unsupported media type",
+                     *       "type": "urn:selvbetjening:problem:unsupported_media_type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file as a whole cannot be read: unknown, missing or repeated columns (`/columns/<name>`), no rows or more than 1,000 (`/rows`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_failed",
+                     *       "detail": "1 field is invalid",
+                     *       "errors": [
+                     *         {
+                     *           "code": "unknown_column",
+                     *           "message": "there is no column \"colour\"",
+                     *           "pointer": "/columns/colour"
+                     *         }
+                     *       ],
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 422,
+                     *       "title": "The request has invalid fields",
+                     *       "type": "urn:selvbetjening:problem:validation_failed"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A job needs an `Idempotency-Key` */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_required",
+                     *       "detail": "send an Idempotency-Key (e.g. a UUID) to start a bulk order, so a retry cannot start a second",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 428,
+                     *       "title": "Precondition required",
+                     *       "type": "urn:selvbetjening:problem:idempotency_key_required"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_bulk_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The bulk order's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bulk order */
+            200: {
+                headers: {
+                    /** @description The bulk order's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrderDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancel_bulk_order: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The reviewed version's ETag, e.g. `"3"` */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The bulk order's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled job */
+            200: {
+                headers: {
+                    /** @description The job's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrderDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Not drafted (`bulk_order_not_drafted`), or its drafts lapsed (`bulk_order_expired`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "bulk_order_expired",
+                     *       "detail": "the bulk order's drafts expired and let their numbers go; upload the file again",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:selvbetjening:problem:bulk_order_expired"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_bulk_order_rows: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `next_cursor` of the previous page (a row number).
+                 * @example 50
+                 */
+                cursor?: string;
+                /**
+                 * @description Rows per page, 1 to 200 (default 50). A CSV answer has every row.
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The bulk order's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows: JSON by default, the file as CSV when `Accept` prefers `text/csv` */
+            200: {
+                headers: {
+                    /** @description Names `Accept`: the representation depends on it */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BulkRowDto"];
+                    /**
+                     * @example plan;mobile_package;name;initials;title;email;order_id;status;error
+                     *     ERHVERV_M;DATA_50;Mette Hansen;MH;Projektleder;mette@nordlys.example;01937a4e-1111-7cc3-9a51-3b1f0c9d2e47;drafted;
+                     */
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirm_bulk_order: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The reviewed version's ETag, e.g. `"3"` */
+                "If-Match"?: string | null;
+                /** @description Retry safely: the same key replays the first answer (kept 48 h, per company) */
+                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"] | null;
+            };
+            path: {
+                /** @description The bulk order's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Confirming: each draft is confirmed in the background */
+            202: {
+                headers: {
+                    /** @description The job's version */
+                    ETag?: string;
+                    /** @description The job's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrderDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Not drafted (`bulk_order_not_drafted`), its drafts lapsed (`bulk_order_expired`), another job is running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "bulk_order_not_drafted",
+                     *       "detail": "the bulk order is completed; only a drafted one can be confirmed or cancelled",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:selvbetjening:problem:bulk_order_not_drafted"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            /** @description The Idempotency-Key was used for another request, or is malformed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_reused",
+                     *       "detail": "this Idempotency-Key was used for a different request; use a new key",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 422,
+                     *       "title": "Idempotency key reused",
+                     *       "type": "urn:selvbetjening:problem:idempotency_key_reused"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     list_subscriptions: {
         parameters: {
             query?: {
@@ -5680,7 +6487,7 @@ export interface operations {
                  * @description Only events of this type.
                  * @example order.confirmed
                  */
-                type?: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "test_clock.advancing" | "test_clock.ready";
+                type?: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "bulk_order.drafted" | "bulk_order.completed" | "test_clock.advancing" | "test_clock.ready";
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /**
@@ -6260,6 +7067,116 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    webhook_bulk_order_completed: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["BulkOrderDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "bulk_order.completed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_bulk_order_drafted: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["BulkOrderDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "bulk_order.drafted";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     webhook_number_port_accepted: {
@@ -6955,7 +7872,7 @@ export interface operations {
                     company_id: string;
                     /** Format: date-time */
                     created_at: string;
-                    data: components["schemas"]["NumberPortDto"];
+                    data: components["schemas"]["TestClockDto"];
                     /** Format: uuid */
                     id: string;
                     /** @enum {string} */
@@ -7010,7 +7927,7 @@ export interface operations {
                     company_id: string;
                     /** Format: date-time */
                     created_at: string;
-                    data: components["schemas"]["NumberPortDto"];
+                    data: components["schemas"]["TestClockDto"];
                     /** Format: uuid */
                     id: string;
                     /** @enum {string} */

@@ -38,72 +38,86 @@ pub fn confirm(
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
         let now = settings.now_for(conn, company)?;
-        let mut order = lock(conn, company, id)?;
-        if expected.is_some_and(|m| !m.matches(order.version)) {
-            return Err(OrderError::Stale);
-        }
-        let status = order.status_at(now);
-        order.status = status
-            .apply(OrderEvent::Confirm)
-            .map_err(|_| OrderError::NotDraft(status))?;
-        let subscription_id = persistence::new_id();
-        order.subscription = Some(subscription_id);
-        if !persistence::orders::update(conn, &mut order, now)? {
-            return Err(OrderError::Stale);
-        }
-        let number = match &order.number {
-            OrderNumber::New(held) => persistence::numbers::assign(conn, company, id)?
-                .ok_or_else(|| OrderError::NumberUnavailable(held.clone()))?,
-            OrderNumber::PortIn(number, _) => number.clone(),
-        };
-        let company_row = persistence::companies::get(conn, company)?;
-        let subscription =
-            open_subscription(conn, subscription_id, &order, &number, &company_row, now)?;
-        audit(
-            conn,
-            who,
-            Some(company),
-            "order.confirmed",
-            ("order", id.to_string()),
-            serde_json::json!({"subscription_id": subscription.id, "number": number.as_str()}),
-        )?;
-        let number_port = match order.number.port() {
-            None => None,
-            Some(request) => {
-                let port = porting::start(
-                    conn,
-                    settings,
-                    NewPort {
-                        company,
-                        subscription: subscription.id,
-                        number: &number,
-                        request,
-                        now,
-                    },
-                )?;
-                Some(porting::view(conn, &port)?)
-            }
-        };
-        let catalog = &*settings.catalog;
-        let active = subscription.status == SubscriptionStatus::Active;
-        let confirmation = Confirmation {
-            order: view(catalog, &order, now)?,
-            subscription: subscriptions::view(catalog, subscription)?,
-            number_port,
-        };
-        let mut emitted = vec![(
-            EventType::OrderConfirmed,
-            events::event_data(&confirmation.order)?,
-        )];
-        if active {
-            emitted.push((
-                EventType::SubscriptionActivated,
-                events::event_data(&confirmation.subscription)?,
-            ));
-        }
-        events::emit_all(conn, company, now, emitted)?;
-        Ok(confirmation)
+        let order = lock(conn, company, id)?;
+        confirm_draft(conn, settings, who, order, expected, now)
     })
+}
+
+/// Confirms the draft `order`, locked by the caller, at the company's business time `now`
+/// (if it still has a version `expected` names); part of the caller's transaction.
+pub(crate) fn confirm_draft(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    who: &Principal,
+    mut order: Order,
+    expected: Option<&IfMatch>,
+    now: NaiveDateTime,
+) -> Result<Confirmation, OrderError> {
+    let (company, id) = (order.company, order.id);
+    if expected.is_some_and(|m| !m.matches(order.version)) {
+        return Err(OrderError::Stale);
+    }
+    let status = order.status_at(now);
+    order.status = status
+        .apply(OrderEvent::Confirm)
+        .map_err(|_| OrderError::NotDraft(status))?;
+    let subscription_id = persistence::new_id();
+    order.subscription = Some(subscription_id);
+    if !persistence::orders::update(conn, &mut order, now)? {
+        return Err(OrderError::Stale);
+    }
+    let number = match &order.number {
+        OrderNumber::New(held) => persistence::numbers::assign(conn, company, id)?
+            .ok_or_else(|| OrderError::NumberUnavailable(held.clone()))?,
+        OrderNumber::PortIn(number, _) => number.clone(),
+    };
+    let company_row = persistence::companies::get(conn, company)?;
+    let subscription =
+        open_subscription(conn, subscription_id, &order, &number, &company_row, now)?;
+    audit(
+        conn,
+        who,
+        Some(company),
+        "order.confirmed",
+        ("order", id.to_string()),
+        serde_json::json!({"subscription_id": subscription.id, "number": number.as_str()}),
+    )?;
+    let number_port = match order.number.port() {
+        None => None,
+        Some(request) => {
+            let port = porting::start(
+                conn,
+                settings,
+                NewPort {
+                    company,
+                    subscription: subscription.id,
+                    number: &number,
+                    request,
+                    now,
+                },
+            )?;
+            Some(porting::view(conn, &port)?)
+        }
+    };
+    let catalog = &*settings.catalog;
+    let active = subscription.status == SubscriptionStatus::Active;
+    let confirmation = Confirmation {
+        order: view(catalog, &order, now)?,
+        subscription: subscriptions::view(catalog, subscription)?,
+        number_port,
+    };
+    let mut emitted = vec![(
+        EventType::OrderConfirmed,
+        events::event_data(&confirmation.order)?,
+    )];
+    if active {
+        emitted.push((
+            EventType::SubscriptionActivated,
+            events::event_data(&confirmation.subscription)?,
+        ));
+    }
+    events::emit_all(conn, company, now, emitted)?;
+    Ok(confirmation)
 }
 
 /// The subscription a confirmed `order` creates, with its SIM and sign-in address, the

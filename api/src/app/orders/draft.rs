@@ -24,58 +24,75 @@ pub fn create(
     answer: impl FnOnce(&OrderDto) -> anyhow::Result<Answer>,
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
-        let catalog = &*settings.catalog;
         let pools = settings.pools_for(conn, company)?;
-        let now = pools.now;
-        let valid = check(conn, catalog, company, now.and_utc(), form)?;
-        let id = persistence::new_id();
-        let expires_at = now + settings.draft_ttl;
-        hold_initials(
-            conn,
-            company,
-            &valid.employee.initials,
-            id,
-            (expires_at, now),
-        )?;
-        let number = match valid.choice {
-            Choice::New(wanted) => {
-                OrderNumber::New(reserve(conn, &pools, wanted.as_ref(), id, expires_at)?)
-            }
-            Choice::PortIn(number, port) => OrderNumber::PortIn(number, port),
-        };
-        let Valid {
-            plan,
-            package,
-            cards,
-            employee,
-            ..
-        } = valid;
-        let order = Order {
-            id,
-            company,
-            status: OrderStatus::Draft,
-            version: 1,
-            plan: plan.code,
-            mobile_package: package.code,
-            data_sharing_cards: cards,
-            employee,
-            number,
-            expires_at,
-            created_at: now,
-            updated_at: now,
-            subscription: None,
-        };
-        persistence::orders::insert(conn, &order)?;
-        audit(
-            conn,
-            who,
-            Some(company),
-            "order.drafted",
-            ("order", id.to_string()),
-            serde_json::json!({"number": order.number.number().as_str()}),
-        )?;
-        Ok(view(catalog, &order, now)?)
+        let order = draft(conn, settings, who, &pools, form, None)?;
+        Ok(view(&settings.catalog, &order, pools.now)?)
     })
+}
+
+/// Drafts `form` for the company of `pools` at its business time: checked, its initials
+/// held and its number reserved (or its port-in noted) until the draft lapses, and the
+/// audit event written; part of the caller's transaction. `bulk_order` names the job a
+/// draft is one row of.
+pub(crate) fn draft(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    who: &Principal,
+    pools: &persistence::numbers::Pools,
+    form: &OrderForm,
+    bulk_order: Option<Uuid>,
+) -> Result<Order, OrderError> {
+    let catalog = &*settings.catalog;
+    let (company, now) = (pools.company, pools.now);
+    let valid = check(conn, catalog, company, now.and_utc(), form)?;
+    let id = persistence::new_id();
+    let expires_at = now + settings.draft_ttl;
+    hold_initials(
+        conn,
+        company,
+        &valid.employee.initials,
+        id,
+        (expires_at, now),
+    )?;
+    let number = match valid.choice {
+        Choice::New(wanted) => {
+            OrderNumber::New(reserve(conn, pools, wanted.as_ref(), id, expires_at)?)
+        }
+        Choice::PortIn(number, port) => OrderNumber::PortIn(number, port),
+    };
+    let Valid {
+        plan,
+        package,
+        cards,
+        employee,
+        ..
+    } = valid;
+    let order = Order {
+        id,
+        company,
+        status: OrderStatus::Draft,
+        version: 1,
+        plan: plan.code,
+        mobile_package: package.code,
+        data_sharing_cards: cards,
+        employee,
+        number,
+        expires_at,
+        created_at: now,
+        updated_at: now,
+        subscription: None,
+        bulk_order,
+    };
+    persistence::orders::insert(conn, &order)?;
+    audit(
+        conn,
+        who,
+        Some(company),
+        "order.drafted",
+        ("order", id.to_string()),
+        serde_json::json!({"number": order.number.number().as_str()}),
+    )?;
+    Ok(order)
 }
 
 /// Claims the employee's initials in the company for the draft `holder` until

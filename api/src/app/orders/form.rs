@@ -19,14 +19,14 @@ use crate::wire::orders::{NumberChoice, OrderForm};
 use crate::wire::text::CATALOG_CODE_MAX;
 
 /// The number the form asks for.
-pub(super) enum Choice {
+pub(crate) enum Choice {
     /// A new number: this one, or the first free one.
     New(Option<DanishNumber>),
     PortIn(DanishNumber, PortRequest),
 }
 
 /// A form that obeys every rule.
-pub(super) struct Valid {
+pub(crate) struct Valid {
     pub plan: Plan,
     pub package: MobilePackage,
     pub cards: i32,
@@ -35,7 +35,7 @@ pub(super) struct Valid {
 }
 
 /// Checks the whole form at once.
-pub(super) fn check(
+pub(crate) fn check(
     conn: &mut DbConnection,
     catalog: &Catalog,
     company: Uuid,

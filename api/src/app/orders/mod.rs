@@ -18,11 +18,14 @@ mod cancel;
 mod confirm;
 mod draft;
 mod edit;
-pub mod form;
+pub(crate) mod form;
 
 pub use cancel::cancel;
+pub(crate) use cancel::withdraw;
 pub use confirm::confirm;
+pub(crate) use confirm::confirm_draft;
 pub use draft::create;
+pub(crate) use draft::draft;
 pub use edit::edit;
 
 /// Why an order use case did not do what was asked.
@@ -46,6 +49,9 @@ pub enum OrderError {
     /// The company already has this many ports waiting for a signature.
     #[error("{0} ports already await a signature")]
     TooManyUnsignedPorts(u32),
+    /// A bulk job drafted the order: it is confirmed, or cancelled, with the job.
+    #[error("the order is part of bulk order {0}")]
+    InBulkOrder(Uuid),
     /// The form breaks these rules, every one named.
     #[error("invalid form")]
     Invalid(Vec<FieldError>),
@@ -88,8 +94,22 @@ pub fn list(
 }
 
 /// The order to change, locked until the transaction ends: a concurrent change waits
-/// and then decides on what this one left, as if it had arrived second.
+/// and then decides on what this one left, as if it had arrived second. A draft a bulk
+/// job made changes only with its job.
 fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Order, OrderError> {
+    let order = lock_any(conn, company, id)?;
+    match order.bulk_order {
+        Some(job) if order.status == OrderStatus::Draft => Err(OrderError::InBulkOrder(job)),
+        _ => Ok(order),
+    }
+}
+
+/// Like [`lock`], for the bulk job's own use of its drafts.
+pub(crate) fn lock_any(
+    conn: &mut DbConnection,
+    company: Uuid,
+    id: Uuid,
+) -> Result<Order, OrderError> {
     persistence::orders::lock(conn, company, id)?.ok_or(OrderError::NotFound)
 }
 
@@ -141,6 +161,7 @@ fn view(catalog: &Catalog, order: &Order, now: NaiveDateTime) -> anyhow::Result<
         notices,
         expires_at,
         subscription_id: order.subscription,
+        bulk_order_id: order.bulk_order,
         created_at: order.created_at.and_utc(),
         updated_at: order.updated_at.and_utc(),
     })

@@ -1,7 +1,7 @@
 //! The operator's reports: the month's late ports and what they owe, as JSON or CSV.
 
-use actix_web::http::header::{self, Accept, ContentDisposition, Header};
-use actix_web::mime::{self, Mime};
+use actix_web::http::header::{self, ContentDisposition};
+use actix_web::mime;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use domain::calendar::Month;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -54,7 +54,7 @@ async fn late_ports_report(
     let report = state
         .run(move |conn| crate::app::porting::report::late_ports(conn, month))
         .await?;
-    if prefers_csv(&req) {
+    if crate::http::prefers_csv(&req) {
         csv(&report, month)
     } else {
         Ok(HttpResponse::Ok()
@@ -80,29 +80,4 @@ fn csv(report: &LatePortsReport, month: Month) -> ApiResult<HttpResponse> {
         .insert_header(disposition)
         .insert_header((header::VARY, "Accept"))
         .body(body))
-}
-
-/// Whether the client's `Accept` (RFC 9110 §12.5.1) weighs `text/csv` above JSON, each
-/// at the weight of the most specific range that names it. JSON wins a tie, and when
-/// `Accept` is absent or unreadable.
-fn prefers_csv(req: &HttpRequest) -> bool {
-    let Ok(accept) = Accept::parse(req) else {
-        return false;
-    };
-    let weight = |type_: mime::Name<'_>, subtype: mime::Name<'_>| {
-        let specificity = |range: &Mime| match (range.type_(), range.subtype()) {
-            (t, s) if t == type_ && s == subtype => Some(2),
-            (t, mime::STAR) if t == type_ => Some(1),
-            (mime::STAR, mime::STAR) => Some(0),
-            _ => None,
-        };
-        accept
-            .iter()
-            .filter_map(|range| specificity(&range.item).map(|s| (s, range.quality)))
-            .max_by_key(|(s, _)| *s)
-            .map(|(_, quality)| quality)
-    };
-    let csv = weight(mime::TEXT, mime::CSV);
-    let json = weight(mime::APPLICATION, mime::JSON);
-    csv.is_some_and(|csv| csv > header::Quality::ZERO && json.is_none_or(|json| csv > json))
 }

@@ -1,0 +1,187 @@
+//! Every row of an upload checked at once: by the rules of `POST /orders` (the same code),
+//! then against each other (the same initials or number twice) and against what the
+//! company holds now (initials taken, a named number not free).
+
+use std::collections::{BTreeMap, HashMap};
+
+use domain::bulk::Problem;
+use domain::employee::Initials;
+use domain::number::DanishNumber;
+use persistence::DbConnection;
+use persistence::numbers::Pools;
+use serde_json::Value;
+
+use super::{BulkError, problem_of};
+use crate::app::Settings;
+use crate::app::orders::OrderError;
+use crate::app::orders::form::{self, Choice};
+use crate::error::FieldError;
+use crate::wire::orders::{NumberChoice, OrderForm};
+
+/// One row to check: its form and the problems reading it found already.
+pub(super) struct RowInput<'a> {
+    pub row: u32,
+    pub form: &'a Value,
+    pub problems: &'a [Problem],
+}
+
+/// What checking the rows found.
+pub(super) struct Checked {
+    /// Each row with problems, and its problems.
+    pub by_row: BTreeMap<u32, Vec<Problem>>,
+    /// How many rows have none.
+    pub valid: u32,
+    /// How many valid rows ask for a new number the server picks.
+    pub picked_numbers: i64,
+}
+
+impl Checked {
+    /// Every problem, row by row.
+    pub fn problems(&self) -> impl Iterator<Item = Problem> + '_ {
+        self.by_row.values().flatten().cloned()
+    }
+}
+
+/// The number a form names, new or ported in, if it reads as one.
+fn named_number(form: &OrderForm) -> Option<DanishNumber> {
+    match form.number.as_ref()? {
+        NumberChoice::New { number } => DanishNumber::parse(number.as_deref()?).ok(),
+        NumberChoice::PortIn { number, .. } => DanishNumber::parse_mobile(number).ok(),
+    }
+}
+
+/// Checks `rows` for the company of `pools` at its business time; `csv` names each
+/// problem's column.
+pub(super) fn rows(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    pools: &Pools,
+    rows: &[RowInput<'_>],
+    csv: bool,
+) -> Result<Checked, BulkError> {
+    let mut by_row: BTreeMap<u32, Vec<Problem>> = BTreeMap::new();
+    let mut add = |row: u32, problem: Problem| by_row.entry(row).or_default().push(problem);
+    let mut initials: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut numbers: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut named_new: Vec<(u32, DanishNumber)> = Vec::new();
+    let mut picked: Vec<u32> = Vec::new();
+    for input in rows {
+        if !input.problems.is_empty() {
+            for p in input.problems {
+                add(input.row, p.clone());
+            }
+            continue;
+        }
+        let form: OrderForm = match crate::body::from_value(input.form) {
+            Ok(form) => form,
+            Err(error) => {
+                add(input.row, problem_of(input.row, error, csv));
+                continue;
+            }
+        };
+        // The keys rows may clash on, read from the form itself: a row with other problems
+        // still names the row it clashes with.
+        if let Ok(i) = Initials::parse(&form.employee.initials) {
+            initials
+                .entry(i.as_str().to_owned())
+                .or_default()
+                .push(input.row);
+        }
+        if let Some(n) = named_number(&form) {
+            numbers
+                .entry(n.as_str().to_owned())
+                .or_default()
+                .push(input.row);
+        }
+        match form::check(
+            conn,
+            &settings.catalog,
+            pools.company,
+            pools.now.and_utc(),
+            &form,
+        ) {
+            Ok(valid) => match valid.choice {
+                Choice::New(None) => picked.push(input.row),
+                Choice::New(Some(n)) => named_new.push((input.row, n)),
+                Choice::PortIn(..) => {}
+            },
+            Err(OrderError::Invalid(errors)) => {
+                for error in errors {
+                    add(input.row, problem_of(input.row, error, csv));
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let clash = |key: &str, rows: &[u32], pointer: &str, code: &str, what: &str| {
+        rows.iter()
+            .map(|&row| {
+                let others: Vec<String> = rows
+                    .iter()
+                    .filter(|&&r| r != row)
+                    .map(u32::to_string)
+                    .collect();
+                let message = format!("{what} {key} is also in row {}", others.join(", "));
+                problem_of(row, FieldError::new(pointer, code, message), csv)
+            })
+            .collect::<Vec<_>>()
+    };
+    for (key, rows) in initials.iter().filter(|(_, rows)| rows.len() > 1) {
+        for p in clash(
+            key,
+            rows,
+            "/employee/initials",
+            "duplicate_initials",
+            "the initials",
+        ) {
+            add(p.row.unwrap_or_default(), p);
+        }
+    }
+    for (key, rows) in numbers.iter().filter(|(_, rows)| rows.len() > 1) {
+        for p in clash(
+            key,
+            rows,
+            "/number/number",
+            "duplicate_number",
+            "the number",
+        ) {
+            add(p.row.unwrap_or_default(), p);
+        }
+    }
+    let wanted: Vec<&str> = initials.keys().map(String::as_str).collect();
+    for held in persistence::orders::initials_held(conn, pools.company, &wanted, pools.now)? {
+        for &row in initials.get(&held).into_iter().flatten() {
+            let message =
+                format!("{held} already belongs to a colleague or a draft in the company");
+            add(
+                row,
+                problem_of(
+                    row,
+                    FieldError::new("/employee/initials", "initials_taken", message),
+                    csv,
+                ),
+            );
+        }
+    }
+    let named: Vec<DanishNumber> = named_new.iter().map(|(_, n)| n.clone()).collect();
+    let taken = persistence::numbers::unavailable(conn, pools, &named)?;
+    for (row, number) in named_new.iter().filter(|(_, n)| taken.contains(n)) {
+        let message = format!("{number} is not free; pick another from GET /numbers/available");
+        add(
+            *row,
+            problem_of(
+                *row,
+                FieldError::new("/number/number", "number_unavailable", message),
+                csv,
+            ),
+        );
+    }
+    let invalid = u32::try_from(by_row.len()).unwrap_or(u32::MAX);
+    let total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    let picked_numbers = picked.iter().filter(|r| !by_row.contains_key(r)).count();
+    Ok(Checked {
+        by_row,
+        valid: total.saturating_sub(invalid),
+        picked_numbers: i64::try_from(picked_numbers).unwrap_or(i64::MAX),
+    })
+}

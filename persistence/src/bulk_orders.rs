@@ -1,0 +1,561 @@
+//! Bulk jobs and their rows. A running job is worked on by the process holding its lease
+//! (machine time); its other times are the company's business time.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::bulk::{BulkStatus, Problem, RowStatus};
+use uuid::Uuid;
+
+use crate::db::on_backend;
+use crate::error::{json, parse, to_json, uuid};
+use crate::schema::{bulk_order_rows, bulk_orders, orders};
+use crate::{DbConnection, Error, Page, Result};
+
+/// The rows written by one statement: 9 values each, far under either backend's limit.
+const INSERT_CHUNK: usize = 250;
+
+/// What a job was uploaded as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upload {
+    /// A CSV file: its header's cells and its separator.
+    Csv {
+        header: Vec<String>,
+        delimiter: u8,
+    },
+    Json,
+}
+
+/// A bulk job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkOrder {
+    pub id: Uuid,
+    pub company: Uuid,
+    /// As written down; see [`BulkStatus::at`] for the status at a moment.
+    pub status: BulkStatus,
+    pub version: i32,
+    pub upload: Upload,
+    pub total: i32,
+    /// The job's own problems (a row's are on the row).
+    pub problems: Vec<Problem>,
+    /// The drafts' priced total, once drafted.
+    pub summary: Option<serde_json::Value>,
+    pub created_by: String,
+    pub confirmed_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+impl BulkOrder {
+    pub fn status_at(&self, now: NaiveDateTime) -> BulkStatus {
+        self.status.at(self.expires_at, now)
+    }
+}
+
+/// A CSV job's header as stored.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredHeader {
+    cells: Vec<String>,
+    delimiter: String,
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = bulk_orders, treat_none_as_null = true)]
+struct JobRecord {
+    id: String,
+    company_id: String,
+    status: String,
+    version: i32,
+    format: String,
+    header: Option<String>,
+    total: i32,
+    problems: Option<String>,
+    summary: Option<String>,
+    created_by: String,
+    confirmed_by: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    expires_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<JobRecord> for BulkOrder {
+    type Error = Error;
+
+    fn try_from(r: JobRecord) -> Result<BulkOrder> {
+        let upload = match r.format.as_str() {
+            "json" => Upload::Json,
+            "csv" => {
+                let stored: StoredHeader = json(
+                    "bulk_orders.header",
+                    r.header.as_deref().unwrap_or_default(),
+                )?;
+                Upload::Csv {
+                    header: stored.cells,
+                    delimiter: stored.delimiter.bytes().next().unwrap_or(b','),
+                }
+            }
+            other => return Err(Error::corrupt("bulk_orders.format", other)),
+        };
+        Ok(BulkOrder {
+            id: uuid("bulk_orders.id", &r.id)?,
+            company: uuid("bulk_orders.company_id", &r.company_id)?,
+            status: parse("bulk_orders.status", &r.status, str::parse)?,
+            version: r.version,
+            upload,
+            total: r.total,
+            problems: match &r.problems {
+                Some(p) => json("bulk_orders.problems", p)?,
+                None => Vec::new(),
+            },
+            summary: r
+                .summary
+                .as_deref()
+                .map(|s| json("bulk_orders.summary", s))
+                .transpose()?,
+            created_by: r.created_by,
+            confirmed_by: r.confirmed_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            expires_at: r.expires_at,
+        })
+    }
+}
+
+impl TryFrom<&BulkOrder> for JobRecord {
+    type Error = Error;
+
+    fn try_from(j: &BulkOrder) -> Result<JobRecord> {
+        let (format, header) = match &j.upload {
+            Upload::Json => ("json", None),
+            Upload::Csv { header, delimiter } => (
+                "csv",
+                Some(to_json(&StoredHeader {
+                    cells: header.clone(),
+                    delimiter: char::from(*delimiter).to_string(),
+                })?),
+            ),
+        };
+        Ok(JobRecord {
+            id: j.id.to_string(),
+            company_id: j.company.to_string(),
+            status: j.status.as_str().to_owned(),
+            version: j.version,
+            format: format.to_owned(),
+            header,
+            total: j.total,
+            problems: if j.problems.is_empty() {
+                None
+            } else {
+                Some(to_json(&j.problems)?)
+            },
+            summary: j.summary.as_ref().map(to_json).transpose()?,
+            created_by: j.created_by.clone(),
+            confirmed_by: j.confirmed_by.clone(),
+            created_at: j.created_at,
+            updated_at: j.updated_at,
+            expires_at: j.expires_at,
+        })
+    }
+}
+
+/// One row of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkRow {
+    /// Counted from 1; a CSV file's header is not a row.
+    pub row: u32,
+    /// The row read as an order form (JSON), as `POST /orders` would take it.
+    pub form: serde_json::Value,
+    /// A CSV row's cells as uploaded.
+    pub cells: Option<Vec<String>>,
+    pub status: RowStatus,
+    pub problems: Vec<Problem>,
+    pub order: Option<Uuid>,
+    pub subscription: Option<Uuid>,
+    pub number_port: Option<Uuid>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = bulk_order_rows)]
+struct RowRecord {
+    bulk_order_id: String,
+    row_number: i32,
+    form: String,
+    cells: Option<String>,
+    status: String,
+    problems: Option<String>,
+    order_id: Option<String>,
+    subscription_id: Option<String>,
+    number_port_id: Option<String>,
+}
+
+fn optional_uuid(column: &'static str, text: Option<&str>) -> Result<Option<Uuid>> {
+    text.map(|t| uuid(column, t)).transpose()
+}
+
+impl TryFrom<RowRecord> for BulkRow {
+    type Error = Error;
+
+    fn try_from(r: RowRecord) -> Result<BulkRow> {
+        Ok(BulkRow {
+            row: u32::try_from(r.row_number).map_err(|_| {
+                Error::corrupt("bulk_order_rows.row_number", r.row_number.to_string())
+            })?,
+            form: json("bulk_order_rows.form", &r.form)?,
+            cells: r
+                .cells
+                .as_deref()
+                .map(|c| json("bulk_order_rows.cells", c))
+                .transpose()?,
+            status: parse("bulk_order_rows.status", &r.status, str::parse)?,
+            problems: match &r.problems {
+                Some(p) => json("bulk_order_rows.problems", p)?,
+                None => Vec::new(),
+            },
+            order: optional_uuid("bulk_order_rows.order_id", r.order_id.as_deref())?,
+            subscription: optional_uuid(
+                "bulk_order_rows.subscription_id",
+                r.subscription_id.as_deref(),
+            )?,
+            number_port: optional_uuid(
+                "bulk_order_rows.number_port_id",
+                r.number_port_id.as_deref(),
+            )?,
+        })
+    }
+}
+
+fn row_record(job: Uuid, r: &BulkRow) -> Result<RowRecord> {
+    Ok(RowRecord {
+        bulk_order_id: job.to_string(),
+        row_number: i32::try_from(r.row).map_err(|_| Error::corrupt("row", r.row.to_string()))?,
+        form: to_json(&r.form)?,
+        cells: r.cells.as_ref().map(to_json).transpose()?,
+        status: r.status.as_str().to_owned(),
+        problems: problems_text(&r.problems)?,
+        order_id: r.order.map(|o| o.to_string()),
+        subscription_id: r.subscription.map(|s| s.to_string()),
+        number_port_id: r.number_port.map(|p| p.to_string()),
+    })
+}
+
+fn problems_text(problems: &[Problem]) -> Result<Option<String>> {
+    if problems.is_empty() {
+        Ok(None)
+    } else {
+        to_json(&problems).map(Some)
+    }
+}
+
+/// Stores a new job with its rows. A company with a running job already: the conflict
+/// `bulk_order_running` (a unique index decides, so of two uploads at once one is taken).
+pub fn insert(conn: &mut DbConnection, job: &BulkOrder, rows: &[BulkRow]) -> Result<()> {
+    diesel::insert_into(bulk_orders::table)
+        .values(JobRecord::try_from(job)?)
+        .execute(conn)
+        .map_err(|e| Error::on_duplicate(e, "bulk_order_running"))?;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let records = chunk
+            .iter()
+            .map(|r| row_record(job.id, r))
+            .collect::<Result<Vec<_>>>()?;
+        // A multi-row insert is each backend's own statement, not the multi-backend's.
+        on_backend!(conn, c => diesel::insert_into(bulk_order_rows::table)
+            .values(&records)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// One of `company`'s jobs; another company's is not found.
+pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<BulkOrder>> {
+    bulk_orders::table
+        .filter(bulk_orders::id.eq(id.to_string()))
+        .filter(bulk_orders::company_id.eq(company.to_string()))
+        .select(JobRecord::as_select())
+        .first(conn)
+        .optional()?
+        .map(BulkOrder::try_from)
+        .transpose()
+}
+
+/// A job by its id alone (the worker's read).
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<BulkOrder>> {
+    bulk_orders::table
+        .find(id.to_string())
+        .select(JobRecord::as_select())
+        .first(conn)
+        .optional()?
+        .map(BulkOrder::try_from)
+        .transpose()
+}
+
+/// `company`'s jobs, oldest first.
+pub fn list(
+    conn: &mut DbConnection,
+    company: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Page<BulkOrder>> {
+    let mut query = bulk_orders::table
+        .filter(bulk_orders::company_id.eq(company.to_string()))
+        .select(JobRecord::as_select())
+        .order(bulk_orders::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(bulk_orders::id.gt(after.to_string()));
+    }
+    let rows = query.load(conn)?;
+    Page::from_overfetch(rows, limit, |j| j.id.clone()).try_map(BulkOrder::try_from)
+}
+
+/// Writes `job` over the stored one if that still has `job.version`, as the next version
+/// changed at `now` (machine time for `updated_at`); false when another writer came first.
+pub fn update(conn: &mut DbConnection, job: &mut BulkOrder, now: NaiveDateTime) -> Result<bool> {
+    let expected = job.version;
+    let mut record = JobRecord::try_from(&*job)?;
+    record.version = expected + 1;
+    record.updated_at = now;
+    let changed = diesel::update(
+        bulk_orders::table
+            .filter(bulk_orders::id.eq(&record.id))
+            .filter(bulk_orders::version.eq(expected)),
+    )
+    .set(&record)
+    .execute(conn)
+    .map_err(|e| Error::on_duplicate(e, "bulk_order_running"))?;
+    if changed == 1 {
+        job.version = record.version;
+        job.updated_at = now;
+    }
+    Ok(changed == 1)
+}
+
+/// How many of a job's rows are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub pending: i64,
+    pub invalid: i64,
+    pub drafted: i64,
+    pub confirmed: i64,
+    pub failed: i64,
+    pub cancelled: i64,
+}
+
+/// How many of `job`'s rows are in each state: one grouped read.
+pub fn counts(conn: &mut DbConnection, job: Uuid) -> Result<Counts> {
+    let groups: Vec<(String, i64)> = bulk_order_rows::table
+        .filter(bulk_order_rows::bulk_order_id.eq(job.to_string()))
+        .group_by(bulk_order_rows::status)
+        .select((bulk_order_rows::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut counts = Counts::default();
+    for (status, n) in groups {
+        let status: RowStatus = parse("bulk_order_rows.status", &status, str::parse)?;
+        let slot = match status {
+            RowStatus::Pending => &mut counts.pending,
+            RowStatus::Invalid => &mut counts.invalid,
+            RowStatus::Drafted => &mut counts.drafted,
+            RowStatus::Confirmed => &mut counts.confirmed,
+            RowStatus::Failed => &mut counts.failed,
+            RowStatus::Cancelled => &mut counts.cancelled,
+        };
+        *slot = n;
+    }
+    Ok(counts)
+}
+
+/// `job`'s rows after row `after`, in row order; `limit` at most (`None`: all of them).
+pub fn rows(
+    conn: &mut DbConnection,
+    job: Uuid,
+    after: Option<u32>,
+    limit: Option<i64>,
+) -> Result<Page<BulkRow>> {
+    let mut query = bulk_order_rows::table
+        .filter(bulk_order_rows::bulk_order_id.eq(job.to_string()))
+        .select(RowRecord::as_select())
+        .order(bulk_order_rows::row_number.asc())
+        .into_boxed();
+    if let Some(after) = after {
+        query =
+            query.filter(bulk_order_rows::row_number.gt(i32::try_from(after).unwrap_or(i32::MAX)));
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit + 1);
+    }
+    let rows = query.load(conn)?;
+    let limit = limit.unwrap_or(i64::MAX - 1);
+    Page::from_overfetch(rows, limit, |r| r.row_number.to_string()).try_map(BulkRow::try_from)
+}
+
+/// Up to `limit` of `job`'s rows in `status`, in row order.
+pub fn rows_in(
+    conn: &mut DbConnection,
+    job: Uuid,
+    status: RowStatus,
+    limit: i64,
+) -> Result<Vec<BulkRow>> {
+    bulk_order_rows::table
+        .filter(bulk_order_rows::bulk_order_id.eq(job.to_string()))
+        .filter(bulk_order_rows::status.eq(status.as_str()))
+        .select(RowRecord::as_select())
+        .order(bulk_order_rows::row_number.asc())
+        .limit(limit)
+        .load(conn)?
+        .into_iter()
+        .map(BulkRow::try_from)
+        .collect()
+}
+
+/// Writes what became of a row: its status, problems and the objects it made.
+pub fn set_row(conn: &mut DbConnection, job: Uuid, row: &BulkRow) -> Result<()> {
+    let record = row_record(job, row)?;
+    diesel::update(
+        bulk_order_rows::table
+            .filter(bulk_order_rows::bulk_order_id.eq(&record.bulk_order_id))
+            .filter(bulk_order_rows::row_number.eq(record.row_number)),
+    )
+    .set((
+        bulk_order_rows::status.eq(&record.status),
+        bulk_order_rows::problems.eq(&record.problems),
+        bulk_order_rows::order_id.eq(&record.order_id),
+        bulk_order_rows::subscription_id.eq(&record.subscription_id),
+        bulk_order_rows::number_port_id.eq(&record.number_port_id),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Sets every row of `job` in `from` to `to` (a cancelled job's drafts).
+pub fn set_rows(
+    conn: &mut DbConnection,
+    job: Uuid,
+    from: RowStatus,
+    to: RowStatus,
+) -> Result<usize> {
+    Ok(diesel::update(
+        bulk_order_rows::table
+            .filter(bulk_order_rows::bulk_order_id.eq(job.to_string()))
+            .filter(bulk_order_rows::status.eq(from.as_str())),
+    )
+    .set(bulk_order_rows::status.eq(to.as_str()))
+    .execute(conn)?)
+}
+
+/// Puts every row of `job` back to pending, with no order (a job whose drafting failed
+/// and whose drafts were cancelled).
+pub fn reset_rows(conn: &mut DbConnection, job: Uuid) -> Result<()> {
+    diesel::update(
+        bulk_order_rows::table.filter(bulk_order_rows::bulk_order_id.eq(job.to_string())),
+    )
+    .set((
+        bulk_order_rows::status.eq(RowStatus::Pending.as_str()),
+        bulk_order_rows::order_id.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The ids of the orders `job` drafted that are still drafts.
+pub fn draft_orders(conn: &mut DbConnection, job: Uuid) -> Result<Vec<Uuid>> {
+    orders::table
+        .filter(orders::bulk_order_id.eq(job.to_string()))
+        .filter(orders::status.eq(domain::order::OrderStatus::Draft.as_str()))
+        .select(orders::id)
+        .order(orders::id.asc())
+        .load::<String>(conn)?
+        .iter()
+        .map(|id| uuid("orders.id", id))
+        .collect()
+}
+
+/// When the first of `job`'s drafts lapses.
+pub fn first_expiry(conn: &mut DbConnection, job: Uuid) -> Result<Option<NaiveDateTime>> {
+    Ok(orders::table
+        .filter(orders::bulk_order_id.eq(job.to_string()))
+        .select(diesel::dsl::min(orders::expires_at))
+        .first(conn)?)
+}
+
+/// The running jobs no process holds at `now` (machine time), oldest first.
+pub fn unclaimed(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<Vec<Uuid>> {
+    let running = [
+        BulkStatus::Validating.as_str(),
+        BulkStatus::Drafting.as_str(),
+        BulkStatus::Confirming.as_str(),
+    ];
+    bulk_orders::table
+        .filter(bulk_orders::status.eq_any(running))
+        .filter(
+            bulk_orders::lease_until
+                .is_null()
+                .or(bulk_orders::lease_until.lt(now)),
+        )
+        .order(bulk_orders::updated_at.asc())
+        .select(bulk_orders::id)
+        .limit(limit)
+        .load::<String>(conn)?
+        .iter()
+        .map(|id| uuid("bulk_orders.id", id))
+        .collect()
+}
+
+/// Takes `job` for `owner` until `until`, if it is running and no other process holds it
+/// at `now` (machine time); answers whether it did. One statement: one process wins.
+pub fn claim(
+    conn: &mut DbConnection,
+    job: Uuid,
+    owner: &str,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    let changed = diesel::update(
+        bulk_orders::table
+            .filter(bulk_orders::id.eq(job.to_string()))
+            .filter(
+                bulk_orders::lease_until
+                    .is_null()
+                    .or(bulk_orders::lease_until.lt(now)),
+            ),
+    )
+    .set((
+        bulk_orders::lease_owner.eq(Some(owner)),
+        bulk_orders::lease_until.eq(Some(until)),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Renews `owner`'s lease on `job` until `until`; false when another process has taken
+/// the lapsed lease over (this one must stop).
+pub fn renew(
+    conn: &mut DbConnection,
+    job: Uuid,
+    owner: &str,
+    until: NaiveDateTime,
+) -> Result<bool> {
+    let changed = diesel::update(
+        bulk_orders::table
+            .filter(bulk_orders::id.eq(job.to_string()))
+            .filter(bulk_orders::lease_owner.eq(owner)),
+    )
+    .set(bulk_orders::lease_until.eq(Some(until)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Lets go of `owner`'s lease on `job`.
+pub fn release(conn: &mut DbConnection, job: Uuid, owner: &str) -> Result<()> {
+    diesel::update(
+        bulk_orders::table
+            .filter(bulk_orders::id.eq(job.to_string()))
+            .filter(bulk_orders::lease_owner.eq(owner)),
+    )
+    .set((
+        bulk_orders::lease_owner.eq(None::<String>),
+        bulk_orders::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
