@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::orders::OrderForm;
 
 /// The rows as JSON: each one the form `POST /orders` takes.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -20,8 +19,10 @@ use super::orders::OrderForm;
      "number": {"type": "port_in", "number": "+4522334455", "owner_email": "jonas@nordlys.example", "owner_name": "Jonas Berg"}}
 ]}))]
 pub struct BulkRows {
-    /// 1 to 1,000 order forms; a row that is not a valid form is a problem of that row.
-    #[schema(min_items = 1, max_items = 1000, value_type = Vec<OrderForm>)]
+    /// 1 to 1,000 rows, each an order form as `POST /orders` takes it (`OrderForm`). A
+    /// row is read and checked on its own: one that is not a valid form is a problem of
+    /// that row (in the dry run's answer, or the job's), not of the request.
+    #[schema(min_items = 1, max_items = 1000, value_type = Vec<serde_json::Value>)]
     pub rows: Vec<serde_json::Value>,
 }
 

@@ -1521,8 +1521,12 @@ export interface components {
          *     }
          */
         BulkRows: {
-            /** @description 1 to 1,000 order forms; a row that is not a valid form is a problem of that row. */
-            rows: components["schemas"]["OrderForm"][];
+            /**
+             * @description 1 to 1,000 rows, each an order form as `POST /orders` takes it (`OrderForm`). A
+             *     row is read and checked on its own: one that is not a valid form is a problem of
+             *     that row (in the dry run's answer, or the job's), not of the request.
+             */
+            rows: unknown[];
         };
         /** @enum {string} */
         BulkStatusSchema: "validating" | "drafting" | "drafted" | "confirming" | "completed" | "invalid" | "failed" | "cancelled" | "expired";
