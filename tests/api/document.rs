@@ -162,6 +162,7 @@ pub struct Objects {
     pub port: String,
     pub other_company: String,
     pub endpoint: String,
+    pub bulk_order: String,
 }
 
 /// Creates them; the company needs the numbers 20710001 and 20710002 free.
@@ -190,7 +191,23 @@ pub async fn objects(app: &TestApp, admin: &str, operator: &str) -> Objects {
         StatusCode::CREATED,
     )
     .await;
+    let mut bulk_row = form("BLK", None);
+    bulk_row["number"] = json!({
+        "type": "port_in", "number": "+4521234599", "owner_email": "bo@privat.example",
+        "owner_name": "Bo Lund",
+    });
+    let bulk_order = app
+        .client
+        .post(app.url("/bulk-orders"))
+        .bearer_auth(admin)
+        .header("idempotency-key", "objects")
+        .json(&json!({"rows": [bulk_row]}))
+        .send()
+        .await
+        .unwrap();
+    let bulk_order = json_of(bulk_order, StatusCode::ACCEPTED).await;
     Objects {
+        bulk_order: bulk_order["id"].as_str().unwrap().to_owned(),
         draft: draft["id"].as_str().unwrap().to_owned(),
         subscription: subscription["subscription"]["id"]
             .as_str()
@@ -209,6 +226,7 @@ impl Objects {
             "slug" => "log-ind".to_owned(),
             "token" => "A".repeat(43),
             _ if template.starts_with("/orders/") => self.draft.clone(),
+            _ if template.starts_with("/bulk-orders/") => self.bulk_order.clone(),
             _ if template.starts_with("/subscriptions/") => self.subscription.clone(),
             _ if template.contains("/number-ports/") => self.port.clone(),
             "id" if template.starts_with("/webhook-endpoints/") => self.endpoint.clone(),

@@ -9,6 +9,7 @@ mod access;
 mod audit;
 mod auth;
 mod authorization;
+mod bulk_orders;
 mod catalog;
 mod contract_rules;
 mod database_loss;

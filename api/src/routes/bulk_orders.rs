@@ -95,6 +95,11 @@ async fn create_bulk_order(
     let bytes = read_up_to(payload.into_inner(), declared_length(&req), UPLOAD_LIMIT).await?;
     let company = who.company();
     let dry_run = query.0.dry_run.unwrap_or(false);
+    let upload: Upload = if csv {
+        read_csv(&bytes).map_err(ApiError::validation)?
+    } else {
+        read_json(&bytes)?
+    };
     let key = if dry_run {
         None
     } else {
@@ -104,11 +109,6 @@ async fn create_bulk_order(
             Sha256::digest(&bytes)
         );
         Some(idempotency_key(&req, company, fingerprint)?.ok_or_else(key_required)?)
-    };
-    let upload: Upload = if csv {
-        read_csv(&bytes).map_err(ApiError::validation)?
-    } else {
-        read_json(&bytes)?
     };
     let settings = state.settings.clone();
     match key {
