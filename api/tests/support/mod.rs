@@ -108,6 +108,8 @@ pub fn command(db: &Database, dir: &Path) -> Command {
         // A killed process's hold on a test clock's advance runs out in 3 s, so another
         // process resumes it.
         .env("TEST_CLOCK_LEASE_SECONDS", "3")
+        // Likewise its hold on a bulk order's job.
+        .env("BULK_ORDER_LEASE_SECONDS", "3")
         .env("WORKERS", "2")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null());
