@@ -716,3 +716,43 @@ async fn json_rows_are_checked_one_by_one_and_a_formula_comes_back_as_text(
         "{row3}"
     );
 }
+
+#[rstest]
+#[tokio::test]
+async fn more_port_ins_than_the_company_may_have_unsigned_fail_before_any_draft(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app_with(db, |c| c.max_unsigned_ports = 3).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    let admin = &company.admin;
+    let four: Vec<String> = (1..=4)
+        .map(|i| port_row(i, &format!("+45240000{i:02}")))
+        .collect();
+    let id = start(&app, admin, &spreadsheet(&four), "ports").await;
+    let failed = job_reaches(&app, admin, &id, "failed").await;
+    let problem = &failed["problems"][0];
+    assert_eq!(problem["code"], "too_many_unsigned_ports", "{failed}");
+    assert_eq!(
+        (problem["needed"].clone(), problem["free"].clone()),
+        (json!(4), json!(3))
+    );
+    assert!(orders(&app, admin).await.is_empty());
+    let three = start(&app, admin, &spreadsheet(&four[..3]), "three").await;
+    let drafted = job_reaches(&app, admin, &three, "drafted").await;
+    let version = drafted["version"].clone();
+    json_of(
+        confirm(&app, admin, &three, &version).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    let completed = job_reaches(&app, admin, &three, "completed").await;
+    assert_eq!(completed["confirmed"], 3);
+    let rows_ = rows(&app, admin, &three).await;
+    assert!(
+        rows_.iter().all(|r| r["number_port_id"].is_string()),
+        "{rows_:?}"
+    );
+}

@@ -33,6 +33,8 @@ pub(super) struct Checked {
     pub valid: u32,
     /// How many valid rows ask for a new number the server picks.
     pub picked_numbers: i64,
+    /// How many valid rows port a number in.
+    pub port_ins: i64,
 }
 
 impl Checked {
@@ -65,6 +67,7 @@ pub(super) fn rows(
     let mut numbers: HashMap<String, Vec<u32>> = HashMap::new();
     let mut named_new: Vec<(u32, DanishNumber)> = Vec::new();
     let mut picked: Vec<u32> = Vec::new();
+    let mut ported: Vec<u32> = Vec::new();
     for input in rows {
         if !input.problems.is_empty() {
             for p in input.problems {
@@ -103,7 +106,7 @@ pub(super) fn rows(
             Ok(valid) => match valid.choice {
                 Choice::New(None) => picked.push(input.row),
                 Choice::New(Some(n)) => named_new.push((input.row, n)),
-                Choice::PortIn(..) => {}
+                Choice::PortIn(..) => ported.push(input.row),
             },
             Err(OrderError::Invalid(errors)) => {
                 for error in errors {
@@ -178,10 +181,14 @@ pub(super) fn rows(
     }
     let invalid = u32::try_from(by_row.len()).unwrap_or(u32::MAX);
     let total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
-    let picked_numbers = picked.iter().filter(|r| !by_row.contains_key(r)).count();
+    let valid_among = |rows: &[u32]| {
+        let n = rows.iter().filter(|r| !by_row.contains_key(r)).count();
+        i64::try_from(n).unwrap_or(i64::MAX)
+    };
     Ok(Checked {
-        by_row,
+        picked_numbers: valid_among(&picked),
+        port_ins: valid_among(&ported),
         valid: total.saturating_sub(invalid),
-        picked_numbers: i64::try_from(picked_numbers).unwrap_or(i64::MAX),
+        by_row,
     })
 }

@@ -150,21 +150,8 @@ fn validate(
         job.status = transition(job.status, BulkEvent::FoundProblems)?;
     } else {
         job.status = transition(job.status, BulkEvent::Validated)?;
-        let free = persistence::numbers::free_count(conn, &pools)?;
-        if checked.picked_numbers > free {
-            job.problems = vec![Problem {
-                row: None,
-                column: None,
-                pointer: None,
-                code: "not_enough_numbers".to_owned(),
-                message: format!(
-                    "the rows need {} new numbers and the pools hold {free} free; ask the \
-                     operator for more numbers, or name ported-in numbers",
-                    checked.picked_numbers
-                ),
-                needed: Some(checked.picked_numbers),
-                free: Some(free),
-            }];
+        if let Some(problem) = shortage(conn, settings, &pools, &checked)? {
+            job.problems = vec![problem];
             job.status = transition(job.status, BulkEvent::Fail)?;
         }
     }
@@ -174,6 +161,56 @@ fn validate(
     } else {
         Step::Done
     })
+}
+
+/// What the company lacks for every row: free numbers for the rows that let the server
+/// pick one, or room for the rows' ports under the limit of ports awaiting a signature.
+fn shortage(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    pools: &persistence::numbers::Pools,
+    checked: &check::Checked,
+) -> Result<Option<Problem>, BulkError> {
+    let job_problem = |code: &str, message: String, needed: i64, free: i64| Problem {
+        row: None,
+        column: None,
+        pointer: None,
+        code: code.to_owned(),
+        message,
+        needed: Some(needed),
+        free: Some(free),
+    };
+    let free = persistence::numbers::free_count(conn, pools)?;
+    if checked.picked_numbers > free {
+        return Ok(Some(job_problem(
+            "not_enough_numbers",
+            format!(
+                "the rows need {} new numbers and the pools hold {free} free; ask the operator \
+                 for more numbers, or name ported-in numbers",
+                checked.picked_numbers
+            ),
+            checked.picked_numbers,
+            free,
+        )));
+    }
+    if checked.port_ins > 0 {
+        let waiting = persistence::number_ports::awaiting_signature(conn, pools.company)?;
+        let room = (i64::from(settings.max_unsigned_ports) - waiting).max(0);
+        if checked.port_ins > room {
+            return Ok(Some(job_problem(
+                "too_many_unsigned_ports",
+                format!(
+                    "the rows port {} numbers in, and the company may have {} more ports \
+                     awaiting their owners' signatures ({} at most); upload the rest once \
+                     these are signed",
+                    checked.port_ins, room, settings.max_unsigned_ports
+                ),
+                checked.port_ins,
+                room,
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Drafts the next batch of rows; after the last, the job is `drafted` with its total.
