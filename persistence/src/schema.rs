@@ -22,6 +22,7 @@ diesel::table! {
         company_id -> Nullable<Text>,
         created_at -> Timestamp,
         enabled -> Bool,
+        version -> Integer,
     }
 }
 

@@ -17,6 +17,8 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// A disabled user cannot log in, and their tokens stop working.
     pub enabled: bool,
+    /// Moves with every change of role or of `enabled`.
+    pub version: i32,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -29,6 +31,7 @@ struct UserRow {
     company_id: Option<String>,
     created_at: NaiveDateTime,
     enabled: bool,
+    version: i32,
 }
 
 impl UserRow {
@@ -48,6 +51,7 @@ impl UserRow {
                 .transpose()?,
             created_at: self.created_at,
             enabled: self.enabled,
+            version: self.version,
         };
         Ok((user, self.password_hash))
     }
@@ -69,6 +73,7 @@ pub fn insert(
         company_id: company_id.map(|c| c.to_string()),
         created_at: crate::machine_now(),
         enabled: true,
+        version: 1,
     };
     diesel::insert_into(users::table)
         .values(&row)
@@ -138,7 +143,10 @@ pub fn of_company(
 /// Enables or disables the user `id`; `None` when there is no such user.
 pub fn set_enabled(conn: &mut DbConnection, id: Uuid, enabled: bool) -> Result<Option<User>> {
     let changed = diesel::update(users::table.find(id.to_string()))
-        .set(users::enabled.eq(enabled))
+        .set((
+            users::enabled.eq(enabled),
+            users::version.eq(users::version + 1),
+        ))
         .execute(conn)?;
     if changed == 0 {
         return Ok(None);
@@ -165,4 +173,53 @@ pub fn has_password(conn: &mut DbConnection, id: Uuid) -> Result<Option<bool>> {
         .first::<String>(conn)
         .optional()?
         .map(|hash| hash != NO_PASSWORD))
+}
+
+/// `company`'s user `id`; another company's user, or an operator, is not found.
+pub fn in_company(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<User>> {
+    users::table
+        .find(id.to_string())
+        .filter(users::company_id.eq(Some(company.to_string())))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(|row| row.into_user().map(|(user, _)| user))
+        .transpose()
+}
+
+/// Makes changes to `company`'s users take turns until the caller's transaction ends, in
+/// every process: two admins demoting each other at once cannot leave the company with none.
+pub fn take_turns(conn: &mut DbConnection, company: Uuid) -> Result<()> {
+    crate::db::take_turns(conn, 7315004, &[&company.to_string()])
+}
+
+/// How many enabled admins `company` has besides the user `except`.
+pub fn other_enabled_admins(conn: &mut DbConnection, company: Uuid, except: Uuid) -> Result<i64> {
+    Ok(users::table
+        .filter(users::company_id.eq(Some(company.to_string())))
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::enabled.eq(true))
+        .filter(users::id.ne(except.to_string()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Writes `user`'s role and `enabled` over the stored ones if those still have
+/// `user.version`, as the next version; false when another writer came first.
+pub fn change(conn: &mut DbConnection, user: &mut User) -> Result<bool> {
+    let changed = diesel::update(
+        users::table
+            .find(user.id.to_string())
+            .filter(users::version.eq(user.version)),
+    )
+    .set((
+        users::role.eq(user.role.as_str()),
+        users::enabled.eq(user.enabled),
+        users::version.eq(user.version + 1),
+    ))
+    .execute(conn)?;
+    if changed == 1 {
+        user.version += 1;
+    }
+    Ok(changed == 1)
 }

@@ -163,6 +163,7 @@ pub struct Objects {
     pub other_company: String,
     pub endpoint: String,
     pub bulk_order: String,
+    pub user: String,
 }
 
 /// Creates them; the company needs the numbers 20710001 and 20710002 free.
@@ -206,7 +207,15 @@ pub async fn objects(app: &TestApp, admin: &str, operator: &str) -> Objects {
         .await
         .unwrap();
     let bulk_order = json_of(bulk_order, StatusCode::ACCEPTED).await;
+    let users = json_of(app.get("/users", Some(admin)).await, StatusCode::OK).await;
+    let viewer = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["role"] == "viewer")
+        .unwrap();
     Objects {
+        user: viewer["id"].as_str().unwrap().to_owned(),
         bulk_order: bulk_order["id"].as_str().unwrap().to_owned(),
         draft: draft["id"].as_str().unwrap().to_owned(),
         subscription: subscription["subscription"]["id"]
@@ -227,6 +236,7 @@ impl Objects {
             "token" => "A".repeat(43),
             _ if template.starts_with("/orders/") => self.draft.clone(),
             _ if template.starts_with("/bulk-orders/") => self.bulk_order.clone(),
+            _ if template.starts_with("/users/") => self.user.clone(),
             _ if template.starts_with("/subscriptions/") => self.subscription.clone(),
             _ if template.contains("/number-ports/") => self.port.clone(),
             "id" if template.starts_with("/webhook-endpoints/") => self.endpoint.clone(),

@@ -11,6 +11,7 @@ mod auth;
 mod authorization;
 mod bulk_orders;
 mod catalog;
+mod company_users;
 mod contract_rules;
 mod database_loss;
 mod errors;

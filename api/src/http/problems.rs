@@ -7,6 +7,7 @@ use domain::order::OrderStatus;
 
 use super::preconditions::stale;
 use crate::app::bulk::BulkError;
+use crate::app::company_users::UserError;
 use crate::app::help::{FEEDBACK_PER_WINDOW, HelpError};
 use crate::app::idempotency::KeyError;
 use crate::app::login::LoginError;
@@ -149,6 +150,32 @@ impl From<BulkError> for ApiError {
             BulkError::Key(err) => err.into(),
             BulkError::Storage(err) => err.into(),
             BulkError::Internal(err) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(err: UserError) -> Self {
+        match err {
+            UserError::NotFound => ApiError::not_found("the user"),
+            UserError::Stale => stale(),
+            UserError::LastAdmin => ApiError::conflict(
+                "last_admin",
+                "the company would have no enabled admin left; make another user an admin first",
+            ),
+            UserError::CannotDisableSelf => ApiError::conflict(
+                "cannot_disable_self",
+                "you cannot disable your own login; ask another admin",
+            ),
+            UserError::EmailTaken => {
+                ApiError::conflict("email_taken", "a user with this email exists")
+            }
+            UserError::HasPassword => ApiError::conflict(
+                "user_has_password",
+                "the user has chosen a password; they can reset it themselves",
+            ),
+            UserError::Storage(err) => err.into(),
+            UserError::Internal(err) => ApiError::internal(err),
         }
     }
 }

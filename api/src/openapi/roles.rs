@@ -17,7 +17,7 @@ use utoipa::openapi::path::Operation;
 const ANY_ROLE: &[&str] = &["list_plans", "list_mobile_packages", "list_audit_events"];
 
 /// Paths only a company's admins may read as well as write.
-const ADMIN_ONLY_PATHS: &[&str] = &["/webhook-endpoints"];
+const ADMIN_ONLY_PATHS: &[&str] = &["/webhook-endpoints", "/users"];
 
 /// Whether the operation needs no token (`security: [{}]`).
 pub(super) fn is_public(operation: &Operation) -> bool {

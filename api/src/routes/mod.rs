@@ -20,6 +20,7 @@ pub mod poa;
 pub mod subscriptions;
 pub mod test_clock;
 pub mod token;
+pub mod users;
 pub mod webhooks;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -39,5 +40,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     events::configure(cfg);
     test_clock::configure(cfg);
     webhooks::configure(cfg);
+    users::configure(cfg);
     poa::configure(cfg);
 }

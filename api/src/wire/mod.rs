@@ -19,6 +19,7 @@ pub mod subscriptions;
 pub mod test_clock;
 pub mod text;
 pub mod time;
+pub mod users;
 pub mod webhooks;
 
 /// The OpenAPI schema of a domain state enum, as a list filter: its values come from

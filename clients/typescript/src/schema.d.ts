@@ -852,6 +852,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the company's users */
+        get: operations["list_users"];
+        put?: never;
+        /** Invite a colleague */
+        post: operations["invite_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a user of the company */
+        get: operations["get_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a colleague's role, or disable or enable them */
+        patch: operations["edit_user"];
+        trace?: never;
+    };
+    "/users/{id}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a colleague a new invitation */
+        post: operations["reinvite_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/poa/{token}": {
         parameters: {
             query?: never;
@@ -1827,7 +1880,8 @@ export interface components {
          *         "email": "mette@nordlys.example",
          *         "enabled": true,
          *         "id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b",
-         *         "role": "admin"
+         *         "role": "admin",
+         *         "version": 1
          *       }
          *     }
          */
@@ -2170,6 +2224,17 @@ export interface components {
          * @example MH
          */
         Initials: string;
+        /**
+         * @description A colleague to invite.
+         * @example {
+         *       "email": "lars@nordlys.example",
+         *       "role": "viewer"
+         *     }
+         */
+        Invitation: {
+            email: components["schemas"]["Email"];
+            role: components["schemas"]["CompanyRole"];
+        };
         /** @description A company's late ports in the month, added up. */
         LateCompanyDto: {
             /** Format: uuid */
@@ -3171,7 +3236,8 @@ export interface components {
          *           "email": "mette@nordlys.example",
          *           "enabled": true,
          *           "id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b",
-         *           "role": "admin"
+         *           "role": "admin",
+         *           "version": 1
          *         }
          *       ],
          *       "next_cursor": null
@@ -3790,7 +3856,8 @@ export interface components {
          *       "email": "mette@nordlys.example",
          *       "enabled": true,
          *       "id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b",
-         *       "role": "admin"
+         *       "role": "admin",
+         *       "version": 1
          *     }
          */
         UserDto: {
@@ -3802,8 +3869,24 @@ export interface components {
             company_id?: string | null;
             /** @description `false`: the user cannot log in, and their tokens are refused. */
             enabled: boolean;
+            /**
+             * Format: int32
+             * @description Send it back as `If-Match: "<version>"` to change exactly what you read.
+             */
+            version: number;
             /** Format: date-time */
             created_at: string;
+        };
+        /**
+         * @description What to change of a colleague; a field left out stays as it is.
+         * @example {
+         *       "role": "viewer"
+         *     }
+         */
+        UserPatch: {
+            role?: components["schemas"]["CompanyRole"] | null;
+            /** @description `false`: the user cannot log in, and their tokens are refused. */
+            enabled?: boolean | null;
         };
         /**
          * @description An absolute `https` URL of visible ASCII characters, without user name or password; the server must answer from a public address. A server run with `WEBHOOK_TARGETS=loopback` (the demo, tests) takes only `http` or `https` on 127.0.0.0/8 and ::1 instead.
@@ -6945,6 +7028,233 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_users: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Items per page, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UserDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    invite_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Invitation"];
+            };
+        };
+        responses: {
+            /** @description The user; the invitation is on its way */
+            201: {
+                headers: {
+                    /** @description The user's version */
+                    ETag?: string;
+                    /** @description The user's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedUser"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The email is in use (`email_taken`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "email_taken",
+                     *       "detail": "a user with this email exists",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:email_taken"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    /** @description The user's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    edit_user: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The version read, e.g. `"1"` */
+                "If-Match": string;
+            };
+            path: {
+                /** @description The user's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    /** @description The new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The company's last enabled admin (`last_admin`), or yourself disabled (`cannot_disable_self`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "last_admin",
+                     *       "detail": "the company would have no enabled admin left; make another user an admin first",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:last_admin"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reinvite_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitation is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedUser"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The user has chosen a password (`user_has_password`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "user_has_password",
+                     *       "detail": "the user has chosen a password; they can reset it themselves",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:user_has_password"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -20,6 +20,7 @@ use crate::fields::Fields;
 use crate::http::{page_params, path_id};
 use crate::secrets::{hash_password, random_secret};
 use crate::state::AppState;
+use crate::wire::users::{CompanyRole, CreatedUser, UserDto};
 use crate::wire::{Page, PageQuery, utc};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -30,22 +31,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_company_client)
         .service(list_company_clients)
         .service(revoke_client);
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum CompanyRole {
-    Admin,
-    Viewer,
-}
-
-impl From<CompanyRole> for Role {
-    fn from(r: CompanyRole) -> Self {
-        match r {
-            CompanyRole::Admin => Role::Admin,
-            CompanyRole::Viewer => Role::Viewer,
-        }
-    }
 }
 
 // No `Debug`: it holds a password.
@@ -61,27 +46,6 @@ pub struct CreateUser {
     #[serde(default)]
     #[schema(value_type = crate::wire::text::Password)]
     pub password: Option<String>,
-}
-
-/// The new user, and whether an invitation went out.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"user": {"id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b", "email": "mette@nordlys.example", "role": "admin", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "enabled": true, "created_at": "2026-11-25T09:31:00Z"}, "invitation_sent": true}))]
-pub struct CreatedUser {
-    pub user: UserDto,
-    /// `true`: the user was emailed a link to choose their password.
-    pub invitation_sent: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b", "email": "mette@nordlys.example", "role": "admin", "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "enabled": true, "created_at": "2026-11-25T09:31:00Z"}))]
-pub struct UserDto {
-    pub id: Uuid,
-    pub email: String,
-    pub role: String,
-    pub company_id: Option<Uuid>,
-    /// `false`: the user cannot log in, and their tokens are refused.
-    pub enabled: bool,
-    pub created_at: DateTime<Utc>,
 }
 
 /// Enables or disables a user.
@@ -111,19 +75,6 @@ impl From<persistence::clients::ApiClient> for ClientDto {
             role: c.role.as_str().to_owned(),
             company_id: c.company_id,
             created_at: utc(c.created_at),
-        }
-    }
-}
-
-impl From<persistence::users::User> for UserDto {
-    fn from(u: persistence::users::User) -> Self {
-        UserDto {
-            id: u.id,
-            email: u.email.as_str().to_owned(),
-            role: u.role.as_str().to_owned(),
-            company_id: u.company_id,
-            enabled: u.enabled,
-            created_at: utc(u.created_at),
         }
     }
 }
