@@ -45,7 +45,8 @@ string_enum! {
         FoundProblems = "found_problems",
         /// Every row became a draft.
         Drafted = "drafted",
-        /// Drafting could not hold a number or initials for every row.
+        /// The job cannot go on: too few numbers, a row's number or initials taken
+        /// meanwhile, or a fault of ours.
         Fail = "fail",
         Confirm = "confirm",
         /// Every drafted row has had its confirm.
@@ -61,6 +62,7 @@ impl BulkStatus {
         match (self, event) {
             (S::Validating, E::Validated) => Ok(S::Drafting),
             (S::Validating, E::FoundProblems) => Ok(S::Invalid),
+            (S::Validating, E::Fail) => Ok(S::Failed),
             (S::Drafting, E::Drafted) => Ok(S::Drafted),
             (S::Drafting, E::Fail) => Ok(S::Failed),
             (S::Drafted, E::Confirm) => Ok(S::Confirming),
@@ -165,7 +167,7 @@ mod tests {
                     (status, event),
                     (
                         BulkStatus::Validating,
-                        BulkEvent::Validated | BulkEvent::FoundProblems
+                        BulkEvent::Validated | BulkEvent::FoundProblems | BulkEvent::Fail
                     ) | (BulkStatus::Drafting, BulkEvent::Drafted | BulkEvent::Fail)
                         | (BulkStatus::Drafted, BulkEvent::Confirm | BulkEvent::Cancel)
                         | (BulkStatus::Confirming, BulkEvent::Complete)

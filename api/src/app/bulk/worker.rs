@@ -89,7 +89,16 @@ fn run(
                 _ => Step::Done,
             };
             Ok::<_, BulkError>(step)
-        })?;
+        });
+        let step = match step {
+            Ok(step) => step,
+            Err(BulkError::Internal(e)) => {
+                tracing::error!(bulk_order = %job, error = %e, "a bulk order failed");
+                persistence::db::write(conn, |conn| give_up(conn, settings, job))?;
+                Step::Done
+            }
+            Err(e) => return Err(e),
+        };
         match step {
             Step::More => continue,
             Step::Done => {
@@ -238,7 +247,10 @@ fn draft(
                     persistence::bulk_orders::set_row(conn, job.id, &row)?;
                 }
                 Err(OrderError::Storage(e)) => return Err(Halt::Job(e.into())),
-                Err(OrderError::Internal(e)) => return Err(Halt::Job(e.into())),
+                Err(OrderError::Internal(e)) => {
+                    tracing::error!(bulk_order = %job.id, row = row.row, error = %e, "a bulk order's row could not be drafted");
+                    return Err(Halt::Row(Box::new(internal_problem(row.row))));
+                }
                 Err(other) => return Err(Halt::Row(Box::new(row_problem(row.row, other)))),
             }
         }
@@ -304,7 +316,14 @@ fn confirm(
                 ..row.clone()
             },
             Err(OrderError::Storage(e)) => return Err(e.into()),
-            Err(OrderError::Internal(e)) => return Err(e.into()),
+            Err(OrderError::Internal(e)) => {
+                tracing::error!(bulk_order = %job.id, row = row.row, error = %e, "a bulk order's row could not be confirmed");
+                BulkRow {
+                    status: RowStatus::Failed,
+                    problems: vec![internal_problem(row.row)],
+                    ..row.clone()
+                }
+            }
             Err(other) => BulkRow {
                 status: RowStatus::Failed,
                 problems: vec![row_problem(row.row, other)],
@@ -327,6 +346,57 @@ fn confirm(
         "bulk_order.completed",
     )?;
     Ok(Step::Done)
+}
+
+/// Ends `job` after a fault of ours, so it does not stay running: a job not yet drafted
+/// fails with its drafts cancelled and nothing held; a confirming one completes with the
+/// drafts it had not confirmed counted as failed.
+fn give_up(conn: &mut DbConnection, settings: &Settings, id: Uuid) -> Result<(), BulkError> {
+    let Some(mut job) = persistence::bulk_orders::find(conn, id)? else {
+        return Ok(());
+    };
+    let now = settings.now_for(conn, job.company)?;
+    let event = match job.status {
+        BulkStatus::Validating | BulkStatus::Drafting => {
+            withdraw_drafts(conn, &acting(&job, false), &job, now)?;
+            persistence::bulk_orders::reset_rows(conn, job.id)?;
+            BulkEvent::Fail
+        }
+        BulkStatus::Confirming => {
+            persistence::bulk_orders::set_rows(
+                conn,
+                job.id,
+                RowStatus::Drafted,
+                RowStatus::Failed,
+            )?;
+            BulkEvent::Complete
+        }
+        _ => return Ok(()),
+    };
+    job.problems = vec![internal_problem_of_job()];
+    job.status = transition(job.status, event)?;
+    save(conn, &mut job, now)
+}
+
+/// A fault of ours on a row: no detail (it is logged), a code to quote.
+fn internal_problem(row: u32) -> Problem {
+    Problem {
+        row: Some(row),
+        ..internal_problem_of_job()
+    }
+}
+
+fn internal_problem_of_job() -> Problem {
+    Problem {
+        row: None,
+        column: None,
+        pointer: None,
+        code: "internal_error".to_owned(),
+        message: "something went wrong on our side; quote the bulk order's id when reporting it"
+            .to_owned(),
+        needed: None,
+        free: None,
+    }
 }
 
 /// Why a batch of drafts stopped.
