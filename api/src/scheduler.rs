@@ -195,27 +195,18 @@ pub fn spawn_test_clocks(
     every: Duration,
     lease: Duration,
 ) {
-    let owner = persistence::new_id().to_string();
-    tokio::spawn(async move {
-        loop {
-            let store_ = store.clone();
-            let settings_ = settings.clone();
-            let owner_ = owner.clone();
-            let round = tokio::task::spawn_blocking(move || {
-                store_.run(|conn| {
-                    crate::app::test_clock::run_claimed(conn, &settings_, &owner_, lease)
-                })
-            })
-            .await;
-            match round {
-                Ok(Ok(0)) => {}
-                Ok(Ok(finished)) => tracing::info!(finished, "test clocks advanced"),
-                Ok(Err(err)) => tracing::warn!(error = %err, "test clock round failed"),
-                Err(err) => tracing::error!(error = %err, "test clock worker panicked"),
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
+    spawn_leased(
+        "test clock",
+        store,
+        settings,
+        every,
+        lease,
+        |conn, settings, owner, lease| {
+            Ok(crate::app::test_clock::run_claimed(
+                conn, settings, owner, lease,
+            )?)
+        },
+    );
 }
 
 /// Runs the bulk orders' jobs: every `every`, this process claims the running jobs no
@@ -227,23 +218,47 @@ pub fn spawn_bulk_orders(
     every: Duration,
     lease: Duration,
 ) {
+    spawn_leased(
+        "bulk order",
+        store,
+        settings,
+        every,
+        lease,
+        |conn, settings, owner, lease| {
+            Ok(crate::app::bulk::worker::run_claimed(
+                conn, settings, owner, lease,
+            )?)
+        },
+    );
+}
+
+/// A worker of leased work (`what`): every `every`, `round` claims what no process holds,
+/// as this process's own owner id, for `lease`, and answers how many it finished.
+fn spawn_leased(
+    what: &'static str,
+    store: Store,
+    settings: std::sync::Arc<crate::app::Settings>,
+    every: Duration,
+    lease: Duration,
+    round: fn(&mut persistence::DbConnection, &Settings, &str, Duration) -> anyhow::Result<usize>,
+) {
     let owner = persistence::new_id().to_string();
     tokio::spawn(async move {
         loop {
             let store_ = store.clone();
             let settings_ = settings.clone();
             let owner_ = owner.clone();
-            let round = tokio::task::spawn_blocking(move || {
-                store_.run(|conn| {
-                    crate::app::bulk::worker::run_claimed(conn, &settings_, &owner_, lease)
-                })
+            let done = tokio::task::spawn_blocking(move || {
+                store_.run(|conn| round(conn, &settings_, &owner_, lease))
             })
             .await;
-            match round {
+            match done {
                 Ok(Ok(0)) => {}
-                Ok(Ok(finished)) => tracing::info!(finished, "bulk order steps done"),
-                Ok(Err(err)) => tracing::warn!(error = %err, "bulk order round failed"),
-                Err(err) => tracing::error!(error = %err, "bulk order worker panicked"),
+                Ok(Ok(finished)) => tracing::info!(worker = what, finished, "leased work done"),
+                Ok(Err(err)) => {
+                    tracing::warn!(worker = what, error = %err, "leased work round failed")
+                }
+                Err(err) => tracing::error!(worker = what, error = %err, "leased worker panicked"),
             }
             tokio::time::sleep(every).await;
         }

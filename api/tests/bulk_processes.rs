@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
-use std::process::Stdio;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -16,7 +15,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Database, Server, command, get, post, start, token};
+use support::{Database, Server, get, post, start, token};
 
 /// Rows of the job: enough that drafting and confirming take several steps each.
 const ROWS: usize = 600;
@@ -29,13 +28,7 @@ async fn a_bulk_order_survives_its_processes_being_killed_while_drafting_and_con
     let db = Database::create(&admin_url);
     let dir = tempfile::tempdir().unwrap();
     let mailbox = dir.path().join("mailbox");
-    let status = command(&db, dir.path())
-        .args(["create-user", "--email", "ops@operator.example"])
-        .args(["--password", "operator-password-123", "--role", "operator"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "create-user");
+    support::create_operator(&db, dir.path());
     let mut a = start(&db, dir.path(), &mailbox).await;
     let b = start(&db, dir.path(), &mailbox).await;
     let client = reqwest::Client::new();

@@ -9,7 +9,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -18,7 +17,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Database, Server, command, frozen_time, get, instant, post, start, token};
+use support::{Database, Server, frozen_time, get, instant, post, start, token};
 
 /// Subscriptions whose terminations fall due during the advance sent to both processes.
 const AT_ONCE: usize = 8;
@@ -34,13 +33,7 @@ async fn one_advance_of_a_clock_in_two_processes_and_a_crash_mid_advance_resumed
     let db = Database::create(&admin_url);
     let dir = tempfile::tempdir().unwrap();
     let mailbox = dir.path().join("mailbox");
-    let status = command(&db, dir.path())
-        .args(["create-user", "--email", "ops@operator.example"])
-        .args(["--password", "operator-password-123", "--role", "operator"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "create-user");
+    support::create_operator(&db, dir.path());
     let mut a = start(&db, dir.path(), &mailbox).await;
     let b = start(&db, dir.path(), &mailbox).await;
     let client = reqwest::Client::new();

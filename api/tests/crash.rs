@@ -9,7 +9,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, HashSet};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -22,7 +21,7 @@ use serde_json::{Value, json};
 mod receiver;
 mod support;
 
-use support::{Database, command, message_ids, post, start, token};
+use support::{Database, message_ids, post, start, token};
 
 const ORDERS: usize = 40;
 /// Drafts made during the load, every other one confirmed at once without a key.
@@ -36,13 +35,7 @@ async fn a_server_killed_mid_load_keeps_every_confirmation_whole_and_once() {
     let db = Database::create(&admin_url);
     let dir = tempfile::tempdir().unwrap();
     let mailbox = dir.path().join("mailbox");
-    let status = command(&db, dir.path())
-        .args(["create-user", "--email", "ops@operator.example"])
-        .args(["--password", "operator-password-123", "--role", "operator"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "create-user");
+    support::create_operator(&db, dir.path());
     let mut first = start(&db, dir.path(), &mailbox).await;
     let client = reqwest::Client::new();
     let operator = token(

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
-use std::process::Stdio;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -13,7 +12,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Database, command, emails, message_id, post, start, token};
+use support::{Database, emails, message_id, post, start, token};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_processes_keep_one_key_one_number_and_one_limit() {
@@ -22,13 +21,7 @@ async fn three_processes_keep_one_key_one_number_and_one_limit() {
     };
     let db = Database::create(&admin_url);
     let dir = tempfile::tempdir().unwrap();
-    let status = command(&db, dir.path())
-        .args(["create-user", "--email", "ops@operator.example"])
-        .args(["--password", "operator-password-123", "--role", "operator"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "create-user");
+    support::create_operator(&db, dir.path());
     let mailboxes: Vec<_> = (0..3)
         .map(|i| dir.path().join(format!("mailbox-{i}")))
         .collect();

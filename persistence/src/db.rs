@@ -460,9 +460,8 @@ pub fn savepoint<T, E>(
 where
     E: From<Error>,
 {
-    <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
-        .map_err(Error::from)?;
-    finish(conn, f)
+    // Inside a transaction, beginning one is a savepoint: what `read` does at any depth.
+    read(conn, f)
 }
 
 fn finish<T, E>(

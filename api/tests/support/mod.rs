@@ -116,6 +116,21 @@ pub fn command(db: &Database, dir: &Path) -> Command {
     command
 }
 
+/// The operator's login every process test uses (`OPERATOR_EMAIL`, `OPERATOR_PASSWORD`),
+/// made with the CLI as an operator's first login is.
+pub const OPERATOR_EMAIL: &str = "ops@operator.example";
+pub const OPERATOR_PASSWORD: &str = "operator-password-123";
+
+pub fn create_operator(db: &Database, dir: &Path) {
+    let status = command(db, dir)
+        .args(["create-user", "--email", OPERATOR_EMAIL])
+        .args(["--password", OPERATOR_PASSWORD, "--role", "operator"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "create-user");
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
