@@ -12,6 +12,13 @@
 //!
 //! `BENCH_JOURNEYS` sets the number of journeys (600); `--logins-only N` only logs in N
 //! times, two at a time (the logins of the footprint run).
+//!
+//! Bulk onboarding, after the journeys: a company of the bench's own (real, not a sandbox)
+//! uploads a CSV file of `BENCH_BULK_ROWS` (1 000) employees whose new numbers the server
+//! picks from the company's pool, filled by the operator first; timed from the upload to
+//! `drafted` and from the confirmation to `completed`, the job's status read every 50 ms.
+//! `BENCH_BULK_RUNS` (1) such jobs one after another; `--bulk-only` runs only these (with
+//! the logins they need).
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +28,9 @@ use serde_json::{Value, json};
 
 const ADMIN: (&str, &str) = ("admin@nordlys.example", "demo-admin-password");
 const OPERATOR: (&str, &str) = ("operator@selvbetjening.example", "demo-operator-password");
+/// The bench's own company for bulk onboarding: its email domain and admin.
+const BULK_DOMAIN: &str = "bulk.example";
+const BULK_ADMIN: (&str, &str) = ("admin@bulk.example", "bulk-bench-password");
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -161,6 +171,163 @@ fn initials(first: char, i: usize) -> String {
     format!("{first}{}{}{}", letter(i / 676), letter(i / 26), letter(i))
 }
 
+/// A count from the environment variable `name`, or `default`.
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Creates the bench's own company for bulk onboarding (on the fresh database of each
+/// bench run) and its admin: real, not a sandbox, so its business time is the server's
+/// clock and it picks from its own pool and the operator's, as a customer does. Answers
+/// its id and its admin's token.
+async fn bulk_company(b: &Bench, operator: &str) -> Result<(String, String), Failure> {
+    let made: Value = b
+        .send(
+            b.client
+                .post(format!("{}/operator/companies", b.base))
+                .bearer_auth(operator)
+                .json(&json!({"cvr": "10150817", "name": "Bulk Bench ApS",
+                    "email_domain": BULK_DOMAIN, "sandbox": false})),
+            201,
+        )
+        .await?;
+    let company = made["id"].as_str().ok_or("no company id")?.to_owned();
+    b.send::<IgnoredAny>(
+        b.client
+            .post(format!("{}/operator/companies/{company}/users", b.base))
+            .bearer_auth(operator)
+            .json(&json!({"email": BULK_ADMIN.0, "role": "admin", "password": BULK_ADMIN.1})),
+        201,
+    )
+    .await?;
+    Ok((company, b.token(BULK_ADMIN).await?))
+}
+
+/// Reads the job at `location` every 50 ms until its status is `wanted`; answers it. Any
+/// other status where the job stops is an error, with the job's problems.
+async fn await_status(
+    b: &Bench,
+    token: &str,
+    location: &str,
+    wanted: &str,
+) -> Result<Value, Failure> {
+    let limit = Instant::now() + Duration::from_secs(600);
+    loop {
+        let job: Value = b
+            .send(
+                b.client
+                    .get(format!("{}{location}", b.base))
+                    .bearer_auth(token),
+                200,
+            )
+            .await?;
+        match job["status"].as_str().unwrap_or_default() {
+            status if status == wanted => return Ok(job),
+            "validating" | "drafting" | "drafted" | "confirming" => {}
+            other => {
+                return Err(
+                    format!("bulk order {other}, not {wanted}: {}", job["problems"]).into(),
+                );
+            }
+        }
+        if Instant::now() > limit {
+            return Err(format!("bulk order not {wanted} after 600 s: {job}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `runs` bulk jobs of `rows` employees each, one after another, by the bench's own
+/// company: the operator adds `rows` numbers to its pool, the admin uploads a CSV file
+/// naming no number, and confirms the drafts. Records `bulk`, the rows, the upload's
+/// answer in ms, and the seconds from the upload to `drafted` and from the confirmation
+/// to `completed`.
+async fn bulk(b: &Bench, operator: &str, rows: usize, runs: usize) -> Result<(), Failure> {
+    let (company, admin) = bulk_company(b, operator).await?;
+    for run in 0..runs {
+        let first = 71_000_000 + run * rows;
+        let numbers: Vec<String> = (first..first + rows).map(|n| format!("+45{n}")).collect();
+        for chunk in numbers.chunks(1000) {
+            b.send::<IgnoredAny>(
+                b.client
+                    .post(format!("{}/operator/companies/{company}/numbers", b.base))
+                    .bearer_auth(operator)
+                    .json(&json!({"numbers": chunk})),
+                201,
+            )
+            .await?;
+        }
+        let mut file = String::from(
+            "plan;mobile_package;data_sharing_cards;name;initials;title;email;cost_center;number_type;number\r\n",
+        );
+        let letter = char::from(b'K' + u8::try_from(run % 16).unwrap_or(0));
+        for i in 0..rows {
+            let initials = initials(letter, i);
+            let email = format!("{}@{BULK_DOMAIN}", initials.to_lowercase());
+            file.push_str(&format!(
+                "ERHVERV_M;DATA_50;1;Medarbejder {initials};{initials};Konsulent;{email};4100;new;\r\n"
+            ));
+        }
+        let began = Instant::now();
+        let response = b
+            .client
+            .post(format!("{}/bulk-orders", b.base))
+            .bearer_auth(&admin)
+            .header("Content-Type", "text/csv")
+            .header("Idempotency-Key", format!("bench-bulk-{company}-{run}"))
+            .body(file)
+            .send()
+            .await?;
+        let upload = began.elapsed();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned);
+        let body = response.text().await?;
+        let Some(location) = location.filter(|_| status == 202) else {
+            return Err(format!("bulk upload: expected 202, got {status}: {body}").into());
+        };
+        let job = await_status(b, &admin, &location, "drafted").await?;
+        let drafted = began.elapsed();
+        if job["drafted"].as_u64() != Some(rows as u64) {
+            return Err(format!("bulk order drafted {} of {rows} rows", job["drafted"]).into());
+        }
+        let began = Instant::now();
+        b.send::<IgnoredAny>(
+            b.client
+                .post(format!("{}{location}/confirm", b.base))
+                .bearer_auth(&admin)
+                .header("If-Match", format!("\"{}\"", job["version"])),
+            202,
+        )
+        .await?;
+        let job = await_status(b, &admin, &location, "completed").await?;
+        let completed = began.elapsed();
+        if job["confirmed"].as_u64() != Some(rows as u64) {
+            return Err(format!(
+                "bulk order confirmed {} of {rows} rows ({} failed)",
+                job["confirmed"], job["failed"]
+            )
+            .into());
+        }
+        let upload_ms = upload.as_secs_f64() * 1000.0;
+        let (drafted, completed) = (drafted.as_secs_f64(), completed.as_secs_f64());
+        println!(
+            "bulk onboarding, {rows} rows: upload answered in {upload_ms:.0} ms, drafted \
+             {drafted:.2} s after it, completed {completed:.2} s after the confirmation"
+        );
+        record(&format!(
+            "bulk\t{rows}\t{upload_ms:.0}\t{drafted:.2}\t{completed:.2}"
+        ));
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Failure> {
     let mut args = std::env::args().skip(1);
@@ -176,17 +343,21 @@ async fn main() -> Result<(), Failure> {
     };
     let b = &bench;
 
-    if args.next().as_deref() == Some("--logins-only") {
+    let only = args.next();
+    if only.as_deref() == Some("--logins-only") {
         let count: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(100);
         return scenario(&pid, "POST /auth/token (argon2id)", count, 2, |_| async {
             b.token(ADMIN).await.map(|_| ())
         })
         .await;
     }
-    let journeys: usize = std::env::var("BENCH_JOURNEYS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(600);
+    let bulk_rows: usize = env_number("BENCH_BULK_ROWS", 1000);
+    let bulk_runs: usize = env_number("BENCH_BULK_RUNS", 1);
+    if only.as_deref() == Some("--bulk-only") {
+        let operator = b.token(OPERATOR).await?;
+        return bulk(b, &operator, bulk_rows, bulk_runs).await;
+    }
+    let journeys: usize = env_number("BENCH_JOURNEYS", 600);
     let admin = b.token(ADMIN).await?;
     let operator = b.token(OPERATOR).await?;
     let companies: Value = b
@@ -199,10 +370,7 @@ async fn main() -> Result<(), Failure> {
         .await?;
     let company = companies["items"]
         .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|c| c["email_domain"] == "nordlys.example")
-        })
+        .and_then(|all| all.iter().find(|c| c["email_domain"] == "nordlys.example"))
         .and_then(|c| c["id"].as_str())
         .ok_or("no demo company")?
         .to_owned();
@@ -246,12 +414,19 @@ async fn main() -> Result<(), Failure> {
         if let Some(number) = number {
             form["number"] = json!({"type": "new", "number": number});
         }
-        let draft = b.client.post(format!("{}/orders", b.base)).bearer_auth(&admin).json(&form);
+        let draft = b
+            .client
+            .post(format!("{}/orders", b.base))
+            .bearer_auth(&admin)
+            .json(&form);
         let admin = admin.clone();
         async move {
             let order: Value = b.send(draft, 201).await?;
             let id = order["id"].as_str().ok_or("no order id")?;
-            let confirm = b.client.post(format!("{}/orders/{id}/confirm", b.base)).bearer_auth(&admin);
+            let confirm = b
+                .client
+                .post(format!("{}/orders/{id}/confirm", b.base))
+                .bearer_auth(&admin);
             b.send::<IgnoredAny>(confirm, 201).await.map(|_| ())
         }
     };
@@ -261,10 +436,15 @@ async fn main() -> Result<(), Failure> {
     .await?;
     // The same journey with no number in the form: the server picks the first free one,
     // which sixteen drafts at once must not queue for.
-    scenario(&pid, "journey, number picked: /orders#picked", journeys, 16, |i| {
-        journey(i, 'P', None)
-    })
+    scenario(
+        &pid,
+        "journey, number picked: /orders#picked",
+        journeys,
+        16,
+        |i| journey(i, 'P', None),
+    )
     .await?;
+    bulk(b, &operator, bulk_rows, bulk_runs).await?;
     // The reads are driven by wrk (bench/run), which needs the token.
     record(&format!("token\t{admin}"));
     if let Some((rss, peak)) = memory(&pid) {
