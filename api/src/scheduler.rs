@@ -185,22 +185,28 @@ pub fn spawn_revocations(
     });
 }
 
-/// Runs the sandbox companies' clock advances: every `every`, this process claims the
-/// advances no process holds and runs each to its end, holding each for `lease` past its
-/// last step, apart from the real companies' rounds, so a sandbox's advance never holds
-/// up a real company's work.
+/// Runs the sandbox companies' clock advances: every `every` (or at once when an advance
+/// is asked of this process), this process claims the advances no process holds and runs
+/// each to its end, holding each for `lease` past its last step, apart from the real
+/// companies' rounds, so a sandbox's advance never holds up a real company's work.
 pub fn spawn_test_clocks(
     store: Store,
     settings: std::sync::Arc<crate::app::Settings>,
+    wake: std::sync::Arc<crate::state::Wake>,
     every: Duration,
     lease: Duration,
 ) {
-    spawn_leased(
-        "test clock",
+    let leased = Leased {
+        what: "test clock",
         store,
         settings,
+        wake,
         every,
         lease,
+    };
+    spawn_leased(
+        leased,
+        |wake| &wake.test_clocks,
         |conn, settings, owner, lease| {
             Ok(crate::app::test_clock::run_claimed(
                 conn, settings, owner, lease,
@@ -209,21 +215,28 @@ pub fn spawn_test_clocks(
     );
 }
 
-/// Runs the bulk orders' jobs: every `every`, this process claims the running jobs no
-/// process holds and moves each as far as it goes, holding each for `lease` past its last
-/// step; a job whose process died is resumed by another once the hold runs out.
+/// Runs the bulk orders' jobs: every `every` (or at once when a job is uploaded or
+/// confirmed in this process), this process claims the running jobs no process holds and
+/// moves each as far as it goes, holding each for `lease` past its last step; a job whose
+/// process died is resumed by another once the hold runs out.
 pub fn spawn_bulk_orders(
     store: Store,
     settings: std::sync::Arc<crate::app::Settings>,
+    wake: std::sync::Arc<crate::state::Wake>,
     every: Duration,
     lease: Duration,
 ) {
-    spawn_leased(
-        "bulk order",
+    let leased = Leased {
+        what: "bulk order",
         store,
         settings,
+        wake,
         every,
         lease,
+    };
+    spawn_leased(
+        leased,
+        |wake| &wake.bulk_orders,
         |conn, settings, owner, lease| {
             Ok(crate::app::bulk::worker::run_claimed(
                 conn, settings, owner, lease,
@@ -232,16 +245,33 @@ pub fn spawn_bulk_orders(
     );
 }
 
-/// A worker of leased work (`what`): every `every`, `round` claims what no process holds,
-/// as this process's own owner id, for `lease`, and answers how many it finished.
-fn spawn_leased(
+/// A worker of leased work and what it needs.
+struct Leased {
+    /// What it works on, for the logs.
     what: &'static str,
     store: Store,
     settings: std::sync::Arc<crate::app::Settings>,
+    wake: std::sync::Arc<crate::state::Wake>,
     every: Duration,
     lease: Duration,
+}
+
+/// A worker of leased work: every `every`, or at once when its signal in `wake` is given,
+/// `round` claims what no process holds, as this process's own owner id, for `lease`, and
+/// answers how many it finished.
+fn spawn_leased(
+    leased: Leased,
+    signal: fn(&crate::state::Wake) -> &tokio::sync::Notify,
     round: fn(&mut persistence::DbConnection, &Settings, &str, Duration) -> anyhow::Result<usize>,
 ) {
+    let Leased {
+        what,
+        store,
+        settings,
+        wake,
+        every,
+        lease,
+    } = leased;
     let owner = persistence::new_id().to_string();
     tokio::spawn(async move {
         loop {
@@ -260,7 +290,10 @@ fn spawn_leased(
                 }
                 Err(err) => tracing::error!(worker = what, error = %err, "leased worker panicked"),
             }
-            tokio::time::sleep(every).await;
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = signal(&wake).notified() => {}
+            }
         }
     });
 }

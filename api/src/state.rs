@@ -18,6 +18,16 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub revocations: Arc<crate::auth::Revocations>,
+    /// Wakes this process's leased workers when a request has just given them work, so it
+    /// starts at once rather than at their next round.
+    pub wake: Arc<Wake>,
+}
+
+/// One signal per leased worker of this process.
+#[derive(Debug, Default)]
+pub struct Wake {
+    pub bulk_orders: tokio::sync::Notify,
+    pub test_clocks: tokio::sync::Notify,
 }
 
 impl AppState {

@@ -424,14 +424,35 @@ async fn thirty_rows_wanting_new_numbers_from_a_pool_of_twenty_fail_with_nothing
 async fn the_same_key_starts_one_job_and_a_second_job_waits_for_the_first(
     #[values(Db::Sqlite, Db::Postgres)] db: Db,
 ) {
-    // The worker polls once a minute here, so the first job stays validating.
-    let Some(app) = spawn_app_with(db, |c| c.outbox_poll_ms = 60_000).await else {
+    let Some(app) = spawn_app(db).await else {
         return;
     };
     let company = company_with_pool(&app, 4).await;
     let admin = &company.admin;
+    // A job another process is validating, and holds for an hour.
+    let held = held_job(&app, &company).await;
     let file = spreadsheet(&(0..2).map(new_row).collect::<Vec<_>>());
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = upload(
+        &app,
+        admin,
+        "text/csv",
+        file.clone(),
+        Some("same-key"),
+        false,
+    )
+    .await;
+    problem(refused, StatusCode::CONFLICT, "bulk_order_running").await;
+    let listed = json_of(app.get("/bulk-orders", Some(admin)).await, StatusCode::OK).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["items"][0]["id"], json!(held.to_string()));
+    // Once that job is no longer running, the same key starts one job.
+    app.store
+        .write(|conn| {
+            let mut job = persistence::bulk_orders::find(conn, held)?.unwrap();
+            job.status = domain::bulk::BulkStatus::Invalid;
+            persistence::bulk_orders::update(conn, &mut job, persistence::machine_now())
+        })
+        .unwrap();
     let first = start(&app, admin, &file, "same-key").await;
     let again = upload(
         &app,
@@ -448,22 +469,6 @@ async fn the_same_key_starts_one_job_and_a_second_job_waits_for_the_first(
         json!(first)
     );
     let other = spreadsheet(&[new_row(7)]);
-    let refused = upload(
-        &app,
-        admin,
-        "text/csv",
-        other.clone(),
-        Some("other-key"),
-        false,
-    )
-    .await;
-    problem(refused, StatusCode::CONFLICT, "bulk_order_running").await;
-    let list = json_of(app.get("/bulk-orders", Some(admin)).await, StatusCode::OK).await;
-    assert_eq!(
-        list["items"].as_array().unwrap().len(),
-        1,
-        "one job: {list}"
-    );
     let reused = upload(&app, admin, "text/csv", other, Some("same-key"), false).await;
     problem(
         reused,
@@ -755,4 +760,40 @@ async fn more_port_ins_than_the_company_may_have_unsigned_fail_before_any_draft(
         rows_.iter().all(|r| r["number_port_id"].is_string()),
         "{rows_:?}"
     );
+}
+
+/// A job of `company` in `validating` whose lease another process holds for an hour: it
+/// stays running whatever this process's worker does.
+async fn held_job(app: &TestApp, company: &Company) -> uuid::Uuid {
+    let company: uuid::Uuid = company.id.parse().unwrap();
+    let now = persistence::machine_now();
+    let job = persistence::bulk_orders::BulkOrder {
+        id: persistence::new_id(),
+        company,
+        status: domain::bulk::BulkStatus::Validating,
+        version: 1,
+        upload: persistence::bulk_orders::Upload::Json,
+        total: 0,
+        problems: Vec::new(),
+        summary: None,
+        created_by: "another-process".to_owned(),
+        confirmed_by: None,
+        created_at: now,
+        updated_at: now,
+        expires_at: None,
+    };
+    let id = job.id;
+    app.store
+        .write(|conn| {
+            persistence::bulk_orders::insert(conn, &job, &[])?;
+            persistence::bulk_orders::claim(
+                conn,
+                id,
+                "another-process",
+                now + chrono::Duration::hours(1),
+                now,
+            )
+        })
+        .unwrap();
+    id
 }

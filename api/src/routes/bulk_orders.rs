@@ -128,6 +128,7 @@ async fn create_bulk_order(
                     })
                 })
                 .await?;
+            state.wake.bulk_orders.notify_one();
             Ok(replayable(outcome))
         }
     }
@@ -329,6 +330,7 @@ async fn confirm_bulk_order(
             )
         })
         .await?;
+    state.wake.bulk_orders.notify_one();
     Ok(replayable(outcome))
 }
 
