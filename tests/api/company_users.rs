@@ -321,3 +321,78 @@ async fn viewers_may_not_and_another_companys_users_are_not_found(
             .all(|u| u["email"] != other.admin_email)
     );
 }
+
+#[rstest]
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let operator = app.operator_token().await;
+    let company = app.company(&operator).await;
+    let created = app
+        .post_json(
+            &format!("/operator/companies/{}/users", company.id),
+            Some(&operator),
+            &json!({"email": "lars@firma31258715.example", "role": "admin", "password": "lars-password-1234"}),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let lars = app
+        .token("lars@firma31258715.example", "lars-password-1234")
+        .await;
+    let first = user_by_email(&app, &company.admin, &company.admin_email).await;
+    let second = user_by_email(&app, &company.admin, "lars@firma31258715.example").await;
+    let role = json!({"role": "viewer"});
+    let demote_lars = patch_user(
+        &app,
+        &company.admin,
+        second["id"].as_str().unwrap(),
+        Some(&second["version"]),
+        role.clone(),
+    );
+    let demote_first = patch_user(
+        &app,
+        &lars,
+        first["id"].as_str().unwrap(),
+        Some(&first["version"]),
+        role,
+    );
+    let (a, b) = tokio::join!(demote_lars, demote_first);
+    // One wins. The other is refused: as the last admin (409), or, when it came second,
+    // because the winner's change took its role and so its token (401).
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses[0], StatusCode::OK, "{statuses:?}");
+    assert!(
+        [StatusCode::UNAUTHORIZED, StatusCode::CONFLICT].contains(&statuses[1]),
+        "{statuses:?}"
+    );
+    let loser = if a.status() == StatusCode::OK { b } else { a };
+    if loser.status() == StatusCode::CONFLICT {
+        problem(loser, StatusCode::CONFLICT, "last_admin").await;
+    }
+    let admins = users(&app, &operator_view(&app, &operator, &company).await).await;
+    let enabled_admins = admins
+        .iter()
+        .filter(|u| u["role"] == "admin" && u["enabled"] == true)
+        .count();
+    assert_eq!(enabled_admins, 1);
+}
+
+/// A token of the company's admin that is still one, whoever won: a fresh login of each
+/// until one reads the users.
+async fn operator_view(app: &TestApp, _operator: &str, company: &Company) -> String {
+    for (email, password) in [
+        (company.admin_email.as_str(), "company-password-123"),
+        ("lars@firma31258715.example", "lars-password-1234"),
+    ] {
+        let token = app.token(email, password).await;
+        if app.get("/users", Some(&token)).await.status() == StatusCode::OK {
+            return token;
+        }
+    }
+    panic!("no admin left");
+}
