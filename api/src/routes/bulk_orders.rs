@@ -19,10 +19,7 @@ use crate::wire::Page;
 use crate::wire::bulk_orders::{
     BulkListQuery, BulkOrderDto, BulkRowDto, BulkRows, BulkRowsQuery, DryRunDto, UploadQuery,
 };
-use crate::wire::bulk_upload::{Upload, read_csv, read_json};
-
-/// The largest upload: 1,000 rows of a spreadsheet fit with room to spare.
-pub const UPLOAD_LIMIT: usize = 1024 * 1024;
+use crate::wire::bulk_upload::{CsvFile, UPLOAD_LIMIT, Upload, read_csv, read_json};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_bulk_order)
@@ -60,19 +57,25 @@ fn job(status: actix_web::http::StatusCode, job: &BulkOrderDto) -> HttpResponse 
     request_body(description = "A CSV file with the columns `plan, mobile_package, data_sharing_cards, name, initials, title, email, cost_center, number_type (new|port_in), number, owner_email, owner_name, requested_date` (the first six required; cells at most 200 characters), or JSON rows. At most 1 MiB.",
         content(
             (BulkRows = "application/json"),
-            (String = "text/csv", example = json!(CSV_EXAMPLE)),
+            (inline(CsvFile) = "text/csv", example = json!(CSV_EXAMPLE)),
         )),
     responses(
         (status = 200, description = "The dry run: every problem of every row; nothing was written", body = DryRunDto),
         (status = 202, description = "The job: validating, then drafting", body = BulkOrderDto,
             headers(("Location" = String, description = "The job's URL"), ("ETag" = String, description = "The job's version"))),
-        (status = 409, description = "The company has a job running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`)", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:bulk_order_running", "title": "Conflict", "status": 409, "detail": "the company has a bulk order running; wait until it is drafted or completed", "code": "bulk_order_running", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 409, description = "The company has a job running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
+            examples(
+                ("bulk_order_running" = (summary = "The company has a bulk order running",
+                    value = json!({"type": "urn:selvbetjening:problem:bulk_order_running", "title": "Conflict", "status": 409, "detail": "the company has a bulk order running; wait until it is drafted or completed", "code": "bulk_order_running", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))),
+                ("idempotency_key_in_flight" = (summary = "A request with the same Idempotency-Key is still running: retry after `Retry-After` seconds",
+                    value = json!({"type": "urn:selvbetjening:problem:idempotency_key_in_flight", "title": "The request conflicts with the current state", "status": 409, "detail": "a request with this Idempotency-Key is still running; retry shortly", "code": "idempotency_key_in_flight", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))),
+            )),
         (status = 413, description = "The file is larger than 1 MiB", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:payload_too_large", "title": "The request body is too large", "status": 413, "detail": "this request's body may be at most 1024 KiB", "code": "payload_too_large", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
         (status = 415, description = "Neither CSV nor JSON", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:unsupported_media_type", "title": "Unsupported media type", "status": 415, "detail": "the body is text/plain; send text/csv, application/json", "code": "unsupported_media_type", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
-        (status = 422, description = "The file as a whole cannot be read: unknown, missing or repeated columns (`/columns/<name>`), no rows or more than 1,000 (`/rows`)", body = crate::error::Problem, content_type = "application/problem+json",
+        (status = 422, description = "The file as a whole cannot be read: no header (`/columns`), unknown, missing or repeated columns (`/columns/<name>`), no rows, more than 1,000 or a line that is not CSV (`/rows`); or the Idempotency-Key is malformed, or was used for another request (`idempotency_key_reused`)", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:validation_failed", "title": "The request has invalid fields", "status": 422, "detail": "1 field is invalid", "code": "validation_failed", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "errors": [{"pointer": "/columns/colour", "code": "unknown_column", "message": "there is no column \"colour\""}]})),
         (status = 428, description = "A job needs an `Idempotency-Key`", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:idempotency_key_required", "title": "Precondition required", "status": 428, "detail": "send an Idempotency-Key (e.g. a UUID) to start a bulk order, so a retry cannot start a second", "code": "idempotency_key_required", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
@@ -290,8 +293,14 @@ fn row_page(query: BulkRowsQuery) -> ApiResult<(Option<u32>, i64)> {
     responses(
         (status = 202, description = "Confirming: each draft is confirmed in the background", body = BulkOrderDto,
             headers(("Location" = String, description = "The job's URL"), ("ETag" = String, description = "The job's version"))),
-        (status = 409, description = "Not drafted (`bulk_order_not_drafted`), its drafts lapsed (`bulk_order_expired`), another job is running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:selvbetjening:problem:bulk_order_not_drafted", "title": "Conflict", "status": 409, "detail": "the bulk order is completed; only a drafted one can be confirmed or cancelled", "code": "bulk_order_not_drafted", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 409, description = "Not drafted (`bulk_order_not_drafted`), its drafts lapsed (`bulk_order_expired`), another job is running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
+            examples(
+                ("bulk_order_not_drafted" = (summary = "The bulk order is not drafted",
+                    value = json!({"type": "urn:selvbetjening:problem:bulk_order_not_drafted", "title": "Conflict", "status": 409, "detail": "the bulk order is completed; only a drafted one can be confirmed or cancelled", "code": "bulk_order_not_drafted", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))),
+                ("idempotency_key_in_flight" = (summary = "A request with the same Idempotency-Key is still running: retry after `Retry-After` seconds",
+                    value = json!({"type": "urn:selvbetjening:problem:idempotency_key_in_flight", "title": "The request conflicts with the current state", "status": 409, "detail": "a request with this Idempotency-Key is still running; retry shortly", "code": "idempotency_key_in_flight", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))),
+            )),
         (status = 422, description = "The Idempotency-Key was used for another request, or is malformed", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:idempotency_key_reused", "title": "Idempotency key reused", "status": 422, "detail": "this Idempotency-Key was used for a different request; use a new key", "code": "idempotency_key_reused", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )

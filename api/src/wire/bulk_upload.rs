@@ -11,6 +11,27 @@ use serde_json::{Map, Value};
 use crate::error::FieldError;
 use crate::wire::bulk_orders::BulkRows;
 
+/// The largest upload, in bytes: 1,000 rows of a spreadsheet fit with room to spare.
+pub const UPLOAD_LIMIT: usize = 1024 * 1024;
+
+/// A CSV upload's body: the file's text.
+pub struct CsvFile;
+
+impl utoipa::PartialSchema for CsvFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(UPLOAD_LIMIT))
+            .description(Some(
+                "The CSV file: UTF-8 (a BOM allowed), at most 1 MiB (1,048,576 bytes; a file \
+                 with characters beyond ASCII reaches that before `maxLength` characters).",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CsvFile {}
+
 /// The CSV columns, each with the field of the order form it fills.
 pub const COLUMNS: [(&str, &str); 13] = [
     ("plan", "/plan"),

@@ -5834,22 +5834,14 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description The company has a job running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`) */
+            /** @description The company has a job running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`) */
             409: {
                 headers: {
+                    /** @description With `idempotency_key_in_flight`: seconds until a retry may be answered */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "code": "bulk_order_running",
-                     *       "detail": "the company has a bulk order running; wait until it is drafted or completed",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "type": "urn:selvbetjening:problem:bulk_order_running"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5891,7 +5883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file as a whole cannot be read: unknown, missing or repeated columns (`/columns/<name>`), no rows or more than 1,000 (`/rows`) */
+            /** @description The file as a whole cannot be read: no header (`/columns`), unknown, missing or repeated columns (`/columns/<name>`), no rows, more than 1,000 or a line that is not CSV (`/rows`); or the Idempotency-Key is malformed, or was used for another request (`idempotency_key_reused`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6104,22 +6096,14 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description Not drafted (`bulk_order_not_drafted`), its drafts lapsed (`bulk_order_expired`), another job is running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running */
+            /** @description Not drafted (`bulk_order_not_drafted`), its drafts lapsed (`bulk_order_expired`), another job is running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`) */
             409: {
                 headers: {
+                    /** @description With `idempotency_key_in_flight`: seconds until a retry may be answered */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "code": "bulk_order_not_drafted",
-                     *       "detail": "the bulk order is completed; only a drafted one can be confirmed or cancelled",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "type": "urn:selvbetjening:problem:bulk_order_not_drafted"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
