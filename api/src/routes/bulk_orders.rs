@@ -103,15 +103,17 @@ async fn create_bulk_order(
     } else {
         read_json(&bytes)?
     };
+    let fingerprint = format!(
+        "POST /bulk-orders {} {:x}",
+        if csv { "csv" } else { "json" },
+        Sha256::digest(&bytes)
+    );
+    // A malformed key is refused, in a dry run too, which needs none.
+    let key = idempotency_key(&req, company, fingerprint)?;
     let key = if dry_run {
         None
     } else {
-        let fingerprint = format!(
-            "POST /bulk-orders {} {:x}",
-            if csv { "csv" } else { "json" },
-            Sha256::digest(&bytes)
-        );
-        Some(idempotency_key(&req, company, fingerprint)?.ok_or_else(key_required)?)
+        Some(key.ok_or_else(key_required)?)
     };
     let settings = state.settings.clone();
     match key {
