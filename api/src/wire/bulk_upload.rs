@@ -105,25 +105,66 @@ pub fn cells_of(form: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Reads JSON rows: `{"rows": [form, …]}`.
+/// Reads JSON rows: `{"rows": [form, …]}`. A row is any value; what is wrong with one,
+/// a NUL in it too (as in a CSV cell), is that row's problem, not the request's.
 pub fn read_json(bytes: &[u8]) -> Result<Upload, crate::error::ApiError> {
-    let body: BulkRows = crate::body::parse_json(bytes)?;
+    let body: BulkRows = match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => crate::body::from_value(&value)
+            .map_err(|error| crate::error::ApiError::validation(vec![error]))?,
+        // Not JSON: answered as any JSON body is.
+        Err(_) => crate::body::parse_json(bytes)?,
+    };
     count_rows(body.rows.len()).map_err(crate::error::ApiError::validation)?;
     let rows = body
         .rows
         .into_iter()
         .zip(1..)
-        .map(|(form, row)| UploadedRow {
-            row,
-            form,
-            cells: None,
-            problems: Vec::new(),
+        .map(|(form, row)| {
+            let mut problems = Vec::new();
+            nul_in(&form, String::new(), &mut |pointer| {
+                problems.push(Problem::at_row(
+                    row,
+                    None,
+                    pointer,
+                    "invalid_character",
+                    "text may not contain the NUL character (U+0000)",
+                ));
+            });
+            UploadedRow {
+                row,
+                form,
+                cells: None,
+                problems,
+            }
         })
         .collect();
     Ok(Upload {
         format: persistence::bulk_orders::Upload::Json,
         rows,
     })
+}
+
+/// Calls `found` with the pointer of every string or key in `value` that holds a NUL.
+fn nul_in(value: &Value, at: String, found: &mut impl FnMut(String)) {
+    match value {
+        Value::String(text) if text.contains('\0') => found(at),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                nul_in(item, format!("{at}/{i}"), found);
+            }
+        }
+        Value::Object(fields) => {
+            for (name, inner) in fields {
+                let at = format!("{at}/{}", crate::body::escape(&name.replace('\0', "")));
+                if name.contains('\0') {
+                    found(at);
+                } else {
+                    nul_in(inner, at, found);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn count_rows(n: usize) -> Result<(), Vec<FieldError>> {
@@ -429,6 +470,33 @@ mod tests {
         let errors = read_csv(file.as_bytes()).expect_err("too many");
         assert_eq!(errors[0].code, "too_many_rows");
         assert!(errors[0].message.contains("1002"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn a_nul_in_a_json_row_is_that_rows_problem() {
+        let body = br#"{"rows": [{"plan": "A\u0000"}, {"employee": {"na\u0000me": 1}}, {}]}"#;
+        let upload = read_json(body).expect("readable");
+        let found: Vec<_> = upload
+            .rows
+            .iter()
+            .map(|r| {
+                r.problems
+                    .iter()
+                    .map(|p| (p.pointer.clone().unwrap_or_default(), p.code.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(
+            found[0],
+            [("/plan".to_owned(), "invalid_character".to_owned())]
+        );
+        assert_eq!(
+            found[1],
+            [("/employee/name".to_owned(), "invalid_character".to_owned())]
+        );
+        assert!(found[2].is_empty());
+        assert!(read_json(br#"{"rows": [], "x\u0000": 1}"#).is_err());
+        assert!(read_json(b"{").is_err());
     }
 
     #[test]
