@@ -7,9 +7,11 @@
 // advanced: an hour on, the simulated donor has accepted with a port date; on to the port
 // date past 02:00 Danish time, the number has moved. A partner's endpoint, registered
 // before the confirmation, receives `order.confirmed` and verifies its signature with the
-// Standard Webhooks library, and later `number_port.completed`. Last, the demo viewer
-// forgets the password: asks for a reset, follows the emailed link, chooses a new one and
-// logs in.
+// Standard Webhooks library, and later `number_port.completed`. Then two employees are
+// onboarded from a spreadsheet (a semicolon CSV with a BOM): a dry run names the bad row,
+// the fixed file becomes a job, drafted with a priced total, confirmed as a whole. Last,
+// the demo viewer forgets the password: asks for a reset, follows the emailed link,
+// chooses a new one and logs in.
 //
 //     BASE_URL=http://127.0.0.1:8080 MAILBOX_DIR=./data/mailbox npm run journey
 //
@@ -235,6 +237,7 @@ async function main(): Promise<void> {
   step("GET /subscriptions/{id}", `${sub.status}, ${sub.number}, sign-in ${sub.uc_account}`);
 
   await portIn(client, api, plan.code, packageList[0].code);
+  await bulkOnboarding(api, plan.code, packageList[0].code);
   await resetPassword(client);
 }
 
@@ -299,7 +302,7 @@ async function mailedToken(to: string, path: string, before: Set<string>): Promi
 }
 
 async function resetPassword(publicClient: Client): Promise<void> {
-  // 12. The demo viewer forgot the password: the same answer whether or not the address
+  // 13. The demo viewer forgot the password: the same answer whether or not the address
   // is known, and a single-use link by email.
   const viewer = process.env.DEMO_VIEWER_USERNAME ?? "viewer@nordlys.example";
   const before = mailboxNow();
@@ -327,6 +330,135 @@ async function resetPassword(publicClient: Client): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type BulkOrder = paths["/bulk-orders/{id}"]["get"]["responses"][200]["content"]["application/json"];
+// The upload answers a dry run with 200 and a job with 202: the status tells which body.
+type DryRun = paths["/bulk-orders"]["post"]["responses"][200]["content"]["application/json"];
+type StartedJob = paths["/bulk-orders"]["post"]["responses"][202]["content"]["application/json"];
+
+// A CSV body goes on the wire as the text it is (openapi-fetch would send JSON).
+const asCsv = {
+  headers: { "Content-Type": "text/csv" },
+  bodySerializer: (body: unknown) => body as string,
+};
+
+async function bulkOnboarding(api: Client, plan: string, mobilePackage: string): Promise<void> {
+  // 12. Two employees from a spreadsheet, saved as Danish spreadsheets save CSV:
+  // semicolons, a byte order mark, CRLF. No number columns: the server picks new ones.
+  const [anna, bo] = [freshInitials(), freshInitials()];
+  const header = "plan;mobile_package;data_sharing_cards;name;initials;title;email;cost_center";
+  const line = (planCode: string, name: string, initials: string) =>
+    `${planCode};${mobilePackage};0;${name};${initials};Konsulent;${initials.toLowerCase()}@nordlys.example;4200`;
+  const file = (secondPlan: string) =>
+    `\uFEFF${header}\r\n${line(plan, "Anna Holm", anna)}\r\n${line(secondPlan, "Bo Lund", bo)}\r\n`;
+
+  // A dry run checks every row and writes nothing: the second row names a plan that is not
+  // in the catalog.
+  const dry = await api.POST("/bulk-orders", {
+    params: { query: { dry_run: true } },
+    body: file("ERHVERV_XXL"),
+    ...asCsv,
+  });
+  expectStatus("POST /bulk-orders?dry_run=true", dry.response, 200, dry.error);
+  const checked = dry.data as DryRun | undefined;
+  expect(checked?.rows === 2 && checked.valid === 1, `dry run: rows ${checked?.rows}, valid ${checked?.valid}; expected 2 and 1`);
+  const problem = checked?.problems[0];
+  expect(
+    checked?.problems.length === 1 &&
+      problem?.row === 2 &&
+      problem.column === "plan" &&
+      problem.pointer === "/plan" &&
+      problem.code === "unknown_plan",
+    `dry run: problems ${JSON.stringify(checked?.problems)}, expected row 2's plan unknown_plan`,
+  );
+  step("POST /bulk-orders?dry_run=true", `2 rows, 1 valid; row ${problem?.row} ${problem?.column}: ${problem?.code}`);
+
+  // The fixed file as a job: an Idempotency-Key makes a retry safe (a job without one is 428).
+  const keyless = await api.POST("/bulk-orders", { body: file(plan), ...asCsv });
+  expectStatus("POST /bulk-orders (no key)", keyless.response, 428, keyless.error);
+  expect(problemOf(keyless.error).code === "idempotency_key_required", `POST /bulk-orders (no key): code ${problemOf(keyless.error).code}`);
+  const started = await api.POST("/bulk-orders", {
+    params: { header: { "Idempotency-Key": crypto.randomUUID() } },
+    body: file(plan),
+    ...asCsv,
+  });
+  expectStatus("POST /bulk-orders", started.response, 202, started.error);
+  const job = started.data as StartedJob | undefined;
+  if (!job) return;
+  expect(job.total === 2 && job.format === "csv", `POST /bulk-orders: total ${job.total}, format ${job.format}`);
+  const location = started.response.headers.get("Location") ?? "";
+  expect(location.endsWith(`/bulk-orders/${job.id}`), `POST /bulk-orders: Location ${location} does not name the job`);
+  step("POST /bulk-orders", `job ${job.id} ${job.status}`);
+
+  // Drafted: every row a draft with a reserved number, the whole priced.
+  const { job: drafted, etag } = await bulkOrderReaches(api, job.id, "drafted");
+  expect(drafted.drafted === 2 && drafted.confirmed === 0, `GET /bulk-orders/{id}: drafted ${drafted.drafted}, confirmed ${drafted.confirmed}`);
+  const total = drafted.summary;
+  expect(total?.orders === 2, `GET /bulk-orders/{id}: summary covers ${total?.orders} orders, expected 2`);
+  expect(
+    !!total && total.monthly_ex_vat_ore > 0 && total.monthly_incl_vat_ore === total.monthly_ex_vat_ore + total.monthly_vat_ore,
+    `GET /bulk-orders/{id}: summary ${JSON.stringify(total)}: monthly incl VAT is not ex VAT + VAT`,
+  );
+  expect(!!drafted.expires_at, "GET /bulk-orders/{id}: drafted without expires_at");
+  expect(etag === `"${drafted.version}"`, `GET /bulk-orders/{id}: ETag ${etag}, expected "${drafted.version}"`);
+  step("GET /bulk-orders/{id}", `drafted, ${total?.monthly_incl_vat_ore} øre a month incl. VAT; until ${drafted.expires_at}`);
+
+  // The rows, and the file back as a spreadsheet opens it: each row's order and status.
+  const rows = await api.GET("/bulk-orders/{id}/rows", { params: { path: { id: job.id } } });
+  expectStatus("GET /bulk-orders/{id}/rows", rows.response, 200, rows.error);
+  const items = rows.data?.items ?? [];
+  expect(
+    items.length === 2 && items.every((r) => r.status === "drafted" && !!r.order_id),
+    `GET /bulk-orders/{id}/rows: ${JSON.stringify(items)}`,
+  );
+  const sheet = await api.GET("/bulk-orders/{id}/rows", {
+    params: { path: { id: job.id } },
+    headers: { Accept: "text/csv" },
+    parseAs: "text",
+  });
+  expectStatus("GET /bulk-orders/{id}/rows (CSV)", sheet.response, 200, sheet.error);
+  const lines = (sheet.data ?? "").trim().split(/\r?\n/);
+  expect(lines[0] === `${header};order_id;status;error`, `GET /bulk-orders/{id}/rows (CSV): header ${lines[0]}`);
+  expect(
+    lines.length === 3 && lines.slice(1).every((l, i) => l.includes(`;${items[i].order_id};drafted;`)),
+    `GET /bulk-orders/{id}/rows (CSV): ${JSON.stringify(lines)}`,
+  );
+  step("GET /bulk-orders/{id}/rows", "2 drafts; as CSV with order_id;status;error");
+
+  // Confirm exactly what was reviewed: every draft becomes a subscription.
+  const confirming = await api.POST("/bulk-orders/{id}/confirm", {
+    params: { path: { id: job.id }, header: { "If-Match": etag, "Idempotency-Key": crypto.randomUUID() } },
+  });
+  expectStatus("POST /bulk-orders/{id}/confirm", confirming.response, 202, confirming.error);
+  const { job: completed } = await bulkOrderReaches(api, job.id, "completed");
+  expect(
+    completed.confirmed === completed.total && completed.failed === 0,
+    `GET /bulk-orders/{id}: confirmed ${completed.confirmed} of ${completed.total}, failed ${completed.failed}`,
+  );
+  const done = await api.GET("/bulk-orders/{id}/rows", { params: { path: { id: job.id } } });
+  expectStatus("GET /bulk-orders/{id}/rows", done.response, 200, done.error);
+  const subscriptionId = done.data?.items[0]?.subscription_id;
+  expect(!!subscriptionId, "GET /bulk-orders/{id}/rows: a confirmed row without subscription_id");
+  const sub = await api.GET("/subscriptions/{id}", { params: { path: { id: subscriptionId ?? "" } } });
+  expectStatus("GET /subscriptions/{id} (bulk)", sub.response, 200, sub.error);
+  expect(sub.data?.status === "active" && sub.data.employee.initials === anna, `GET /subscriptions/{id} (bulk): ${sub.data?.status} ${sub.data?.employee.initials}`);
+  step("POST /bulk-orders/{id}/confirm", `completed: ${completed.confirmed} of ${completed.total} confirmed; ${anna} active on ${sub.data?.number}`);
+}
+
+// The bulk order once it reaches `status` (polled for up to 30 s), with its ETag; another
+// state it cannot leave fails the journey with its problems.
+async function bulkOrderReaches(api: Client, id: string, status: string): Promise<{ job: BulkOrder; etag: string }> {
+  const ended = ["drafted", "invalid", "failed", "completed", "cancelled", "expired", "awaiting_approval"];
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const read = await api.GET("/bulk-orders/{id}", { params: { path: { id } } });
+    expectStatus("GET /bulk-orders/{id}", read.response, 200, read.error);
+    const job = read.data as BulkOrder;
+    if (job.status === status) return { job, etag: read.response.headers.get("ETag") ?? "" };
+    expect(!ended.includes(job.status), `GET /bulk-orders/{id}: ${job.status}, expected ${status}; problems ${JSON.stringify(job.problems)}`);
+    await sleep(100);
+  }
+  throw new Mismatch(`GET /bulk-orders/{id}: not ${status} within 30 s`);
+}
 
 // The signing link's token from the newest email to `owner` in the mailbox folder.
 async function signingToken(owner: string): Promise<string> {
