@@ -23,7 +23,24 @@ operation's rule codes; one error the schema could have stated (a wrong type, a
 missing field, a format) fails the check, so a real contract break is still seen. An
 `Idempotency-Key` already used for another request is 422 `idempotency_key_reused` with no
 errors (the design, as the IETF Idempotency-Key draft): which keys were used is state.
+
+A bulk upload's CSV file is a string in the document: its structure (a header row naming
+known columns, each once, the required ones present; 1 to 1,000 data rows; lines that read
+as CSV) is not something JSON Schema can state of a string, so on `create_bulk_order` a
+schema-valid CSV file (a `text/csv` body; not JSON rows, whose count the schema states)
+may be refused with 422 for exactly those file-level codes. Each row is
+checked on its own and its problems are the dry run's or the job's answer, not the
+request's, so no rule of the order form is a 422 here.
+
+A conditional header (`positive_data_acceptance_of_rules` too): `POST /bulk-orders`
+requires an `Idempotency-Key` unless `dry_run=true` (the design: "Otherwise
+`Idempotency-Key` is required (428 without)"). The header is optional in the document,
+which cannot make it required on another parameter's value; a 428
+`idempotency_key_required` passes only when the request as sent had no `Idempotency-Key`
+and its `dry_run` was not `true`.
 """
+
+from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -67,6 +84,30 @@ URL_NOT_ALLOWED = "url_not_allowed"  # api/src/routes/webhooks.rs (targets::chec
 CLOCK_BACKWARDS = "clock_backwards"  # api/src/http/problems.rs (ClockError::Backwards)
 ADVANCE_TOO_FAR = "advance_too_far"  # api/src/http/problems.rs (ClockError::TooFar)
 
+# A bulk upload's CSV file as a whole (api/src/wire/bulk_upload.rs): the header row names
+# the columns, each a known one (`unknown_column`), once (`duplicate_column`), the required
+# ones all there (`missing_column`); an empty file has no header (`no_header`); 1 to 1,000
+# data rows (`no_rows`, `too_many_rows`), each line readable as CSV (`unreadable_csv`).
+CSV_FILE_RULES = frozenset(
+    {
+        "unknown_column",
+        "missing_column",
+        "duplicate_column",
+        "no_header",
+        "no_rows",
+        "too_many_rows",
+        "unreadable_csv",
+    }
+)
+
+# Rule codes that only a body of one media type can break: the file-level codes are a CSV
+# file's (a JSON upload's rows are an array whose 1 to 1,000 items the schema states).
+RULE_MEDIA_TYPES = {"create_bulk_order": "text/csv"}
+
+# Operations where an `Idempotency-Key` is required unless `dry_run=true`: 428
+# `idempotency_key_required` without one (api/src/routes/bulk_orders.rs).
+KEY_REQUIRED_UNLESS_DRY_RUN = {"create_bulk_order"}
+
 ORDER_FORM_RULES = frozenset(
     {
         UNKNOWN_PLAN,
@@ -87,11 +128,13 @@ RULE_CODES = {
     "edit_order": (ORDER_FORM_RULES | {NUMBER_NOT_MOBILE}, False),
     # Confirming has no body: its only such refusal is a reused key.
     "confirm_order": (frozenset(), True),
+    "confirm_bulk_order": (frozenset(), True),
     "edit_subscription": (frozenset({UNKNOWN_MOBILE_PACKAGE}), False),
     "terminate_subscription": (frozenset({DATE_IN_PAST}), False),
     "create_webhook_endpoint": (frozenset({URL_NOT_ALLOWED}), False),
     "edit_webhook_endpoint": (frozenset({URL_NOT_ALLOWED}), False),
     "advance_test_clock": (frozenset({CLOCK_BACKWARDS, ADVANCE_TOO_FAR}), False),
+    "create_bulk_order": (CSV_FILE_RULES, True),
 }
 
 
@@ -117,6 +160,9 @@ def _is_link_gone(response) -> bool:
 def _breaks_only_rules(response, operation_id: str) -> bool:
     """A 422 whose every reason is a rule of `operation_id` the schema cannot state."""
     rules, takes_key = RULE_CODES[operation_id]
+    media_type = RULE_MEDIA_TYPES.get(operation_id)
+    if media_type is not None and _request_media_type(response) != media_type:
+        rules = frozenset()
     problem = _problem(response, 422)
     if problem is None:
         return False
@@ -127,6 +173,28 @@ def _breaks_only_rules(response, operation_id: str) -> bool:
     if code != "validation_failed" or not isinstance(errors, list) or not errors:
         return False
     return all(isinstance(e, dict) and e.get("code") in rules for e in errors)
+
+
+def _request_media_type(response) -> str:
+    """The media type of the request's body as sent, lower-case, without parameters."""
+    content_type = response.request.headers.get("content-type") or ""
+    return content_type.split(";")[0].strip().lower()
+
+
+def _is_key_required_without_key(response, operation_id: str) -> bool:
+    """A 428 `idempotency_key_required` to a request that sent no `Idempotency-Key` and
+    was no dry run (`dry_run=true`), on an operation that requires the key unless so."""
+    if operation_id not in KEY_REQUIRED_UNLESS_DRY_RUN:
+        return False
+    problem = _problem(response, 428)
+    if problem is None or problem.get("code") != "idempotency_key_required":
+        return False
+    request = response.request
+    if "idempotency-key" in {name.lower() for name in request.headers}:
+        return False
+    query = parse_qs(urlsplit(request.url).query, keep_blank_values=True)
+    # The server reads `dry_run` as a boolean: only the text `true` is a dry run.
+    return query.get("dry_run") != ["true"]
 
 
 @schemathesis.check
@@ -147,5 +215,7 @@ def positive_data_acceptance_of_rules(ctx, response, case):
     if operation_id not in RULE_CODES:
         return None
     if _breaks_only_rules(response, operation_id):
+        return None
+    if _is_key_required_without_key(response, operation_id):
         return None
     return positive_data_acceptance(ctx, response, case)
