@@ -105,7 +105,7 @@ pub struct BulkTotalDto {
     "id": "01937a4e-9999-7cc3-9a51-3b1f0c9d2e47", "status": "drafted", "version": 3, "format": "csv",
     "total": 5, "drafted": 5, "confirmed": 0, "failed": 0, "invalid": 0,
     "summary": {"orders": 5, "monthly_ex_vat_ore": 99500, "monthly_vat_ore": 24875, "monthly_incl_vat_ore": 124375, "one_time_ex_vat_ore": 0, "one_time_vat_ore": 0, "one_time_incl_vat_ore": 0},
-    "problems": [], "created_by": "admin@nordlys.example",
+    "problems": [], "created_by": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b",
     "created_at": "2026-12-07T09:00:00Z", "updated_at": "2026-12-07T09:00:02Z", "expires_at": "2026-12-07T09:30:00Z"
 }))]
 pub struct BulkOrderDto {
@@ -131,7 +131,7 @@ pub struct BulkOrderDto {
     pub summary: Option<BulkTotalDto>,
     /// The job's problems: every row's for an `invalid` job, the reason for a `failed` one.
     pub problems: Vec<BulkProblemDto>,
-    /// Who uploaded the job.
+    /// The id of the user (or API client) who uploaded the job.
     pub created_by: String,
     #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,

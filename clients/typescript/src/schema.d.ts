@@ -1408,7 +1408,7 @@ export interface components {
          * @example {
          *       "confirmed": 0,
          *       "created_at": "2026-12-07T09:00:00Z",
-         *       "created_by": "admin@nordlys.example",
+         *       "created_by": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b",
          *       "drafted": 5,
          *       "expires_at": "2026-12-07T09:30:00Z",
          *       "failed": 0,
@@ -1470,7 +1470,7 @@ export interface components {
             summary?: components["schemas"]["BulkTotalDto"] | null;
             /** @description The job's problems: every row's for an `invalid` job, the reason for a `failed` one. */
             problems: components["schemas"]["BulkProblemDto"][];
-            /** @description Who uploaded the job. */
+            /** @description The id of the user (or API client) who uploaded the job. */
             created_by: string;
             /** Format: date-time */
             created_at: string;
@@ -2800,7 +2800,7 @@ export interface components {
          *         {
          *           "confirmed": 0,
          *           "created_at": "2026-12-07T09:00:00Z",
-         *           "created_by": "admin@nordlys.example",
+         *           "created_by": "01937a4e-9b10-7d2e-8f3a-1c2d3e4f5a6b",
          *           "drafted": 5,
          *           "expires_at": "2026-12-07T09:30:00Z",
          *           "failed": 0,
