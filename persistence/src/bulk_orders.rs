@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::db::on_backend;
 use crate::error::{json, parse, to_json, uuid};
-use crate::schema::{bulk_order_rows, bulk_orders, orders};
+use crate::schema::{bulk_order_rows, bulk_orders, initials_claims, numbers, orders};
 use crate::{DbConnection, Error, Page, Result};
 
 /// The rows written by one statement: 9 values each, far under either backend's limit.
@@ -310,7 +310,7 @@ pub fn list(
 }
 
 /// Writes `job` over the stored one if that still has `job.version`, as the next version
-/// changed at `now` (machine time for `updated_at`); false when another writer came first.
+/// changed at `now` (the company's business time); false when another writer came first.
 pub fn update(conn: &mut DbConnection, job: &mut BulkOrder, now: NaiveDateTime) -> Result<bool> {
     let expected = job.version;
     let mut record = JobRecord::try_from(&*job)?;
@@ -470,6 +470,36 @@ pub fn draft_orders(conn: &mut DbConnection, job: Uuid) -> Result<Vec<Uuid>> {
         .collect()
 }
 
+/// Keeps `job`'s drafts, with their numbers and initials, until `until` (the job was
+/// confirmed: its drafts must outlive the confirming). Three statements, whatever the
+/// number of drafts.
+pub fn extend_drafts(conn: &mut DbConnection, job: Uuid, until: NaiveDateTime) -> Result<()> {
+    let job = job.to_string();
+    let draft = domain::order::OrderStatus::Draft.as_str();
+    let drafts = orders::table
+        .filter(orders::bulk_order_id.eq(job.clone()))
+        .filter(orders::status.eq(draft))
+        .select(orders::id);
+    diesel::update(
+        numbers::table
+            .filter(numbers::state.eq(domain::number::NumberState::Reserved.as_str()))
+            .filter(numbers::reserved_by.eq_any(drafts.clone().select(orders::id.nullable()))),
+    )
+    .set(numbers::reserved_until.eq(Some(until)))
+    .execute(conn)?;
+    diesel::update(initials_claims::table.filter(initials_claims::holder_id.eq_any(drafts)))
+        .set(initials_claims::expires_at.eq(Some(until)))
+        .execute(conn)?;
+    diesel::update(
+        orders::table
+            .filter(orders::bulk_order_id.eq(job))
+            .filter(orders::status.eq(draft)),
+    )
+    .set(orders::expires_at.eq(until))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// When the first of `job`'s drafts lapses.
 pub fn first_expiry(conn: &mut DbConnection, job: Uuid) -> Result<Option<NaiveDateTime>> {
     Ok(orders::table
@@ -492,7 +522,8 @@ pub fn unclaimed(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Res
                 .is_null()
                 .or(bulk_orders::lease_until.lt(now)),
         )
-        .order(bulk_orders::updated_at.asc())
+        // Oldest first by id (UUIDv7): business times of sandboxes are not comparable.
+        .order(bulk_orders::id.asc())
         .select(bulk_orders::id)
         .limit(limit)
         .load::<String>(conn)?

@@ -193,12 +193,14 @@ pub fn take_turns(conn: &mut DbConnection, company: Uuid) -> Result<()> {
     crate::db::take_turns(conn, 7315004, &[&company.to_string()])
 }
 
-/// How many enabled admins `company` has besides the user `except`.
+/// How many enabled admins who can log in (they have chosen a password) `company` has
+/// besides the user `except`: an invitation nobody accepts keeps no company administered.
 pub fn other_enabled_admins(conn: &mut DbConnection, company: Uuid, except: Uuid) -> Result<i64> {
     Ok(users::table
         .filter(users::company_id.eq(Some(company.to_string())))
         .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::enabled.eq(true))
+        .filter(users::password_hash.ne(NO_PASSWORD))
         .filter(users::id.ne(except.to_string()))
         .count()
         .get_result(conn)?)

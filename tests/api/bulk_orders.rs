@@ -797,3 +797,54 @@ async fn held_job(app: &TestApp, company: &Company) -> uuid::Uuid {
         .unwrap();
     id
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_row_that_cannot_be_confirmed_fails_alone_and_lets_its_initials_go(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = company_with_pool(&app, 2).await;
+    let admin = &company.admin;
+    let file = spreadsheet(&[new_row(0), port_row(1, "+4525000001")]);
+    let id = start(&app, admin, &file, "two").await;
+    let drafted = job_reaches(&app, admin, &id, "drafted").await;
+
+    // Meanwhile a single order ports the same number in.
+    let mut single = crate::helpers::form("ZZ", None);
+    single["number"] = json!({"type": "port_in", "number": "+4525000001", "owner_email": "ejer@privat.example", "owner_name": "Ejer"});
+    crate::helpers::confirmed(&app, admin, &single).await;
+
+    json_of(
+        confirm(&app, admin, &id, &drafted["version"]).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    let completed = job_reaches(&app, admin, &id, "completed").await;
+    assert_eq!(
+        (completed["confirmed"].clone(), completed["failed"].clone()),
+        (json!(1), json!(1))
+    );
+    let rows_ = rows(&app, admin, &id).await;
+    assert_eq!(rows_[1]["status"], "failed");
+    assert_eq!(
+        rows_[1]["problems"][0]["code"], "number_port_exists",
+        "{rows_:?}"
+    );
+    // Its draft is cancelled: the employee's initials are free for a new try.
+    let retry = app
+        .post_json(
+            "/orders",
+            Some(admin),
+            &crate::helpers::form(&initials(1), None),
+        )
+        .await;
+    assert_eq!(
+        retry.status(),
+        StatusCode::CREATED,
+        "{}",
+        retry.text().await.unwrap()
+    );
+}

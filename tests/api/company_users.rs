@@ -240,8 +240,33 @@ async fn the_last_enabled_admin_can_be_neither_demoted_nor_disabled(
     .await;
     problem(disable, StatusCode::CONFLICT, "cannot_disable_self").await;
 
-    // With a second admin, the first may step down; then the second is the last.
+    // An invited admin who has not chosen a password yet keeps no company administered.
     let lars = invite(&app, &company, "lars@firma31258715.example", "admin").await;
+    let too_soon = patch_user(
+        &app,
+        &company.admin,
+        id,
+        Some(&me["version"]),
+        json!({"role": "viewer"}),
+    )
+    .await;
+    problem(too_soon, StatusCode::CONFLICT, "last_admin").await;
+    let token = mailed_token(
+        &app,
+        "lars@firma31258715.example",
+        "/auth/password-reset/",
+        1,
+    )
+    .await;
+    let set = app
+        .post_json(
+            &format!("/auth/password-reset/{token}"),
+            None,
+            &json!({"password": "lars-password-1234"}),
+        )
+        .await;
+    assert!(set.status().is_success());
+    // With a second admin who can log in, the first may step down.
     let stepped_down = json_of(
         patch_user(
             &app,

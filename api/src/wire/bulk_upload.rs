@@ -178,7 +178,7 @@ fn count_rows(n: usize) -> Result<(), Vec<FieldError>> {
         Err(vec![FieldError::new(
             "/rows",
             "too_many_rows",
-            format!("the upload has {n} rows; at most {MAX_ROWS} go in one job"),
+            format!("the upload has more than {MAX_ROWS} rows; at most {MAX_ROWS} go in one job"),
         )])
     } else {
         Ok(())
@@ -236,6 +236,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Upload, Vec<FieldError>> {
             .all(|cell| cell.iter().all(u8::is_ascii_whitespace))
         {
             records_read.push(record);
+            // One past the limit is enough to refuse the file: read no further.
+            if records_read.len() > MAX_ROWS {
+                break;
+            }
         }
     }
     count_rows(records_read.len())?;
@@ -296,8 +300,10 @@ fn check_header(header: &[String]) -> Result<(), Vec<FieldError>> {
 /// One data row: its cells, checked one by one, and the order form they make.
 fn read_row(row: u32, header: &[String], record: &csv::ByteRecord) -> UploadedRow {
     let mut problems = Vec::new();
-    let mut cells = Vec::with_capacity(record.len());
-    for (i, raw) in record.iter().enumerate() {
+    // Cells past the header's columns belong to no column: the row's cell count is its one
+    // problem, and they are neither checked one by one nor kept.
+    let mut cells = Vec::with_capacity(header.len());
+    for (i, raw) in record.iter().enumerate().take(header.len()) {
         let column = header.get(i).cloned();
         let pointer = column
             .as_deref()
@@ -330,7 +336,7 @@ fn read_row(row: u32, header: &[String], record: &csv::ByteRecord) -> UploadedRo
         }
         cells.push(cell);
     }
-    if cells.len() != header.len() {
+    if record.len() != header.len() {
         problems.push(Problem::at_row(
             row,
             None,
@@ -338,7 +344,7 @@ fn read_row(row: u32, header: &[String], record: &csv::ByteRecord) -> UploadedRo
             "wrong_cell_count",
             format!(
                 "the row has {} cells; the header names {} columns",
-                cells.len(),
+                record.len(),
                 header.len()
             ),
         ));
@@ -469,7 +475,11 @@ mod tests {
         }
         let errors = read_csv(file.as_bytes()).expect_err("too many");
         assert_eq!(errors[0].code, "too_many_rows");
-        assert!(errors[0].message.contains("1002"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("more than 1000"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub(super) struct Checked {
     pub valid: u32,
     /// How many valid rows ask for a new number the server picks.
     pub picked_numbers: i64,
+    /// How many valid rows name a new number (free, or they would not be valid).
+    pub named_numbers: i64,
     /// How many valid rows port a number in.
     pub port_ins: i64,
 }
@@ -187,6 +189,7 @@ pub(super) fn rows(
     };
     Ok(Checked {
         picked_numbers: valid_among(&picked),
+        named_numbers: valid_among(&named_new.iter().map(|(row, _)| *row).collect::<Vec<_>>()),
         port_ins: valid_among(&ported),
         valid: total.saturating_sub(invalid),
         by_row,

@@ -224,11 +224,14 @@ pub fn rows_csv(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Vec<
         out.write_record(cells.iter().map(|c| safe(c).into_owned()))
             .map_err(anyhow::Error::from)
     };
+    let columns = header.len();
     let mut first = header;
     first.extend(["order_id", "status", "error"].map(str::to_owned));
     write(&mut out, first)?;
     for row in rows {
         let mut cells = row.cells.clone().unwrap_or_else(|| cells_of(&row.form));
+        // A row with too few cells gets empty ones, so its outcome stands in its columns.
+        cells.resize(columns, String::new());
         cells.push(row.order.map(|o| o.to_string()).unwrap_or_default());
         cells.push(row.status.as_str().to_owned());
         cells.push(
@@ -263,8 +266,12 @@ pub fn confirm(
         let now = settings.now_for(conn, company)?;
         let mut job = drafted(conn, company, id, expected, now, BulkEvent::Confirm)?;
         job.confirmed_by = Some(who.subject.clone());
+        // Confirmed in time: the drafts are kept while the worker confirms them.
+        let until = now + settings.draft_ttl;
+        persistence::bulk_orders::extend_drafts(conn, id, until)?;
+        job.expires_at = Some(until);
         if !persistence::bulk_orders::update(conn, &mut job, now).map_err(running)? {
-            return Err(BulkError::Stale);
+            return Err(lost(conn, company, id, expected, now));
         }
         audit(
             conn,
@@ -294,7 +301,7 @@ pub fn cancel(
         withdraw_drafts(conn, who, &job, now)?;
         persistence::bulk_orders::set_rows(conn, id, RowStatus::Drafted, RowStatus::Cancelled)?;
         if !persistence::bulk_orders::update(conn, &mut job, now)? {
-            return Err(BulkError::Stale);
+            return Err(lost(conn, company, id, expected, now));
         }
         audit(
             conn,
@@ -327,6 +334,24 @@ fn drafted(
         .apply(event)
         .map_err(|_| BulkError::NotDrafted(status))?;
     Ok(job)
+}
+
+/// The answer to a confirm or cancel that another change of the job came before: stale
+/// for a client that named its version, otherwise the state the job is in now.
+fn lost(
+    conn: &mut DbConnection,
+    company: Uuid,
+    id: Uuid,
+    expected: Option<&IfMatch>,
+    now: NaiveDateTime,
+) -> BulkError {
+    if expected.is_some() {
+        return BulkError::Stale;
+    }
+    match find(conn, company, id) {
+        Ok(job) => BulkError::NotDrafted(job.status_at(now)),
+        Err(err) => err,
+    }
 }
 
 /// Cancels every draft `job` still has, freeing its number and initials.

@@ -94,7 +94,7 @@ fn run(
             Ok(step) => step,
             Err(BulkError::Internal(e)) => {
                 tracing::error!(bulk_order = %job, error = %e, "a bulk order failed");
-                persistence::db::write(conn, |conn| give_up(conn, settings, job))?;
+                persistence::db::write(conn, |conn| give_up(conn, settings, job, owner, lease))?;
                 Step::Done
             }
             Err(e) => return Err(e),
@@ -190,15 +190,15 @@ fn shortage(
         free: Some(free),
     };
     let free = persistence::numbers::free_count(conn, pools)?;
-    if checked.picked_numbers > free {
+    let needed = checked.picked_numbers + checked.named_numbers;
+    if needed > free {
         return Ok(Some(job_problem(
             "not_enough_numbers",
             format!(
-                "the rows need {} new numbers and the pools hold {free} free; ask the operator \
-                 for more numbers, or name ported-in numbers",
-                checked.picked_numbers
+                "the rows need {needed} new numbers and the pools hold {free} free; ask the \
+                 operator for more numbers, or name ported-in numbers"
             ),
-            checked.picked_numbers,
+            needed,
             free,
         )));
     }
@@ -330,6 +330,10 @@ fn confirm(
                 ..row.clone()
             },
         };
+        if row.status == RowStatus::Failed {
+            // Its draft goes, so its number and initials are free for the next try.
+            withdraw_one(conn, &who, job.company, order, now);
+        }
         persistence::bulk_orders::set_row(conn, job.id, &row)?;
     }
     if i64::try_from(batch.len()).unwrap_or(0) == CONFIRM_BATCH {
@@ -348,34 +352,75 @@ fn confirm(
     Ok(Step::Done)
 }
 
+/// Cancels the draft `order` of a row that could not be confirmed; a failure is logged
+/// (the draft lapses at its expiry anyway).
+fn withdraw_one(
+    conn: &mut DbConnection,
+    who: &Principal,
+    company: Uuid,
+    order: Uuid,
+    now: NaiveDateTime,
+) {
+    let withdrawn = persistence::db::savepoint(conn, |conn| {
+        let draft = crate::app::orders::lock_any(conn, company, order)?;
+        if draft.status_at(now).is_draft() {
+            crate::app::orders::withdraw(conn, who, draft, now)?;
+        }
+        Ok::<_, OrderError>(())
+    });
+    if let Err(err) = withdrawn {
+        tracing::warn!(order = %order, error = %err, "a failed row's draft could not be cancelled");
+    }
+}
+
 /// Ends `job` after a fault of ours, so it does not stay running: a job not yet drafted
 /// fails with its drafts cancelled and nothing held; a confirming one completes with the
-/// drafts it had not confirmed counted as failed.
-fn give_up(conn: &mut DbConnection, settings: &Settings, id: Uuid) -> Result<(), BulkError> {
+/// drafts it had not confirmed cancelled and counted as failed.
+fn give_up(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    id: Uuid,
+    owner: &str,
+    lease: Duration,
+) -> Result<(), BulkError> {
+    // Only while this process still holds the job: another may have taken it over.
+    if !persistence::bulk_orders::renew(conn, id, owner, persistence::machine_now() + lease)? {
+        return Ok(());
+    }
     let Some(mut job) = persistence::bulk_orders::find(conn, id)? else {
         return Ok(());
     };
     let now = settings.now_for(conn, job.company)?;
-    let event = match job.status {
+    job.problems = vec![internal_problem_of_job()];
+    match job.status {
         BulkStatus::Validating | BulkStatus::Drafting => {
             withdraw_drafts(conn, &acting(&job, false), &job, now)?;
             persistence::bulk_orders::reset_rows(conn, job.id)?;
-            BulkEvent::Fail
+            job.status = transition(job.status, BulkEvent::Fail)?;
+            save(conn, &mut job, now)
         }
         BulkStatus::Confirming => {
+            let who = acting(&job, true);
+            withdraw_drafts(conn, &who, &job, now)?;
             persistence::bulk_orders::set_rows(
                 conn,
                 job.id,
                 RowStatus::Drafted,
                 RowStatus::Failed,
             )?;
-            BulkEvent::Complete
+            job.status = transition(job.status, BulkEvent::Complete)?;
+            save(conn, &mut job, now)?;
+            finished(
+                conn,
+                &who,
+                &job,
+                now,
+                EventType::BulkOrderCompleted,
+                "bulk_order.completed",
+            )
         }
-        _ => return Ok(()),
-    };
-    job.problems = vec![internal_problem_of_job()];
-    job.status = transition(job.status, event)?;
-    save(conn, &mut job, now)
+        _ => Ok(()),
+    }
 }
 
 /// A fault of ours on a row: no detail (it is logged), a code to quote.
