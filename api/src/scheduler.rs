@@ -185,8 +185,7 @@ pub fn spawn_revocations(
     });
 }
 
-/// Runs the sandbox companies' clock advances: every `every` (or at once when an advance
-/// is asked of this process), this process claims the advances no process holds and runs
+/// Runs the sandbox companies' clock advances: every `every`, this process claims the advances no process holds and runs
 /// each to its end, holding each for `lease` past its last step, apart from the real
 /// companies' rounds, so a sandbox's advance never holds up a real company's work.
 pub fn spawn_test_clocks(
@@ -204,15 +203,11 @@ pub fn spawn_test_clocks(
         every,
         lease,
     };
-    spawn_leased(
-        leased,
-        |wake| &wake.test_clocks,
-        |conn, settings, owner, lease| {
-            Ok(crate::app::test_clock::run_claimed(
-                conn, settings, owner, lease,
-            )?)
-        },
-    );
+    spawn_leased(leased, None, |conn, settings, owner, lease| {
+        Ok(crate::app::test_clock::run_claimed(
+            conn, settings, owner, lease,
+        )?)
+    });
 }
 
 /// Runs the bulk orders' jobs: every `every` (or at once when a job is uploaded or
@@ -236,7 +231,7 @@ pub fn spawn_bulk_orders(
     };
     spawn_leased(
         leased,
-        |wake| &wake.bulk_orders,
+        Some(|wake| &wake.bulk_orders),
         |conn, settings, owner, lease| {
             Ok(crate::app::bulk::worker::run_claimed(
                 conn, settings, owner, lease,
@@ -256,12 +251,13 @@ struct Leased {
     lease: Duration,
 }
 
-/// A worker of leased work: every `every`, or at once when its signal in `wake` is given,
+/// A worker of leased work: every `every`, or at once when its signal in `wake` (if it has
+/// one) is given,
 /// `round` claims what no process holds, as this process's own owner id, for `lease`, and
 /// answers how many it finished.
 fn spawn_leased(
     leased: Leased,
-    signal: fn(&crate::state::Wake) -> &tokio::sync::Notify,
+    signal: Option<fn(&crate::state::Wake) -> &tokio::sync::Notify>,
     round: fn(&mut persistence::DbConnection, &Settings, &str, Duration) -> anyhow::Result<usize>,
 ) {
     let Leased {
@@ -290,9 +286,12 @@ fn spawn_leased(
                 }
                 Err(err) => tracing::error!(worker = what, error = %err, "leased worker panicked"),
             }
-            tokio::select! {
-                () = tokio::time::sleep(every) => {}
-                () = signal(&wake).notified() => {}
+            match signal {
+                Some(signal) => tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    () = signal(&wake).notified() => {}
+                },
+                None => tokio::time::sleep(every).await,
             }
         }
     });

@@ -23,11 +23,12 @@ pub struct AppState {
     pub wake: Arc<Wake>,
 }
 
-/// One signal per leased worker of this process.
+/// The signals of this process's leased workers that requests wake. A test clock's advance
+/// is not among them: it runs at the worker's next round, so an advance asked for while
+/// another runs is refused as such (409 `clock_advancing`).
 #[derive(Debug, Default)]
 pub struct Wake {
     pub bulk_orders: tokio::sync::Notify,
-    pub test_clocks: tokio::sync::Notify,
 }
 
 impl AppState {

@@ -71,6 +71,5 @@ async fn advance_test_clock(
     let clock: TestClockDto = state
         .run(move |conn| crate::app::test_clock::advance(conn, &who.0, company, to))
         .await?;
-    state.wake.test_clocks.notify_one();
     Ok(HttpResponse::Accepted().json(clock))
 }

@@ -195,3 +195,53 @@ pub(super) fn rows(
         by_row,
     })
 }
+
+/// What the company lacks for every row: free numbers for the rows that let the server
+/// pick one, or room for the rows' ports under the limit of ports awaiting a signature.
+pub(super) fn shortage(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    pools: &persistence::numbers::Pools,
+    checked: &Checked,
+) -> Result<Option<Problem>, BulkError> {
+    let job_problem = |code: &str, message: String, needed: i64, free: i64| Problem {
+        row: None,
+        column: None,
+        pointer: None,
+        code: code.to_owned(),
+        message,
+        needed: Some(needed),
+        free: Some(free),
+    };
+    let free = persistence::numbers::free_count(conn, pools)?;
+    let needed = checked.picked_numbers + checked.named_numbers;
+    if needed > free {
+        return Ok(Some(job_problem(
+            "not_enough_numbers",
+            format!(
+                "the rows need {needed} new numbers and the pools hold {free} free; ask the \
+                 operator for more numbers, or name ported-in numbers"
+            ),
+            needed,
+            free,
+        )));
+    }
+    if checked.port_ins > 0 {
+        let waiting = persistence::number_ports::awaiting_signature(conn, pools.company)?;
+        let room = (i64::from(settings.max_unsigned_ports) - waiting).max(0);
+        if checked.port_ins > room {
+            return Ok(Some(job_problem(
+                "too_many_unsigned_ports",
+                format!(
+                    "the rows port {} numbers in, and the company may have {} more ports \
+                     awaiting their owners' signatures ({} at most); upload the rest once \
+                     these are signed",
+                    checked.port_ins, room, settings.max_unsigned_ports
+                ),
+                checked.port_ins,
+                room,
+            )));
+        }
+    }
+    Ok(None)
+}

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 use domain::bulk::{BulkEvent, BulkStatus, Problem, RowStatus};
+use domain::money::Ore;
 use persistence::DbConnection;
 use persistence::bulk_orders::{BulkOrder, BulkRow, Upload as Format};
 use uuid::Uuid;
@@ -429,4 +430,46 @@ fn problem_of(row: u32, error: FieldError, csv: bool) -> Problem {
         None
     };
     Problem::at_row(row, column, error.pointer, error.code, error.message)
+}
+
+/// What the drafted rows cost together: each order's own totals, added up.
+fn total(settings: &Settings, rows: &[BulkRow]) -> BulkTotalDto {
+    let mut sum = BulkTotalDto {
+        orders: 0,
+        monthly_ex_vat_ore: 0,
+        monthly_vat_ore: 0,
+        monthly_incl_vat_ore: 0,
+        one_time_ex_vat_ore: 0,
+        one_time_vat_ore: 0,
+        one_time_incl_vat_ore: 0,
+    };
+    for row in rows.iter().filter(|r| r.status == RowStatus::Drafted) {
+        let field = |name: &str| {
+            row.form
+                .get(name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+        };
+        let cards = row
+            .form
+            .get("data_sharing_cards")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0);
+        let (Some(plan), Some(package)) = (
+            settings.catalog.plan(field("plan")),
+            settings.catalog.package(field("mobile_package")),
+        ) else {
+            continue;
+        };
+        let s = domain::pricing::price(plan, package, i32::try_from(cards).unwrap_or(0));
+        let add = |total: &mut i64, ore: Ore| *total += ore.value();
+        sum.orders += 1;
+        add(&mut sum.monthly_ex_vat_ore, s.monthly_ex_vat);
+        add(&mut sum.monthly_vat_ore, s.monthly_vat);
+        add(&mut sum.monthly_incl_vat_ore, s.monthly_incl_vat);
+        add(&mut sum.one_time_ex_vat_ore, s.one_time_ex_vat);
+        add(&mut sum.one_time_vat_ore, s.one_time_vat);
+        add(&mut sum.one_time_incl_vat_ore, s.one_time_incl_vat);
+    }
+    sum
 }

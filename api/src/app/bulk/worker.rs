@@ -6,7 +6,6 @@
 use chrono::{Duration, NaiveDateTime};
 use domain::bulk::{BulkEvent, BulkStatus, Problem, RowStatus};
 use domain::event::EventType;
-use domain::money::Ore;
 use domain::user::Role;
 use persistence::DbConnection;
 use persistence::bulk_orders::{BulkOrder, BulkRow, Upload as Format};
@@ -17,7 +16,6 @@ use super::{BulkError, view, withdraw_drafts};
 use crate::app::orders::OrderError;
 use crate::app::{Principal, Settings, audit, events};
 use crate::error::ApiError;
-use crate::wire::bulk_orders::BulkTotalDto;
 use crate::wire::orders::OrderForm;
 
 /// Rows drafted in one transaction.
@@ -159,7 +157,7 @@ fn validate(
         job.status = transition(job.status, BulkEvent::FoundProblems)?;
     } else {
         job.status = transition(job.status, BulkEvent::Validated)?;
-        if let Some(problem) = shortage(conn, settings, &pools, &checked)? {
+        if let Some(problem) = check::shortage(conn, settings, &pools, &checked)? {
             job.problems = vec![problem];
             job.status = transition(job.status, BulkEvent::Fail)?;
         }
@@ -170,56 +168,6 @@ fn validate(
     } else {
         Step::Done
     })
-}
-
-/// What the company lacks for every row: free numbers for the rows that let the server
-/// pick one, or room for the rows' ports under the limit of ports awaiting a signature.
-fn shortage(
-    conn: &mut DbConnection,
-    settings: &Settings,
-    pools: &persistence::numbers::Pools,
-    checked: &check::Checked,
-) -> Result<Option<Problem>, BulkError> {
-    let job_problem = |code: &str, message: String, needed: i64, free: i64| Problem {
-        row: None,
-        column: None,
-        pointer: None,
-        code: code.to_owned(),
-        message,
-        needed: Some(needed),
-        free: Some(free),
-    };
-    let free = persistence::numbers::free_count(conn, pools)?;
-    let needed = checked.picked_numbers + checked.named_numbers;
-    if needed > free {
-        return Ok(Some(job_problem(
-            "not_enough_numbers",
-            format!(
-                "the rows need {needed} new numbers and the pools hold {free} free; ask the \
-                 operator for more numbers, or name ported-in numbers"
-            ),
-            needed,
-            free,
-        )));
-    }
-    if checked.port_ins > 0 {
-        let waiting = persistence::number_ports::awaiting_signature(conn, pools.company)?;
-        let room = (i64::from(settings.max_unsigned_ports) - waiting).max(0);
-        if checked.port_ins > room {
-            return Ok(Some(job_problem(
-                "too_many_unsigned_ports",
-                format!(
-                    "the rows port {} numbers in, and the company may have {} more ports \
-                     awaiting their owners' signatures ({} at most); upload the rest once \
-                     these are signed",
-                    checked.port_ins, room, settings.max_unsigned_ports
-                ),
-                checked.port_ins,
-                room,
-            )));
-        }
-    }
-    Ok(None)
 }
 
 /// Drafts the next batch of rows; after the last, the job is `drafted` with its total.
@@ -273,7 +221,8 @@ fn draft(
     }
     job.expires_at = persistence::bulk_orders::first_expiry(conn, job.id)?;
     let rows = persistence::bulk_orders::rows(conn, job.id, None, None)?.items;
-    job.summary = Some(serde_json::to_value(total(settings, &rows)).map_err(anyhow::Error::from)?);
+    job.summary =
+        Some(serde_json::to_value(super::total(settings, &rows)).map_err(anyhow::Error::from)?);
     job.status = transition(job.status, BulkEvent::Drafted)?;
     save(conn, &mut job, pools.now)?;
     finished(
@@ -517,46 +466,4 @@ fn finished(
         serde_json::json!({"total": job.total}),
     )?;
     Ok(())
-}
-
-/// What the drafted rows cost together: each order's own totals, added up.
-fn total(settings: &Settings, rows: &[BulkRow]) -> BulkTotalDto {
-    let mut sum = BulkTotalDto {
-        orders: 0,
-        monthly_ex_vat_ore: 0,
-        monthly_vat_ore: 0,
-        monthly_incl_vat_ore: 0,
-        one_time_ex_vat_ore: 0,
-        one_time_vat_ore: 0,
-        one_time_incl_vat_ore: 0,
-    };
-    for row in rows.iter().filter(|r| r.status == RowStatus::Drafted) {
-        let field = |name: &str| {
-            row.form
-                .get(name)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-        };
-        let cards = row
-            .form
-            .get("data_sharing_cards")
-            .and_then(serde_json::Value::as_i64)
-            .unwrap_or(0);
-        let (Some(plan), Some(package)) = (
-            settings.catalog.plan(field("plan")),
-            settings.catalog.package(field("mobile_package")),
-        ) else {
-            continue;
-        };
-        let s = domain::pricing::price(plan, package, i32::try_from(cards).unwrap_or(0));
-        let add = |total: &mut i64, ore: Ore| *total += ore.value();
-        sum.orders += 1;
-        add(&mut sum.monthly_ex_vat_ore, s.monthly_ex_vat);
-        add(&mut sum.monthly_vat_ore, s.monthly_vat);
-        add(&mut sum.monthly_incl_vat_ore, s.monthly_incl_vat);
-        add(&mut sum.one_time_ex_vat_ore, s.one_time_ex_vat);
-        add(&mut sum.one_time_vat_ore, s.one_time_vat);
-        add(&mut sum.one_time_incl_vat_ore, s.one_time_incl_vat);
-    }
-    sum
 }
