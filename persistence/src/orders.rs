@@ -287,6 +287,22 @@ pub fn initials_held(
         .load(conn)?)
 }
 
+/// How many of `company`'s drafts port a number in and are live at `now` (its business
+/// time): ports to come, each of which will await its owner's signature.
+pub fn live_port_in_drafts(
+    conn: &mut DbConnection,
+    company: Uuid,
+    now: NaiveDateTime,
+) -> Result<i64> {
+    Ok(orders::table
+        .filter(orders::company_id.eq(company.to_string()))
+        .filter(orders::status.eq(OrderStatus::Draft.as_str()))
+        .filter(orders::port.is_not_null())
+        .filter(orders::expires_at.gt(now))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Gives up whatever initials `holder` holds.
 pub fn release_initials(conn: &mut DbConnection, holder: Uuid) -> Result<()> {
     diesel::delete(

@@ -747,6 +747,12 @@ async fn more_port_ins_than_the_company_may_have_unsigned_fail_before_any_draft(
     assert!(orders(&app, admin).await.is_empty());
     let three = start(&app, admin, &spreadsheet(&four[..3]), "three").await;
     let drafted = job_reaches(&app, admin, &three, "drafted").await;
+    // Its three port-in drafts take the room: one more port-in does not fit.
+    let one_more = spreadsheet(&[port_row(9, "+4524000009")]);
+    let refused = start(&app, admin, &one_more, "one-more").await;
+    let refused = job_reaches(&app, admin, &refused, "failed").await;
+    assert_eq!(refused["problems"][0]["code"], "too_many_unsigned_ports");
+    assert_eq!(refused["problems"][0]["free"], 0, "{refused}");
     let version = drafted["version"].clone();
     json_of(
         confirm(&app, admin, &three, &version).await,

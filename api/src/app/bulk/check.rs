@@ -227,7 +227,10 @@ pub(super) fn shortage(
         )));
     }
     if checked.port_ins > 0 {
-        let waiting = persistence::number_ports::awaiting_signature(conn, pools.company)?;
+        // The ports awaiting a signature, and those the company's live port-in drafts (a
+        // drafted job's among them) will start.
+        let waiting = persistence::number_ports::awaiting_signature(conn, pools.company)?
+            + persistence::orders::live_port_in_drafts(conn, pools.company, pools.now)?;
         let room = (i64::from(settings.max_unsigned_ports) - waiting).max(0);
         if checked.port_ins > room {
             return Ok(Some(job_problem(
