@@ -118,7 +118,8 @@ pub(super) fn rows(
             Err(other) => return Err(other.into()),
         }
     }
-    let clash = |key: &str, rows: &[u32], pointer: &str, code: &str, what: &str| {
+    // `what` names the value with its verb: "the initials MH are", "the number … is".
+    let clash = |rows: &[u32], pointer: &str, code: &str, what: &str| {
         rows.iter()
             .map(|&row| {
                 let others: Vec<String> = rows
@@ -126,30 +127,21 @@ pub(super) fn rows(
                     .filter(|&&r| r != row)
                     .map(u32::to_string)
                     .collect();
-                let message = format!("{what} {key} is also in row {}", others.join(", "));
+                let noun = if others.len() == 1 { "row" } else { "rows" };
+                let message = format!("{what} also in {noun} {}", others.join(", "));
                 problem_of(row, FieldError::new(pointer, code, message), csv)
             })
             .collect::<Vec<_>>()
     };
     for (key, rows) in initials.iter().filter(|(_, rows)| rows.len() > 1) {
-        for p in clash(
-            key,
-            rows,
-            "/employee/initials",
-            "duplicate_initials",
-            "the initials",
-        ) {
+        let what = format!("the initials {key} are");
+        for p in clash(rows, "/employee/initials", "duplicate_initials", &what) {
             add(p.row.unwrap_or_default(), p);
         }
     }
     for (key, rows) in numbers.iter().filter(|(_, rows)| rows.len() > 1) {
-        for p in clash(
-            key,
-            rows,
-            "/number/number",
-            "duplicate_number",
-            "the number",
-        ) {
+        let what = format!("the number {key} is");
+        for p in clash(rows, "/number/number", "duplicate_number", &what) {
             add(p.row.unwrap_or_default(), p);
         }
     }
