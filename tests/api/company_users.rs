@@ -40,6 +40,19 @@ async fn user_by_email(app: &TestApp, token: &str, email: &str) -> Value {
         .unwrap_or_else(|| panic!("no user {email}"))
 }
 
+/// The invited `email` chooses `password` from the emailed link.
+async fn accept_invitation(app: &TestApp, email: &str, password: &str) {
+    let token = mailed_token(app, email, "/auth/password-reset/", 1).await;
+    let set = app
+        .post_json(
+            &format!("/auth/password-reset/{token}"),
+            None,
+            &json!({"password": password}),
+        )
+        .await;
+    assert!(set.status().is_success(), "{}", set.text().await.unwrap());
+}
+
 async fn invite(app: &TestApp, company: &Company, email: &str, role: &str) -> Value {
     let response = app
         .post_json(
@@ -74,21 +87,7 @@ async fn an_admin_invites_a_colleague_who_sets_a_password_and_logs_in(
     let listed = users(&app, &company.admin).await;
     assert_eq!(listed.len(), 3, "the admin, the viewer and Lars");
 
-    let token = mailed_token(
-        &app,
-        "lars@firma31258715.example",
-        "/auth/password-reset/",
-        1,
-    )
-    .await;
-    let set = app
-        .post_json(
-            &format!("/auth/password-reset/{token}"),
-            None,
-            &json!({"password": "lars-password-1234"}),
-        )
-        .await;
-    assert!(set.status().is_success(), "{}", set.text().await.unwrap());
+    accept_invitation(&app, "lars@firma31258715.example", "lars-password-1234").await;
     let lars_token = app
         .token("lars@firma31258715.example", "lars-password-1234")
         .await;
@@ -251,21 +250,7 @@ async fn the_last_enabled_admin_can_be_neither_demoted_nor_disabled(
     )
     .await;
     problem(too_soon, StatusCode::CONFLICT, "last_admin").await;
-    let token = mailed_token(
-        &app,
-        "lars@firma31258715.example",
-        "/auth/password-reset/",
-        1,
-    )
-    .await;
-    let set = app
-        .post_json(
-            &format!("/auth/password-reset/{token}"),
-            None,
-            &json!({"password": "lars-password-1234"}),
-        )
-        .await;
-    assert!(set.status().is_success());
+    accept_invitation(&app, "lars@firma31258715.example", "lars-password-1234").await;
     // With a second admin who can log in, the first may step down.
     let stepped_down = json_of(
         patch_user(
