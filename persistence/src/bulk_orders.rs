@@ -66,7 +66,6 @@ struct JobRecord {
     company_id: String,
     status: String,
     version: i32,
-    format: String,
     header: Option<String>,
     total: i32,
     problems: Option<String>,
@@ -82,19 +81,15 @@ impl TryFrom<JobRecord> for BulkOrder {
     type Error = Error;
 
     fn try_from(r: JobRecord) -> Result<BulkOrder> {
-        let upload = match r.format.as_str() {
-            "json" => Upload::Json,
-            "csv" => {
-                let stored: StoredHeader = json(
-                    "bulk_orders.header",
-                    r.header.as_deref().unwrap_or_default(),
-                )?;
+        let upload = match r.header.as_deref() {
+            None => Upload::Json,
+            Some(header) => {
+                let stored: StoredHeader = json("bulk_orders.header", header)?;
                 Upload::Csv {
                     header: stored.cells,
                     delimiter: stored.delimiter.bytes().next().unwrap_or(b','),
                 }
             }
-            other => return Err(Error::corrupt("bulk_orders.format", other)),
         };
         Ok(BulkOrder {
             id: uuid("bulk_orders.id", &r.id)?,
@@ -125,22 +120,18 @@ impl TryFrom<&BulkOrder> for JobRecord {
     type Error = Error;
 
     fn try_from(j: &BulkOrder) -> Result<JobRecord> {
-        let (format, header) = match &j.upload {
-            Upload::Json => ("json", None),
-            Upload::Csv { header, delimiter } => (
-                "csv",
-                Some(to_json(&StoredHeader {
-                    cells: header.clone(),
-                    delimiter: char::from(*delimiter).to_string(),
-                })?),
-            ),
+        let header = match &j.upload {
+            Upload::Json => None,
+            Upload::Csv { header, delimiter } => Some(to_json(&StoredHeader {
+                cells: header.clone(),
+                delimiter: char::from(*delimiter).to_string(),
+            })?),
         };
         Ok(JobRecord {
             id: j.id.to_string(),
             company_id: j.company.to_string(),
             status: j.status.as_str().to_owned(),
             version: j.version,
-            format: format.to_owned(),
             header,
             total: j.total,
             problems: if j.problems.is_empty() {
@@ -574,6 +565,29 @@ pub fn renew(
     .set(bulk_orders::lease_until.eq(Some(until)))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// Counts a step of `job` that failed on storage; answers how many have failed in a row.
+pub fn step_failed(conn: &mut DbConnection, job: Uuid) -> Result<i32> {
+    diesel::update(bulk_orders::table.find(job.to_string()))
+        .set(bulk_orders::failed_steps.eq(bulk_orders::failed_steps + 1))
+        .execute(conn)?;
+    Ok(bulk_orders::table
+        .find(job.to_string())
+        .select(bulk_orders::failed_steps)
+        .first(conn)?)
+}
+
+/// A step of `job` went through: its failures in a row start again from none.
+pub fn step_done(conn: &mut DbConnection, job: Uuid) -> Result<()> {
+    diesel::update(
+        bulk_orders::table
+            .find(job.to_string())
+            .filter(bulk_orders::failed_steps.gt(0)),
+    )
+    .set(bulk_orders::failed_steps.eq(0))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Lets go of `owner`'s lease on `job`.

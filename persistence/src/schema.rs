@@ -121,7 +121,6 @@ diesel::table! {
         company_id -> Text,
         status -> Text,
         version -> Integer,
-        format -> Text,
         header -> Nullable<Text>,
         total -> Integer,
         problems -> Nullable<Text>,
@@ -133,6 +132,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         lease_owner -> Nullable<Text>,
         lease_until -> Nullable<Timestamp>,
+        failed_steps -> Integer,
     }
 }
 

@@ -854,3 +854,35 @@ async fn a_row_that_cannot_be_confirmed_fails_alone_and_lets_its_initials_go(
         retry.text().await.unwrap()
     );
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_job_whose_steps_keep_failing_on_storage_is_ended_not_retried_for_ever(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    // Holds lapse after a second here, so the worker tries the job again every second.
+    let Some(app) = spawn_app_with(db, |c| c.bulk_order_lease_seconds = 1).await else {
+        return;
+    };
+    let company = company_with_pool(&app, 1).await;
+    let admin = &company.admin;
+    let held = held_job(&app, &company).await;
+    // A row whose stored form is no longer JSON: every step that reads it fails, and the
+    // job is let go to the worker.
+    app.store
+        .write(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute(&format!(
+                "INSERT INTO bulk_order_rows (bulk_order_id, row_number, form, status) \
+                 VALUES ('{held}', 1, 'not json', 'pending'); \
+                 UPDATE bulk_orders SET lease_owner = NULL, lease_until = NULL WHERE id = '{held}';"
+            ))
+            .map_err(persistence::Error::from)
+        })
+        .unwrap();
+    let failed = job_reaches(&app, admin, &held.to_string(), "failed").await;
+    assert_eq!(failed["problems"][0]["code"], "internal_error", "{failed}");
+    // Nothing runs now: the company's next upload is taken.
+    let next = start(&app, admin, &spreadsheet(&[new_row(0)]), "after").await;
+    job_reaches(&app, admin, &next, "drafted").await;
+}

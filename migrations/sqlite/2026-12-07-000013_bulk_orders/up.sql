@@ -6,9 +6,8 @@ CREATE TABLE bulk_orders (
     status      TEXT NOT NULL CHECK (status IN ('validating', 'drafting', 'drafted',
                     'confirming', 'completed', 'invalid', 'failed', 'cancelled', 'expired')),
     version     INTEGER NOT NULL,
-    -- 'csv' or 'json'; for CSV its header's cells and its separator (a JSON document), so
-    -- the answer file is the uploaded one with its outcome columns added.
-    format      TEXT NOT NULL CHECK (format IN ('csv', 'json')),
+    -- A CSV upload's header cells and separator (a JSON document), so the answer file is
+    -- the uploaded one with its outcome columns added; NULL for JSON rows.
     header      TEXT,
     total       INTEGER NOT NULL,
     -- The job's own problems (a JSON array), e.g. not_enough_numbers.
@@ -21,7 +20,10 @@ CREATE TABLE bulk_orders (
     updated_at  TIMESTAMP NOT NULL,
     expires_at  TIMESTAMP,
     lease_owner TEXT,
-    lease_until TIMESTAMP
+    lease_until TIMESTAMP,
+    -- Steps that failed on a storage error other than a lost database, one after another;
+    -- past a few, the job is ended rather than tried forever.
+    failed_steps INTEGER NOT NULL DEFAULT 0
 );
 -- One running job per company, whatever the processes do at once.
 CREATE UNIQUE INDEX bulk_orders_one_running ON bulk_orders (company_id)

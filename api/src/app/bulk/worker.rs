@@ -22,6 +22,8 @@ use crate::wire::orders::OrderForm;
 const DRAFT_BATCH: i64 = 100;
 /// Drafts confirmed in one transaction (each confirm writes a dozen rows).
 const CONFIRM_BATCH: i64 = 50;
+/// Steps failing on storage one after another before the job is ended.
+const MAX_FAILED_STEPS: i32 = 5;
 
 /// Claims the running jobs no process holds and runs each as far as it goes now; answers
 /// how many this call finished.
@@ -77,7 +79,8 @@ fn run(
             )? {
                 return Ok(Step::Lost);
             }
-            let Some(job) = persistence::bulk_orders::find(conn, job)? else {
+            let id = job;
+            let Some(job) = persistence::bulk_orders::find(conn, id)? else {
                 return Ok(Step::Lost);
             };
             let step = match job.status {
@@ -86,12 +89,29 @@ fn run(
                 BulkStatus::Confirming => confirm(conn, settings, job)?,
                 _ => Step::Done,
             };
+            if !matches!(step, Step::Lost) {
+                persistence::bulk_orders::step_done(conn, id)?;
+            }
             Ok::<_, BulkError>(step)
         });
         let step = match step {
             Ok(step) => step,
             Err(BulkError::Internal(e)) => {
                 tracing::error!(bulk_order = %job, error = %e, "a bulk order failed");
+                persistence::db::write(conn, |conn| give_up(conn, settings, job, owner, lease))?;
+                Step::Done
+            }
+            // A lost database is waited out; any other storage failure that comes back
+            // step after step would hold the job running (and the company's next upload
+            // refused) for ever.
+            Err(BulkError::Storage(e)) if !matches!(e, persistence::Error::Unavailable(_)) => {
+                let failed = persistence::db::write(conn, |conn| {
+                    persistence::bulk_orders::step_failed(conn, job)
+                })?;
+                tracing::error!(bulk_order = %job, failed, error = %e, "a bulk order's step failed");
+                if failed < MAX_FAILED_STEPS {
+                    return Err(e.into());
+                }
                 persistence::db::write(conn, |conn| give_up(conn, settings, job, owner, lease))?;
                 Step::Done
             }
