@@ -185,13 +185,12 @@ pub fn spawn_revocations(
     });
 }
 
-/// Runs the sandbox companies' clock advances: every `every`, this process claims the advances no process holds and runs
-/// each to its end, holding each for `lease` past its last step, apart from the real
+/// Runs the sandbox companies' clock advances: every `every`, this process claims the
+/// advances no process holds and runs each to its end, holding each for `lease` past its last step, apart from the real
 /// companies' rounds, so a sandbox's advance never holds up a real company's work.
 pub fn spawn_test_clocks(
     store: Store,
     settings: std::sync::Arc<crate::app::Settings>,
-    wake: std::sync::Arc<crate::state::Wake>,
     every: Duration,
     lease: Duration,
 ) {
@@ -199,11 +198,11 @@ pub fn spawn_test_clocks(
         what: "test clock",
         store,
         settings,
-        wake,
+        wake: None,
         every,
         lease,
     };
-    spawn_leased(leased, None, |conn, settings, owner, lease| {
+    spawn_leased(leased, |conn, settings, owner, lease| {
         Ok(crate::app::test_clock::run_claimed(
             conn, settings, owner, lease,
         )?)
@@ -217,7 +216,7 @@ pub fn spawn_test_clocks(
 pub fn spawn_bulk_orders(
     store: Store,
     settings: std::sync::Arc<crate::app::Settings>,
-    wake: std::sync::Arc<crate::state::Wake>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
     every: Duration,
     lease: Duration,
 ) {
@@ -225,19 +224,15 @@ pub fn spawn_bulk_orders(
         what: "bulk order",
         store,
         settings,
-        wake,
+        wake: Some(wake),
         every,
         lease,
     };
-    spawn_leased(
-        leased,
-        Some(|wake| &wake.bulk_orders),
-        |conn, settings, owner, lease| {
-            Ok(crate::app::bulk::worker::run_claimed(
-                conn, settings, owner, lease,
-            )?)
-        },
-    );
+    spawn_leased(leased, |conn, settings, owner, lease| {
+        Ok(crate::app::bulk::worker::run_claimed(
+            conn, settings, owner, lease,
+        )?)
+    });
 }
 
 /// A worker of leased work and what it needs.
@@ -246,18 +241,17 @@ struct Leased {
     what: &'static str,
     store: Store,
     settings: std::sync::Arc<crate::app::Settings>,
-    wake: std::sync::Arc<crate::state::Wake>,
+    /// Given by requests that have just made work for it, if it has one.
+    wake: Option<std::sync::Arc<tokio::sync::Notify>>,
     every: Duration,
     lease: Duration,
 }
 
-/// A worker of leased work: every `every`, or at once when its signal in `wake` (if it has
-/// one) is given,
-/// `round` claims what no process holds, as this process's own owner id, for `lease`, and
-/// answers how many it finished.
+/// A worker of leased work: every `every`, or at once when `wake` is given, `round` claims
+/// what no process holds, as this process's own owner id, for `lease`, and answers how many
+/// it finished.
 fn spawn_leased(
     leased: Leased,
-    signal: Option<fn(&crate::state::Wake) -> &tokio::sync::Notify>,
     round: fn(&mut persistence::DbConnection, &Settings, &str, Duration) -> anyhow::Result<usize>,
 ) {
     let Leased {
@@ -286,10 +280,10 @@ fn spawn_leased(
                 }
                 Err(err) => tracing::error!(worker = what, error = %err, "leased worker panicked"),
             }
-            match signal {
-                Some(signal) => tokio::select! {
+            match &wake {
+                Some(wake) => tokio::select! {
                     () = tokio::time::sleep(every) => {}
-                    () = signal(&wake).notified() => {}
+                    () = wake.notified() => {}
                 },
                 None => tokio::time::sleep(every).await,
             }

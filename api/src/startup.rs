@@ -129,7 +129,7 @@ impl Application {
             settings: Arc::new(settings),
             metrics: Arc::new(crate::metrics::Metrics::new()?),
             revocations,
-            wake: Arc::default(),
+            wake_bulk_orders: Arc::default(),
         };
         let mailer = crate::mail::Mailer::from_config(&state.config)?;
         crate::mail::spawn_worker(
@@ -156,14 +156,13 @@ impl Application {
         crate::scheduler::spawn_test_clocks(
             state.store.clone(),
             state.settings.clone(),
-            state.wake.clone(),
             std::time::Duration::from_millis(state.config.outbox_poll_ms),
             std::time::Duration::from_secs(state.config.test_clock_lease_seconds.max(1)),
         );
         crate::scheduler::spawn_bulk_orders(
             state.store.clone(),
             state.settings.clone(),
-            state.wake.clone(),
+            state.wake_bulk_orders.clone(),
             std::time::Duration::from_millis(state.config.outbox_poll_ms),
             std::time::Duration::from_secs(state.config.bulk_order_lease_seconds.max(1)),
         );

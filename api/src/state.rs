@@ -18,17 +18,11 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub revocations: Arc<crate::auth::Revocations>,
-    /// Wakes this process's leased workers when a request has just given them work, so it
-    /// starts at once rather than at their next round.
-    pub wake: Arc<Wake>,
-}
-
-/// The signals of this process's leased workers that requests wake. A test clock's advance
-/// is not among them: it runs at the worker's next round, so an advance asked for while
-/// another runs is refused as such (409 `clock_advancing`).
-#[derive(Debug, Default)]
-pub struct Wake {
-    pub bulk_orders: tokio::sync::Notify,
+    /// Wakes this process's bulk order worker when a request has just given it work, so
+    /// the job starts at once rather than at its next round. (A test clock's advance runs
+    /// at its worker's next round, so an advance asked for while another runs is refused
+    /// as such: 409 `clock_advancing`.)
+    pub wake_bulk_orders: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -134,6 +134,28 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem of the whole job, or (with `row` set) of a row as a whole.
+    pub fn of_job(code: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            row: None,
+            column: None,
+            pointer: None,
+            code: code.into(),
+            message: message.into(),
+            needed: None,
+            free: None,
+        }
+    }
+
+    /// The job needs `needed` of something the company has `free` of.
+    pub fn shortage(code: &str, message: String, needed: i64, free: i64) -> Problem {
+        Problem {
+            needed: Some(needed),
+            free: Some(free),
+            ..Problem::of_job(code, message)
+        }
+    }
+
     /// A problem of row `row` at `pointer` (and the CSV `column`, when the job is a file).
     pub fn at_row(
         row: u32,

@@ -133,7 +133,7 @@ async fn create_bulk_order(
                     })
                 })
                 .await?;
-            state.wake.bulk_orders.notify_one();
+            state.wake_bulk_orders.notify_one();
             Ok(replayable(outcome))
         }
     }
@@ -341,7 +341,7 @@ async fn confirm_bulk_order(
             )
         })
         .await?;
-    state.wake.bulk_orders.notify_one();
+    state.wake_bulk_orders.notify_one();
     Ok(replayable(outcome))
 }
 

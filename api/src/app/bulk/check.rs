@@ -196,19 +196,10 @@ pub(super) fn shortage(
     pools: &persistence::numbers::Pools,
     checked: &Checked,
 ) -> Result<Option<Problem>, BulkError> {
-    let job_problem = |code: &str, message: String, needed: i64, free: i64| Problem {
-        row: None,
-        column: None,
-        pointer: None,
-        code: code.to_owned(),
-        message,
-        needed: Some(needed),
-        free: Some(free),
-    };
     let free = persistence::numbers::free_count(conn, pools)?;
     let needed = checked.picked_numbers + checked.named_numbers;
     if needed > free {
-        return Ok(Some(job_problem(
+        return Ok(Some(Problem::shortage(
             "not_enough_numbers",
             format!(
                 "the rows need {needed} new numbers and the pools hold {free} free; ask the \
@@ -225,7 +216,7 @@ pub(super) fn shortage(
             + persistence::orders::live_port_in_drafts(conn, pools.company, pools.now)?;
         let room = (i64::from(settings.max_unsigned_ports) - waiting).max(0);
         if checked.port_ins > room {
-            return Ok(Some(job_problem(
+            return Ok(Some(Problem::shortage(
                 "too_many_unsigned_ports",
                 format!(
                     "the rows port {} numbers in, and the company may have {} more ports \

@@ -401,16 +401,10 @@ fn internal_problem(row: u32) -> Problem {
 }
 
 fn internal_problem_of_job() -> Problem {
-    Problem {
-        row: None,
-        column: None,
-        pointer: None,
-        code: "internal_error".to_owned(),
-        message: "something went wrong on our side; quote the bulk order's id when reporting it"
-            .to_owned(),
-        needed: None,
-        free: None,
-    }
+    Problem::of_job(
+        "internal_error",
+        "something went wrong on our side; quote the bulk order's id when reporting it",
+    )
 }
 
 /// Why a batch of drafts stopped.
@@ -442,12 +436,7 @@ fn row_problem(row: u32, err: OrderError) -> Problem {
         ),
         None => Problem {
             row: Some(row),
-            column: None,
-            pointer: None,
-            code: api.code().to_owned(),
-            message,
-            needed: None,
-            free: None,
+            ..Problem::of_job(api.code(), message)
         },
     }
 }
