@@ -5,6 +5,7 @@
 //! [`db::write`] or [`db::read`], so one request is one transaction.
 
 pub mod audit;
+pub mod bulk_order_rows;
 pub mod bulk_orders;
 pub mod catalog;
 pub mod clients;

@@ -6,7 +6,8 @@ use chrono::NaiveDateTime;
 use domain::bulk::{BulkEvent, BulkStatus, Problem, RowStatus};
 use domain::money::Ore;
 use persistence::DbConnection;
-use persistence::bulk_orders::{BulkOrder, BulkRow, Upload as Format};
+use persistence::bulk_order_rows::BulkRow;
+use persistence::bulk_orders::{BulkOrder, Upload as Format};
 use uuid::Uuid;
 
 use super::idempotency::{Answer, IdempotencyKey, KeyError, Replayable, once};
@@ -194,7 +195,7 @@ pub fn rows(
 ) -> Result<Page<BulkRowDto>, BulkError> {
     persistence::db::read(conn, |conn| {
         find(conn, company, id)?;
-        let page = persistence::bulk_orders::rows(conn, id, after, Some(limit))?;
+        let page = persistence::bulk_order_rows::rows(conn, id, after, Some(limit))?;
         Ok(Page {
             items: page.items.into_iter().map(row_view).collect(),
             next_cursor: page.next_cursor,
@@ -208,7 +209,7 @@ pub fn rows(
 pub fn rows_csv(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Vec<u8>, BulkError> {
     let (job, rows) = persistence::db::read(conn, |conn| {
         let job = find(conn, company, id)?;
-        let rows = persistence::bulk_orders::rows(conn, id, None, None)?;
+        let rows = persistence::bulk_order_rows::rows(conn, id, None, None)?;
         Ok::<_, BulkError>((job, rows.items))
     })?;
     let header: Vec<String> = match &job.upload {
@@ -300,7 +301,7 @@ pub fn cancel(
         let now = settings.now_for(conn, company)?;
         let mut job = drafted(conn, company, id, expected, now, BulkEvent::Cancel)?;
         withdraw_drafts(conn, who, &job, now)?;
-        persistence::bulk_orders::set_rows(conn, id, RowStatus::Drafted, RowStatus::Cancelled)?;
+        persistence::bulk_order_rows::set_rows(conn, id, RowStatus::Drafted, RowStatus::Cancelled)?;
         if !persistence::bulk_orders::update(conn, &mut job, now)? {
             return Err(lost(conn, company, id, expected, now));
         }
@@ -381,7 +382,7 @@ fn view(
     job: &BulkOrder,
     now: NaiveDateTime,
 ) -> Result<BulkOrderDto, BulkError> {
-    let counts = persistence::bulk_orders::counts(conn, job.id)?;
+    let counts = persistence::bulk_order_rows::counts(conn, job.id)?;
     let summary = job
         .summary
         .clone()

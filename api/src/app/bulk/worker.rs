@@ -8,7 +8,8 @@ use domain::bulk::{BulkEvent, BulkStatus, Problem, RowStatus};
 use domain::event::EventType;
 use domain::user::Role;
 use persistence::DbConnection;
-use persistence::bulk_orders::{BulkOrder, BulkRow, Upload as Format};
+use persistence::bulk_order_rows::BulkRow;
+use persistence::bulk_orders::{BulkOrder, Upload as Format};
 use uuid::Uuid;
 
 use super::check::{self, RowInput};
@@ -151,7 +152,7 @@ fn validate(
     mut job: BulkOrder,
 ) -> Result<Step, BulkError> {
     let pools = settings.pools_for(conn, job.company)?;
-    let rows = persistence::bulk_orders::rows(conn, job.id, None, None)?.items;
+    let rows = persistence::bulk_order_rows::rows(conn, job.id, None, None)?.items;
     let inputs: Vec<RowInput<'_>> = rows
         .iter()
         .map(|r| RowInput {
@@ -170,7 +171,7 @@ fn validate(
                     problems: problems.clone(),
                     ..row.clone()
                 };
-                persistence::bulk_orders::set_row(conn, job.id, &row)?;
+                persistence::bulk_order_rows::set_row(conn, job.id, &row)?;
             }
         }
         job.problems = checked.problems().collect();
@@ -200,7 +201,8 @@ fn draft(
 ) -> Result<Step, BulkError> {
     let pools = settings.pools_for(conn, job.company)?;
     let who = acting(&job, false);
-    let batch = persistence::bulk_orders::rows_in(conn, job.id, RowStatus::Pending, DRAFT_BATCH)?;
+    let batch =
+        persistence::bulk_order_rows::rows_in(conn, job.id, RowStatus::Pending, DRAFT_BATCH)?;
     let drafted = persistence::db::savepoint(conn, |conn| {
         for row in &batch {
             let form: OrderForm = crate::body::from_value(&row.form)
@@ -212,7 +214,7 @@ fn draft(
                         order: Some(order.id),
                         ..row.clone()
                     };
-                    persistence::bulk_orders::set_row(conn, job.id, &row)?;
+                    persistence::bulk_order_rows::set_row(conn, job.id, &row)?;
                 }
                 Err(OrderError::Storage(e)) => return Err(Halt::Job(e.into())),
                 Err(OrderError::Internal(e)) => {
@@ -229,7 +231,7 @@ fn draft(
         Err(Halt::Job(e)) => return Err(e),
         Err(Halt::Row(problem)) => {
             withdraw_drafts(conn, &who, &job, pools.now)?;
-            persistence::bulk_orders::reset_rows(conn, job.id)?;
+            persistence::bulk_order_rows::reset_rows(conn, job.id)?;
             job.problems = vec![*problem];
             job.status = transition(job.status, BulkEvent::Fail)?;
             save(conn, &mut job, pools.now)?;
@@ -240,7 +242,7 @@ fn draft(
         return Ok(Step::More);
     }
     job.expires_at = persistence::bulk_orders::first_expiry(conn, job.id)?;
-    let rows = persistence::bulk_orders::rows(conn, job.id, None, None)?.items;
+    let rows = persistence::bulk_order_rows::rows(conn, job.id, None, None)?.items;
     job.summary =
         Some(serde_json::to_value(super::total(settings, &rows)).map_err(anyhow::Error::from)?);
     job.status = transition(job.status, BulkEvent::Drafted)?;
@@ -266,7 +268,8 @@ fn confirm(
 ) -> Result<Step, BulkError> {
     let now = settings.now_for(conn, job.company)?;
     let who = acting(&job, true);
-    let batch = persistence::bulk_orders::rows_in(conn, job.id, RowStatus::Drafted, CONFIRM_BATCH)?;
+    let batch =
+        persistence::bulk_order_rows::rows_in(conn, job.id, RowStatus::Drafted, CONFIRM_BATCH)?;
     for row in &batch {
         let Some(order) = row.order else {
             return Err(
@@ -303,7 +306,7 @@ fn confirm(
             // Its draft goes, so its number and initials are free for the next try.
             withdraw_one(conn, &who, job.company, order, now);
         }
-        persistence::bulk_orders::set_row(conn, job.id, &row)?;
+        persistence::bulk_order_rows::set_row(conn, job.id, &row)?;
     }
     if i64::try_from(batch.len()).unwrap_or(0) == CONFIRM_BATCH {
         return Ok(Step::More);
@@ -364,14 +367,14 @@ fn give_up(
     match job.status {
         BulkStatus::Validating | BulkStatus::Drafting => {
             withdraw_drafts(conn, &acting(&job, false), &job, now)?;
-            persistence::bulk_orders::reset_rows(conn, job.id)?;
+            persistence::bulk_order_rows::reset_rows(conn, job.id)?;
             job.status = transition(job.status, BulkEvent::Fail)?;
             save(conn, &mut job, now)
         }
         BulkStatus::Confirming => {
             let who = acting(&job, true);
             withdraw_drafts(conn, &who, &job, now)?;
-            persistence::bulk_orders::set_rows(
+            persistence::bulk_order_rows::set_rows(
                 conn,
                 job.id,
                 RowStatus::Drafted,
