@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Database, Server, get, post, start, token};
+use support::{Database, Server, get, start, token};
 
 /// Rows of the job: enough that drafting and confirming take several steps each.
 const ROWS: usize = 600;
@@ -33,37 +33,13 @@ async fn a_bulk_order_survives_its_processes_being_killed_while_drafting_and_con
     let b = start(&db, dir.path(), &mailbox).await;
     let client = reqwest::Client::new();
     let operator = token(&client, &a, "ops@operator.example", "operator-password-123").await;
-    let r = post(
-        &client,
-        &a,
-        "/operator/companies",
-        &operator,
-        &json!({"cvr": "31258715", "name": "Masseansat ApS", "email_domain": "masseansat.example"}),
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let company = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let numbers: Vec<String> = (0..ROWS).map(|i| format!("+452073{i:04}")).collect();
-    let r = post(
+    let (_, admin) = support::company_with_numbers(
         &client,
         &a,
-        &format!("/operator/companies/{company}/numbers"),
         &operator,
-        &json!({"numbers": numbers}),
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let r = post(&client, &a, &format!("/operator/companies/{company}/users"), &operator,
-        &json!({"email": "admin@masseansat.example", "role": "admin", "password": "company-password-123"})).await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let admin = token(
-        &client,
-        &a,
-        "admin@masseansat.example",
-        "company-password-123",
+        ("Masseansat ApS", "masseansat.example", false),
+        &numbers,
     )
     .await;
 

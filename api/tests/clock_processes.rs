@@ -38,35 +38,16 @@ async fn one_advance_of_a_clock_in_two_processes_and_a_crash_mid_advance_resumed
     let b = start(&db, dir.path(), &mailbox).await;
     let client = reqwest::Client::new();
     let operator = token(&client, &a, "ops@operator.example", "operator-password-123").await;
-    let r = post(&client, &a, "/operator/companies", &operator,
-        &json!({"cvr": "31258715", "name": "Sandkassen ApS", "email_domain": "sandkassen.example", "sandbox": true}))
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let company = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     // A sandbox picks only from its own pool.
     let numbers: Vec<String> = (0..AT_ONCE + LONG)
         .map(|i| format!("+452072{i:04}"))
         .collect();
-    let r = post(
+    let (_, admin) = support::company_with_numbers(
         &client,
         &a,
-        &format!("/operator/companies/{company}/numbers"),
         &operator,
-        &json!({"numbers": numbers}),
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let r = post(&client, &a, &format!("/operator/companies/{company}/users"), &operator,
-        &json!({"email": "admin@sandkassen.example", "role": "admin", "password": "company-password-123"})).await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let admin = token(
-        &client,
-        &a,
-        "admin@sandkassen.example",
-        "company-password-123",
+        ("Sandkassen ApS", "sandkassen.example", true),
+        &numbers,
     )
     .await;
 

@@ -131,6 +131,47 @@ pub fn create_operator(db: &Database, dir: &Path) {
     assert!(status.success(), "create-user");
 }
 
+/// A company (CVR 31258715) of `name` and `domain` registered through `server` by the
+/// operator, with `numbers` in its own pool and an admin `admin@<domain>`: its id and the
+/// admin's token.
+pub async fn company_with_numbers(
+    client: &reqwest::Client,
+    server: &Server,
+    operator: &str,
+    (name, domain, sandbox): (&str, &str, bool),
+    numbers: &[String],
+) -> (String, String) {
+    let r = post(client, server, "/operator/companies", operator,
+        &serde_json::json!({"cvr": "31258715", "name": name, "email_domain": domain, "sandbox": sandbox}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let company = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = post(
+        client,
+        server,
+        &format!("/operator/companies/{company}/numbers"),
+        operator,
+        &serde_json::json!({"numbers": numbers}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let email = format!("admin@{domain}");
+    let r = post(
+        client,
+        server,
+        &format!("/operator/companies/{company}/users"),
+        operator,
+        &serde_json::json!({"email": email, "role": "admin", "password": "company-password-123"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let admin = token(client, server, &email, "company-password-123").await;
+    (company, admin)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
