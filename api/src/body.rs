@@ -224,8 +224,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 
 /// No text field of ours means U+0000, and PostgreSQL text cannot hold it: a NUL in any
 /// value is refused at the edge, named by its pointer, before it reaches storage.
-const NUL_CODE: &str = "invalid_character";
-const NUL_MESSAGE: &str = "text may not contain the NUL character (U+0000)";
+pub const NUL_CODE: &str = "invalid_character";
+pub const NUL_MESSAGE: &str = "text may not contain the NUL character (U+0000)";
 
 /// Refuses a form-encoded body or query string (`raw`) with a NUL in a name or value;
 /// `prefix` is where its pointers start (`/query` for a query string).
@@ -254,13 +254,19 @@ fn json_without_nul(bytes: &[u8]) -> Result<(), ApiError> {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
         return Ok(());
     };
-    let mut errors = Vec::new();
-    nul_at(&value, String::new(), &mut errors);
+    let errors = nul_errors(&value);
     if errors.is_empty() {
         Ok(())
     } else {
         Err(ApiError::validation(errors))
     }
+}
+
+/// A field error at the pointer of every string or key in `value` that holds a NUL.
+pub fn nul_errors(value: &serde_json::Value) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    nul_at(value, String::new(), &mut errors);
+    errors
 }
 
 fn nul_at(value: &serde_json::Value, at: String, errors: &mut Vec<FieldError>) {

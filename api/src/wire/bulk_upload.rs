@@ -120,16 +120,10 @@ pub fn read_json(bytes: &[u8]) -> Result<Upload, crate::error::ApiError> {
         .into_iter()
         .zip(1..)
         .map(|(form, row)| {
-            let mut problems = Vec::new();
-            nul_in(&form, String::new(), &mut |pointer| {
-                problems.push(Problem::at_row(
-                    row,
-                    None,
-                    pointer,
-                    "invalid_character",
-                    "text may not contain the NUL character (U+0000)",
-                ));
-            });
+            let problems = crate::body::nul_errors(&form)
+                .into_iter()
+                .map(|e| Problem::at_row(row, None, e.pointer, e.code, e.message))
+                .collect();
             UploadedRow {
                 row,
                 form,
@@ -142,29 +136,6 @@ pub fn read_json(bytes: &[u8]) -> Result<Upload, crate::error::ApiError> {
         format: persistence::bulk_orders::Upload::Json,
         rows,
     })
-}
-
-/// Calls `found` with the pointer of every string or key in `value` that holds a NUL.
-fn nul_in(value: &Value, at: String, found: &mut impl FnMut(String)) {
-    match value {
-        Value::String(text) if text.contains('\0') => found(at),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                nul_in(item, format!("{at}/{i}"), found);
-            }
-        }
-        Value::Object(fields) => {
-            for (name, inner) in fields {
-                let at = format!("{at}/{}", crate::body::escape(&name.replace('\0', "")));
-                if name.contains('\0') {
-                    found(at);
-                } else {
-                    nul_in(inner, at, found);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 fn count_rows(n: usize) -> Result<(), Vec<FieldError>> {
@@ -330,8 +301,8 @@ fn read_row(row: u32, header: &[String], record: &csv::ByteRecord) -> UploadedRo
             ));
         } else if cell.contains('\0') {
             problems.push(problem(
-                "invalid_character",
-                "text may not contain the NUL character (U+0000)".to_owned(),
+                crate::body::NUL_CODE,
+                crate::body::NUL_MESSAGE.to_owned(),
             ));
         }
         cells.push(cell);
