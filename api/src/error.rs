@@ -201,6 +201,17 @@ impl ApiError {
         )
     }
 
+    /// 403 with a code of its own: the caller's role may do this, but not here (e.g. the
+    /// maker of an order approving it).
+    pub fn forbidden_because(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            code,
+            "Your role may not do this",
+            detail,
+        )
+    }
+
     pub fn not_found(what: &str) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,

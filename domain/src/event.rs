@@ -10,6 +10,12 @@ use crate::porting::PortStatus;
 pub enum EventType {
     /// A draft became a subscription ("Godkend og opret").
     OrderConfirmed,
+    /// The company's approval rule caught a confirm: the order waits for a second admin.
+    OrderApprovalRequested,
+    /// A second admin approved the order: it is confirmed.
+    OrderApproved,
+    /// A second admin rejected the order: it is a draft again.
+    OrderApprovalRejected,
     /// A subscription is in use: at once for a new number, on the port date for a ported one.
     SubscriptionActivated,
     /// An admin changed a subscription (its mobile package, its data-sharing cards).
@@ -38,7 +44,7 @@ pub enum EventType {
 
 impl EventType {
     /// Every kind, in the order the design lists them.
-    pub const ALL: [EventType; 15] = [
+    pub const ALL: [EventType; 18] = [
         EventType::OrderConfirmed,
         EventType::SubscriptionActivated,
         EventType::SubscriptionChanged,
@@ -52,6 +58,9 @@ impl EventType {
         EventType::NumberPortDelayed,
         EventType::BulkOrderDrafted,
         EventType::BulkOrderCompleted,
+        EventType::OrderApprovalRequested,
+        EventType::OrderApproved,
+        EventType::OrderApprovalRejected,
         EventType::TestClockAdvancing,
         EventType::TestClockReady,
     ];
@@ -72,6 +81,9 @@ impl EventType {
             EventType::NumberPortDelayed => "number_port.delayed",
             EventType::BulkOrderDrafted => "bulk_order.drafted",
             EventType::BulkOrderCompleted => "bulk_order.completed",
+            EventType::OrderApprovalRequested => "order.approval_requested",
+            EventType::OrderApproved => "order.approved",
+            EventType::OrderApprovalRejected => "order.approval_rejected",
             EventType::TestClockAdvancing => "test_clock.advancing",
             EventType::TestClockReady => "test_clock.ready",
         }

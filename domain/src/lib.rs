@@ -6,6 +6,7 @@
 #[macro_use]
 mod macros;
 
+pub mod approval;
 pub mod bulk;
 pub mod calendar;
 pub mod catalog;

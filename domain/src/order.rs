@@ -5,22 +5,29 @@ use chrono::{NaiveDate, NaiveDateTime};
 use uuid::Uuid;
 
 use crate::TransitionError;
+use crate::approval::Approval;
 use crate::email::EmailAddress;
 use crate::employee::EmployeeDetails;
 use crate::number::DanishNumber;
 use crate::text::PersonName;
 
 string_enum! {
-    /// Where an order is. Only a draft can change; every other state is final.
+    /// Where an order is. Only a draft can change; one awaiting approval waits for a
+    /// second admin; every other state is final.
     pub enum OrderStatus (code = "order_status_invalid", what = "order status") {
         /// Being reviewed; holds its number's reservation.
         Draft = "draft",
+        /// Confirmed by an admin, waiting for another one to approve (the company's
+        /// approval rule caught it); still holds its number until the approval expires.
+        AwaitingApproval = "awaiting_approval",
         /// Approved: the subscription exists.
         Confirmed = "confirmed",
         /// Withdrawn by the admin; its number is released.
         Cancelled = "cancelled",
         /// Left unconfirmed too long; its number is released.
         Expired = "expired",
+        /// Left unapproved too long; its number is released.
+        ApprovalExpired = "approval_expired",
     }
 }
 
@@ -33,6 +40,12 @@ string_enum! {
         Confirm = "confirm",
         Cancel = "cancel",
         Expire = "expire",
+        /// A confirm the approval rule caught: a second admin must approve it.
+        RequestApproval = "request_approval",
+        /// The second admin's yes: the confirm happens now.
+        Approve = "approve",
+        /// The second admin's no: the order is a draft again.
+        RejectApproval = "reject_approval",
     }
 }
 
@@ -45,10 +58,13 @@ impl OrderStatus {
             (S::Draft, E::Confirm) => Ok(S::Confirmed),
             (S::Draft, E::Cancel) => Ok(S::Cancelled),
             (S::Draft, E::Expire) => Ok(S::Expired),
+            (S::Draft, E::RequestApproval) => Ok(S::AwaitingApproval),
+            (S::AwaitingApproval, E::Approve) => Ok(S::Confirmed),
+            (S::AwaitingApproval, E::RejectApproval) => Ok(S::Draft),
+            (S::AwaitingApproval, E::Cancel) => Ok(S::Cancelled),
+            (S::AwaitingApproval, E::Expire) => Ok(S::ApprovalExpired),
             // What was approved, withdrawn or lapsed stays so: a change is a new order.
-            (S::Confirmed | S::Cancelled | S::Expired, _) => {
-                Err(TransitionError::new("order", self.as_str(), event.as_str()))
-            }
+            _ => Err(TransitionError::new("order", self.as_str(), event.as_str())),
         }
     }
 
@@ -112,16 +128,20 @@ pub struct Order {
     pub subscription: Option<Uuid>,
     /// The bulk job that drafted the order: it is confirmed or cancelled with the job.
     pub bulk_order: Option<Uuid>,
+    /// The latest approval asked for it (the company's approval rule caught its confirm).
+    pub approval: Option<Approval>,
 }
 
 impl Order {
-    /// The status as of `now`: a draft past `expires_at` has expired, whether or not
-    /// anything has written that down yet.
+    /// The status as of `now`: a draft (or an approval) past `expires_at` has expired,
+    /// whether or not anything has written that down yet.
     pub fn status_at(&self, now: NaiveDateTime) -> OrderStatus {
-        if self.status == OrderStatus::Draft && self.expires_at <= now {
-            OrderStatus::Expired
-        } else {
-            self.status
+        match self.status {
+            OrderStatus::Draft if self.expires_at <= now => OrderStatus::Expired,
+            OrderStatus::AwaitingApproval if self.expires_at <= now => {
+                OrderStatus::ApprovalExpired
+            }
+            status => status,
         }
     }
 }
@@ -132,7 +152,7 @@ mod tests {
     use crate::test_support::{assert_every_pair, from_str_value};
     use rstest::rstest;
 
-    const ALLOWED: [(OrderStatus, OrderEvent, OrderStatus); 4] = [
+    const ALLOWED: [(OrderStatus, OrderEvent, OrderStatus); 9] = [
         (OrderStatus::Draft, OrderEvent::Edit, OrderStatus::Draft),
         (
             OrderStatus::Draft,
@@ -145,6 +165,31 @@ mod tests {
             OrderStatus::Cancelled,
         ),
         (OrderStatus::Draft, OrderEvent::Expire, OrderStatus::Expired),
+        (
+            OrderStatus::Draft,
+            OrderEvent::RequestApproval,
+            OrderStatus::AwaitingApproval,
+        ),
+        (
+            OrderStatus::AwaitingApproval,
+            OrderEvent::Approve,
+            OrderStatus::Confirmed,
+        ),
+        (
+            OrderStatus::AwaitingApproval,
+            OrderEvent::RejectApproval,
+            OrderStatus::Draft,
+        ),
+        (
+            OrderStatus::AwaitingApproval,
+            OrderEvent::Cancel,
+            OrderStatus::Cancelled,
+        ),
+        (
+            OrderStatus::AwaitingApproval,
+            OrderEvent::Expire,
+            OrderStatus::ApprovalExpired,
+        ),
     ];
 
     #[rstest]
@@ -152,8 +197,23 @@ mod tests {
     #[case::a_confirmed_draft_is_confirmed(OrderEvent::Confirm, OrderStatus::Confirmed)]
     #[case::a_cancelled_draft_is_cancelled(OrderEvent::Cancel, OrderStatus::Cancelled)]
     #[case::a_lapsed_draft_is_expired(OrderEvent::Expire, OrderStatus::Expired)]
-    fn every_event_is_allowed_on_a_draft(#[case] event: OrderEvent, #[case] to: OrderStatus) {
+    #[case::a_caught_confirm_awaits_approval(
+        OrderEvent::RequestApproval,
+        OrderStatus::AwaitingApproval
+    )]
+    fn a_draft_moves_on(#[case] event: OrderEvent, #[case] to: OrderStatus) {
         assert_eq!(OrderStatus::Draft.apply(event), Ok(to));
+    }
+
+    #[test]
+    fn an_approval_cannot_be_approved_twice_nor_a_draft_approved() {
+        assert!(OrderStatus::Confirmed.apply(OrderEvent::Approve).is_err());
+        assert!(OrderStatus::Draft.apply(OrderEvent::Approve).is_err());
+        assert!(
+            OrderStatus::AwaitingApproval
+                .apply(OrderEvent::Edit)
+                .is_err()
+        );
     }
 
     #[test]

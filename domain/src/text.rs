@@ -72,6 +72,13 @@ free_text!(
 );
 
 free_text!(
+    /// Why a second admin sent an order back to its maker.
+    ApprovalReason,
+    what = "reason",
+    max = 500
+);
+
+free_text!(
     /// An employee's job title.
     Title,
     what = "title",

@@ -4,6 +4,7 @@
 //! Every function takes a `&mut DbConnection`; the caller decides the transaction with
 //! [`db::write`] or [`db::read`], so one request is one transaction.
 
+pub mod approvals;
 pub mod audit;
 pub mod bulk_order_rows;
 pub mod bulk_orders;

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use crate::db::{Prepared, on_backend};
 use crate::error::{json, parse, to_json, uuid};
-use crate::schema::{initials_claims, orders};
+use crate::approvals::ApprovalRecord;
+use crate::schema::{approvals, initials_claims, orders};
 use crate::{DbConnection, Error, Page, Result};
 
 /// An order's row. The employee's details (apart from the initials) and a port-in's
@@ -86,8 +87,27 @@ impl TryFrom<OrderRecord> for Order {
                 .as_deref()
                 .map(|s| uuid("orders.bulk_order_id", s))
                 .transpose()?,
+            approval: None,
         })
     }
+}
+
+/// An order read with its latest approval (a left join: most orders have none).
+type WithApproval = (OrderRecord, Option<ApprovalRecord>);
+
+fn with_approval((record, approval): WithApproval) -> Result<Order> {
+    let mut order = Order::try_from(record)?;
+    order.approval = approval.map(TryInto::try_into).transpose()?;
+    Ok(order)
+}
+
+/// The orders table with each order's latest approval beside it.
+macro_rules! orders_with_approvals {
+    () => {
+        orders::table
+            .left_join(approvals::table.on(approvals::subject_id.eq(orders::id)))
+            .select((OrderRecord::as_select(), Option::<ApprovalRecord>::as_select()))
+    };
 }
 
 impl TryFrom<&Order> for OrderRecord {
@@ -128,15 +148,15 @@ pub fn insert(conn: &mut DbConnection, order: &Order) -> Result<()> {
     Ok(())
 }
 
-/// One of `company`'s orders; another company's is not found.
+/// One of `company`'s orders with its latest approval; another company's is not found.
+/// One statement.
 pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Order>> {
-    orders::table
+    orders_with_approvals!()
         .filter(orders::id.eq(id.to_string()))
         .filter(orders::company_id.eq(company.to_string()))
-        .select(OrderRecord::as_select())
-        .first(conn)
+        .first::<WithApproval>(conn)
         .optional()?
-        .map(Order::try_from)
+        .map(with_approval)
         .transpose()
 }
 
@@ -158,7 +178,11 @@ pub fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<O
             .first(lite)
             .optional()?,
     };
-    row.map(Order::try_from).transpose()
+    let Some(mut order) = row.map(Order::try_from).transpose()? else {
+        return Ok(None);
+    };
+    order.approval = crate::approvals::get(conn, id)?;
+    Ok(Some(order))
 }
 
 /// Writes `order` over the stored one if that still has `order.version`, as the next
@@ -187,8 +211,9 @@ pub fn update(conn: &mut DbConnection, order: &mut Order, now: NaiveDateTime) ->
     Ok(changed == 1)
 }
 
-/// `company`'s orders, oldest first. Filtering by `draft` or `expired` follows
-/// [`Order::status_at`] at `now`, the company's business time.
+/// `company`'s orders with their latest approvals, oldest first. Filtering by a state that
+/// lapses (`draft`, `awaiting_approval`) or by the state it lapses into (`expired`,
+/// `approval_expired`) follows [`Order::status_at`] at `now`, the company's business time.
 pub fn list(
     conn: &mut DbConnection,
     company: Uuid,
@@ -197,31 +222,34 @@ pub fn list(
     limit: i64,
     now: NaiveDateTime,
 ) -> Result<Page<Order>> {
-    let mut query = orders::table
+    let mut query = orders_with_approvals!()
         .filter(orders::company_id.eq(company.to_string()))
-        .select(OrderRecord::as_select())
         .order(orders::id.asc())
         .limit(limit + 1)
         .into_boxed();
-    query = match status {
-        None => query,
-        Some(OrderStatus::Draft) => query
-            .filter(orders::status.eq(OrderStatus::Draft.as_str()))
-            .filter(orders::expires_at.gt(now)),
-        Some(OrderStatus::Expired) => query.filter(
-            orders::status
-                .eq(OrderStatus::Expired.as_str())
-                .or(orders::status
-                    .eq(OrderStatus::Draft.as_str())
+    // A state that lapses, and the state it lapses into.
+    let lapsing = [
+        (OrderStatus::Draft, OrderStatus::Expired),
+        (OrderStatus::AwaitingApproval, OrderStatus::ApprovalExpired),
+    ];
+    if let Some(status) = status {
+        query = match lapsing.iter().find(|(live, dead)| status == *live || status == *dead) {
+            Some((live, _)) if status == *live => query
+                .filter(orders::status.eq(live.as_str()))
+                .filter(orders::expires_at.gt(now)),
+            Some((live, dead)) => query.filter(
+                orders::status.eq(dead.as_str()).or(orders::status
+                    .eq(live.as_str())
                     .and(orders::expires_at.le(now))),
-        ),
-        Some(other) => query.filter(orders::status.eq(other.as_str())),
-    };
+            ),
+            None => query.filter(orders::status.eq(status.as_str())),
+        };
+    }
     if let Some(after) = after {
         query = query.filter(orders::id.gt(after.to_string()));
     }
-    let rows = query.load(conn)?;
-    Page::from_overfetch(rows, limit, |o| o.id.clone()).try_map(Order::try_from)
+    let rows: Vec<WithApproval> = query.load(conn)?;
+    Page::from_overfetch(rows, limit, |(o, _)| o.id.clone()).try_map(with_approval)
 }
 
 /// Claims `initials` in `company` for `holder` (a draft until `expires_at`, or a
@@ -287,16 +315,21 @@ pub fn initials_held(
         .load(conn)?)
 }
 
-/// How many of `company`'s drafts port a number in and are live at `now` (its business
-/// time): ports to come, each of which will await its owner's signature.
+/// How many of `company`'s drafts (and orders awaiting approval) port a number in and are
+/// live at `now` (its business time): ports to come, each of which will await its owner's
+/// signature.
 pub fn live_port_in_drafts(
     conn: &mut DbConnection,
     company: Uuid,
     now: NaiveDateTime,
 ) -> Result<i64> {
+    let live = [
+        OrderStatus::Draft.as_str(),
+        OrderStatus::AwaitingApproval.as_str(),
+    ];
     Ok(orders::table
         .filter(orders::company_id.eq(company.to_string()))
-        .filter(orders::status.eq(OrderStatus::Draft.as_str()))
+        .filter(orders::status.eq_any(live))
         .filter(orders::port.is_not_null())
         .filter(orders::expires_at.gt(now))
         .count()

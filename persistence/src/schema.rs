@@ -191,6 +191,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     port_delays,
     bulk_orders,
     bulk_order_rows,
+    approval_rules,
+    approvals,
 );
 
 diesel::table! {
@@ -443,3 +445,29 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
+diesel::table! {
+    approval_rules (company_id) {
+        company_id -> Text,
+        above_monthly_incl_vat_ore -> Nullable<BigInt>,
+        bulk -> Bool,
+        expires_after_hours -> Integer,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    approvals (subject_id) {
+        subject_id -> Text,
+        company_id -> Text,
+        kind -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        expires_at -> Timestamp,
+        decision -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+    }
+}

@@ -119,6 +119,23 @@ pub fn admin_emails(conn: &mut DbConnection, company: Uuid) -> Result<Vec<EmailA
         .collect()
 }
 
+/// The email addresses of `company`'s admins who could approve what `asker` asked for:
+/// enabled, able to log in, and not the asker.
+pub fn approvers(conn: &mut DbConnection, company: Uuid, asker: Uuid) -> Result<Vec<EmailAddress>> {
+    users::table
+        .filter(users::company_id.eq(Some(company.to_string())))
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::enabled.eq(true))
+        .filter(users::password_hash.ne(NO_PASSWORD))
+        .filter(users::id.ne(asker.to_string()))
+        .order(users::id.asc())
+        .select(users::email)
+        .load::<String>(conn)?
+        .into_iter()
+        .map(|e| crate::error::parse("users.email", &e, EmailAddress::parse))
+        .collect()
+}
+
 /// `company`'s users, oldest first.
 pub fn of_company(
     conn: &mut DbConnection,

@@ -8,6 +8,7 @@ mod helpers;
 mod access;
 mod audit;
 mod auth;
+mod approvals;
 mod authorization;
 mod bulk_orders;
 mod catalog;

@@ -30,7 +30,7 @@ async fn app(db: Db) -> Option<TestApp> {
     .await
 }
 
-fn instant(value: &Value) -> DateTime<Utc> {
+pub(crate) fn instant(value: &Value) -> DateTime<Utc> {
     value
         .as_str()
         .unwrap_or_else(|| panic!("a timestamp, not {value}"))
@@ -47,7 +47,7 @@ async fn clock(app: &TestApp, company: &Company) -> Value {
 }
 
 /// Advances `company`'s clock to `to` and waits until it is ready there.
-async fn advance(app: &TestApp, company: &Company, to: DateTime<Utc>) -> Value {
+pub(crate) async fn advance(app: &TestApp, company: &Company, to: DateTime<Utc>) -> Value {
     let started = json_of(
         app.post_json(
             "/test-clock/advance",

@@ -14,6 +14,7 @@ use uuid::Uuid;
 pub mod audit;
 pub mod bulk;
 pub mod catalog;
+pub mod company;
 pub mod company_users;
 pub mod events;
 pub mod help;

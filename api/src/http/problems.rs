@@ -7,6 +7,7 @@ use domain::order::OrderStatus;
 
 use super::preconditions::stale;
 use crate::app::bulk::BulkError;
+use crate::app::company::CompanyError;
 use crate::app::company_users::UserError;
 use crate::app::help::{FEEDBACK_PER_WINDOW, HelpError};
 use crate::app::idempotency::KeyError;
@@ -70,6 +71,16 @@ impl From<ClockError> for ApiError {
     }
 }
 
+impl From<CompanyError> for ApiError {
+    fn from(err: CompanyError) -> Self {
+        match err {
+            CompanyError::Stale => stale(),
+            CompanyError::Invalid(errors) => ApiError::validation(errors),
+            CompanyError::Storage(err) => err.into(),
+        }
+    }
+}
+
 impl From<OrderError> for ApiError {
     fn from(err: OrderError) -> Self {
         match err {
@@ -82,6 +93,25 @@ impl From<OrderError> for ApiError {
             OrderError::NotDraft(status) => ApiError::conflict(
                 "order_not_draft",
                 format!("the order is {}; only a draft can change", status.as_str()),
+            ),
+            OrderError::NotAwaitingApproval(OrderStatus::ApprovalExpired) => ApiError::conflict(
+                "approval_expired",
+                "nobody approved the order in time and its number went free; create a new order",
+            ),
+            OrderError::NotAwaitingApproval(status) => ApiError::conflict(
+                "order_not_awaiting_approval",
+                format!(
+                    "the order is {}; only an order awaiting approval is approved or rejected",
+                    status.as_str()
+                ),
+            ),
+            OrderError::SelfApproval => ApiError::forbidden_because(
+                "self_approval",
+                "you asked for this approval; another admin must give it",
+            ),
+            OrderError::ClientCannotApprove => ApiError::forbidden_because(
+                "api_client_cannot_approve",
+                "an approval is given by a person: log in as an admin of the company",
             ),
             OrderError::NumberUnavailable(number) => ApiError::conflict(
                 "number_unavailable",

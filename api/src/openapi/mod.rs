@@ -46,6 +46,7 @@ use without_nul::TextWithoutNul;
         (name = "orders", description = "Create a subscription: a priced draft to review, edit and confirm"),
         (name = "bulk-orders", description = "Onboard many employees from a spreadsheet: a dry run, then one job drafted, reviewed and confirmed as a whole"),
         (name = "subscriptions", description = "Employees' subscriptions"),
+        (name = "company", description = "Your company and its approval rule: which confirms wait for a second admin (four eyes)"),
         (name = "users", description = "The company's own users, run by its admins: invite colleagues, change their roles, disable and enable them"),
         (name = "porting", description = "Number porting: the owner's power of attorney, the donor's answer, the move"),
         (name = "sandbox", description = "Sandbox companies' test clocks: move business time forward to see a port's whole life in minutes"),

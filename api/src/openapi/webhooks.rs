@@ -12,7 +12,12 @@ pub(super) struct PartnerWebhooks;
 /// The schema of the object an event type carries.
 fn data_schema(kind: Option<EventType>) -> Value {
     let name = match kind {
-        Some(EventType::OrderConfirmed) => "OrderDto",
+        Some(
+            EventType::OrderConfirmed
+            | EventType::OrderApprovalRequested
+            | EventType::OrderApproved
+            | EventType::OrderApprovalRejected,
+        ) => "OrderDto",
         Some(
             EventType::SubscriptionActivated
             | EventType::SubscriptionChanged

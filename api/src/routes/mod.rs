@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod audit;
 pub mod bulk_orders;
 pub mod catalog;
+mod company;
 pub mod events;
 pub mod health;
 pub mod help;
@@ -41,5 +42,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     test_clock::configure(cfg);
     webhooks::configure(cfg);
     users::configure(cfg);
+    company::configure(cfg);
     poa::configure(cfg);
 }

@@ -14,7 +14,10 @@ use crate::http::preconditions::{etag, if_match, merge_patch_object, preconditio
 use crate::http::{idempotency_key, list_params, path_id, replayable};
 use crate::state::AppState;
 use crate::wire::Page;
-use crate::wire::orders::{Confirmation, OrderDto, OrderForm, OrderListQuery, OrderPatch};
+use crate::app::orders::Confirmed;
+use crate::wire::orders::{
+    ApprovalRejection, Confirmation, OrderDto, OrderForm, OrderListQuery, OrderPatch,
+};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_order)
@@ -22,7 +25,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_order)
         .service(edit_order)
         .service(cancel_order)
-        .service(confirm_order);
+        .service(confirm_order)
+        .service(approve_order)
+        .service(reject_order_approval);
 }
 
 /// The review page with its version as ETag.
@@ -226,6 +231,8 @@ async fn cancel_order(
             example = json!({"type": "urn:selvbetjening:problem:idempotency_key_reused", "title": "Idempotency key reused", "status": 422, "detail": "this Idempotency-Key was used for a different request; use a new key", "code": "idempotency_key_reused", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
         (status = 201, description = "Confirmed: the subscription exists", body = Confirmation,
             headers(("Location" = String, description = "The subscription's URL"))),
+        (status = 202, description = "The company's approval rule caught the order: it is `awaiting_approval` until another admin approves it (`POST /orders/{id}/approve`) or its approval expires; its number stays reserved until then, and the company's other admins are emailed", body = OrderDto,
+            headers(("Location" = String, description = "The order's URL"), ("ETag" = String, description = "The order's version"))),
         (status = 409, description = "Not a draft, expired, or the number was lost; the company already has `MAX_UNSIGNED_PORTS` ports awaiting a signature (`too_many_unsigned_ports`); or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
             examples(
@@ -262,12 +269,125 @@ async fn confirm_order(
                 id,
                 expected.as_ref(),
                 key.as_ref(),
-                |done: &Confirmation| {
-                    Ok(Answer::new(201, done)?
-                        .location(format!("/subscriptions/{}", done.subscription.id)))
+                |done: &Confirmed| match done {
+                    Confirmed::Done(done) => confirmed(done),
+                    Confirmed::AwaitingApproval(order) => Ok(Answer::new(202, order)?
+                        .location(format!("/orders/{}", order.id))
+                        .etag(etag(order.version))),
                 },
             )
         })
         .await?;
     Ok(replayable(outcome))
+}
+
+/// A confirm's answer: the subscription's URL and the confirmation.
+fn confirmed(done: &Confirmation) -> anyhow::Result<Answer> {
+    Ok(Answer::new(201, done)?.location(format!("/subscriptions/{}", done.subscription.id)))
+}
+
+/// Approves an order awaiting approval (four eyes): the confirm happens now, as `POST
+/// /orders/{id}/confirm` would have done it: the subscription, the number or its port, the
+/// welcome email and the events. Only an admin who is a person (not an API client), and
+/// not the one whose confirm waits, may approve.
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "approve_order",
+    summary = "Approve an order awaiting approval: create the subscription",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The order's id"),
+        ("If-Match" = Option<String>, Header, max_length = 256, description = "The reviewed version's ETag, e.g. `\"2\"`"),
+        ("Idempotency-Key" = Option<crate::wire::text::IdempotencyKey>, Header, description = "Retry safely: the same key replays the first answer (kept 48 h, per company)"),
+    ),
+    responses(
+        (status = 201, description = "Approved and confirmed: the subscription exists", body = Confirmation,
+            headers(("Location" = String, description = "The subscription's URL"))),
+        (status = 403, description = "The approver asked for this approval (`self_approval`), or is an API client (`api_client_cannot_approve`)", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:self_approval", "title": "Your role may not do this", "status": 403, "detail": "you asked for this approval; another admin must give it", "code": "self_approval", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 409, description = "The order does not await approval (`order_not_awaiting_approval`), its approval expired (`approval_expired`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
+            example = json!({"type": "urn:selvbetjening:problem:order_not_awaiting_approval", "title": "The request conflicts with the current state", "status": 409, "detail": "the order is confirmed; only an order awaiting approval is approved or rejected", "code": "order_not_awaiting_approval", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 422, description = "The Idempotency-Key was used for another request, or is malformed", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:idempotency_key_reused", "title": "Idempotency key reused", "status": 422, "detail": "this Idempotency-Key was used for a different request; use a new key", "code": "idempotency_key_reused", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[post("/orders/{id}/approve")]
+async fn approve_order(
+    req: HttpRequest,
+    who: CompanyAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the order")?;
+    let expected = if_match(&req)?;
+    let company = who.company();
+    let key = idempotency_key(
+        &req,
+        company,
+        format!("POST /orders/{id}/approve {expected:?}"),
+    )?;
+    let settings = state.settings.clone();
+    let outcome = state
+        .run(move |conn| {
+            crate::app::orders::approve(
+                conn,
+                &settings,
+                &who.0,
+                company,
+                id,
+                expected.as_ref(),
+                key.as_ref(),
+                confirmed,
+            )
+        })
+        .await?;
+    Ok(replayable(outcome))
+}
+
+/// Sends an order awaiting approval back to its maker: it is a draft again, with a fresh
+/// expiry and its number still reserved, and the reason is kept on its `approval`. Any
+/// admin may do this, the maker too (to correct the order before asking again).
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "reject_order_approval",
+    summary = "Reject an order awaiting approval: back to draft",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The order's id"),
+        ("If-Match" = Option<String>, Header, max_length = 256, description = "The reviewed version's ETag, e.g. `\"2\"`"),
+    ),
+    request_body = ApprovalRejection,
+    responses(
+        (status = 200, description = "The order, a draft again", body = OrderDto, headers(("ETag" = String, description = "The order's new version"))),
+        (status = 409, description = "The order does not await approval (`order_not_awaiting_approval`), or its approval expired (`approval_expired`)", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:approval_expired", "title": "The request conflicts with the current state", "status": 409, "detail": "nobody approved the order in time and its number went free; create a new order", "code": "approval_expired", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[post("/orders/{id}/reject-approval")]
+async fn reject_order_approval(
+    req: HttpRequest,
+    who: CompanyAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<ApprovalRejection>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the order")?;
+    let expected = if_match(&req)?;
+    let company = who.company();
+    let settings = state.settings.clone();
+    let order = state
+        .run(move |conn| {
+            crate::app::orders::reject(
+                conn,
+                &settings,
+                &who.0,
+                company,
+                id,
+                expected.as_ref(),
+                &body.0.reason,
+            )
+        })
+        .await?;
+    Ok(review(&order))
 }

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 pub mod bulk_orders;
 pub mod bulk_upload;
 pub mod catalog;
+pub mod company;
 pub mod events;
 pub mod json_integers;
 pub mod late_ports;

@@ -209,10 +209,62 @@ pub struct OrderDto {
     /// The bulk job that drafted the order; such a draft is confirmed or cancelled with
     /// its job (`POST /bulk-orders/{id}/confirm`, `DELETE /bulk-orders/{id}`).
     pub bulk_order_id: Option<Uuid>,
+    /// The latest approval asked for the order (the company's approval rule caught its
+    /// confirm); `null` when none was.
+    pub approval: Option<ApprovalDto>,
     #[serde(serialize_with = "super::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "super::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// An approval asked for an order: who asked, until when, and the answer once there is one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovalDto {
+    /// The user (or API client) whose confirm waits; they cannot approve it.
+    pub requested_by: Uuid,
+    #[serde(serialize_with = "super::time::rfc3339")]
+    pub requested_at: DateTime<Utc>,
+    /// Unanswered by then, the order is `approval_expired` and its number free.
+    #[serde(serialize_with = "super::time::rfc3339")]
+    pub expires_at: DateTime<Utc>,
+    /// `approved` or `rejected`; `null` while it waits.
+    #[schema(value_type = Option<DecisionSchema>)]
+    pub decision: Option<String>,
+    pub decided_by: Option<Uuid>,
+    #[serde(serialize_with = "super::time::rfc3339_opt")]
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+}
+
+impl From<&domain::approval::Approval> for ApprovalDto {
+    fn from(a: &domain::approval::Approval) -> Self {
+        let answer = a.answer.as_ref();
+        ApprovalDto {
+            requested_by: a.requested_by,
+            requested_at: a.requested_at.and_utc(),
+            expires_at: a.expires_at.and_utc(),
+            decision: answer.map(|x| x.decision.as_str().to_owned()),
+            decided_by: answer.map(|x| x.by),
+            decided_at: answer.map(|x| x.at.and_utc()),
+            reason: answer.and_then(|x| x.reason.clone()),
+        }
+    }
+}
+
+super::state_schema!(
+    /// A second admin's answer to an approval.
+    DecisionSchema => domain::approval::Decision
+);
+
+/// Why an order is sent back to its maker as a draft.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Vælg den mindre pakke; DATA_100 er over budget"}))]
+pub struct ApprovalRejection {
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
 }
 
 super::state_schema!(
@@ -224,7 +276,7 @@ super::state_schema!(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrderListQuery {
-    /// Only orders in this state: `draft`, `confirmed`, `cancelled` or `expired`.
+    /// Only orders in this state.
     #[param(value_type = Option<OrderStatusSchema>, inline, example = "draft")]
     pub status: Option<String>,
     /// `next_cursor` of the previous page.

@@ -18,13 +18,22 @@ use super::{OrderError, lock, view};
 use crate::app::idempotency::{Answer, IdempotencyKey, Replayable, once};
 use crate::app::porting::{self, NewPort};
 use crate::app::{IfMatch, Principal, Settings, audit, events, subscriptions};
-use crate::wire::orders::Confirmation;
+use crate::wire::orders::{Confirmation, OrderDto};
 
 /// The SIM issuer id in the ICCIDs this operator issues.
 const SIM_ISSUER: u8 = 10;
 
+/// What a confirm did: the subscription exists, or the company's approval rule caught the
+/// order and it waits for a second admin.
+#[derive(Debug)]
+pub enum Confirmed {
+    Done(Confirmation),
+    AwaitingApproval(OrderDto),
+}
+
 /// Confirms the draft `id` (if it still has a version `expected` names), at most once
-/// per idempotency key.
+/// per idempotency key; an order the company's approval rule catches waits for approval
+/// instead.
 #[allow(clippy::too_many_arguments)]
 pub fn confirm(
     conn: &mut DbConnection,
@@ -34,13 +43,45 @@ pub fn confirm(
     id: Uuid,
     expected: Option<&IfMatch>,
     key: Option<&IdempotencyKey>,
-    answer: impl FnOnce(&Confirmation) -> anyhow::Result<Answer>,
+    answer: impl FnOnce(&Confirmed) -> anyhow::Result<Answer>,
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
         let now = settings.now_for(conn, company)?;
         let order = lock(conn, company, id)?;
-        confirm_draft(conn, settings, who, order, expected, now)
+        fresh(&order, expected)?;
+        if order.status_at(now).is_draft() {
+            let rule = persistence::approvals::rule(conn, company)?.rule;
+            if rule.catches_order(monthly_incl_vat(settings, &order)?) {
+                let waiting = super::approval::ask(conn, settings, who, order, &rule, now)?;
+                return Ok(Confirmed::AwaitingApproval(waiting));
+            }
+        }
+        Ok(Confirmed::Done(confirm_draft(
+            conn, settings, who, order, expected, now,
+        )?))
     })
+}
+
+/// What `order` costs a month, incl. VAT, in øre.
+fn monthly_incl_vat(settings: &Settings, order: &Order) -> anyhow::Result<i64> {
+    let catalog = &settings.catalog;
+    let (Some(plan), Some(package)) = (
+        catalog.plan(&order.plan),
+        catalog.package(&order.mobile_package),
+    ) else {
+        anyhow::bail!("order {} refers to a missing plan or package", order.id);
+    };
+    Ok(domain::pricing::price(plan, package, order.data_sharing_cards)
+        .monthly_incl_vat
+        .value())
+}
+
+/// Refuses a change to `order` unless it still has a version `expected` names.
+pub(super) fn fresh(order: &Order, expected: Option<&IfMatch>) -> Result<(), OrderError> {
+    if expected.is_some_and(|m| !m.matches(order.version)) {
+        return Err(OrderError::Stale);
+    }
+    Ok(())
 }
 
 /// Confirms the draft `order`, locked by the caller, at the company's business time `now`
@@ -49,18 +90,31 @@ pub(crate) fn confirm_draft(
     conn: &mut DbConnection,
     settings: &Settings,
     who: &Principal,
-    mut order: Order,
+    order: Order,
     expected: Option<&IfMatch>,
     now: NaiveDateTime,
 ) -> Result<Confirmation, OrderError> {
+    fresh(&order, expected)?;
+    complete(conn, settings, who, order, OrderEvent::Confirm, now)
+}
+
+/// Confirms `order` by `event` (a draft's confirm, or an approval's yes): the order is
+/// confirmed, the subscription created, the number assigned or its port started, the
+/// emails queued, the events emitted. Part of the caller's transaction.
+pub(super) fn complete(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    who: &Principal,
+    mut order: Order,
+    event: OrderEvent,
+    now: NaiveDateTime,
+) -> Result<Confirmation, OrderError> {
     let (company, id) = (order.company, order.id);
-    if expected.is_some_and(|m| !m.matches(order.version)) {
-        return Err(OrderError::Stale);
-    }
     let status = order.status_at(now);
-    order.status = status
-        .apply(OrderEvent::Confirm)
-        .map_err(|_| OrderError::NotDraft(status))?;
+    order.status = status.apply(event).map_err(|_| match event {
+        OrderEvent::Approve => OrderError::NotAwaitingApproval(status),
+        _ => OrderError::NotDraft(status),
+    })?;
     let subscription_id = persistence::new_id();
     order.subscription = Some(subscription_id);
     if !persistence::orders::update(conn, &mut order, now)? {
@@ -106,10 +160,12 @@ pub(crate) fn confirm_draft(
         subscription: subscriptions::view(catalog, subscription)?,
         number_port,
     };
-    let mut emitted = vec![(
-        EventType::OrderConfirmed,
-        events::event_data(&confirmation.order)?,
-    )];
+    let order_data = events::event_data(&confirmation.order)?;
+    let mut emitted = Vec::new();
+    if event == OrderEvent::Approve {
+        emitted.push((EventType::OrderApproved, order_data.clone()));
+    }
+    emitted.push((EventType::OrderConfirmed, order_data));
     if active {
         emitted.push((
             EventType::SubscriptionActivated,

@@ -82,6 +82,7 @@ pub(crate) fn draft(
         updated_at: now,
         subscription: None,
         bulk_order,
+        approval: None,
     };
     persistence::orders::insert(conn, &order)?;
     audit(

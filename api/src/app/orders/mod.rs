@@ -12,8 +12,9 @@ use super::catalog::Catalog;
 use super::idempotency::KeyError;
 use crate::error::FieldError;
 use crate::wire::Page;
-use crate::wire::orders::{EmployeeDto, NoticeDto, OrderDto, OrderNumberDto, PortDetails};
+use crate::wire::orders::{ApprovalDto, EmployeeDto, NoticeDto, OrderDto, OrderNumberDto, PortDetails};
 
+mod approval;
 mod cancel;
 mod confirm;
 mod draft;
@@ -22,7 +23,8 @@ pub(crate) mod form;
 
 pub use cancel::cancel;
 pub(crate) use cancel::withdraw;
-pub use confirm::confirm;
+pub use approval::{approve, reject};
+pub use confirm::{Confirmed, confirm};
 pub(crate) use confirm::confirm_draft;
 pub use draft::create;
 pub(crate) use draft::draft;
@@ -39,6 +41,15 @@ pub enum OrderError {
     /// Only a draft can change; the order is in this state.
     #[error("the order is {0}")]
     NotDraft(OrderStatus),
+    /// Only an order awaiting approval is approved or rejected; the order is in this state.
+    #[error("the order is {0}")]
+    NotAwaitingApproval(OrderStatus),
+    /// The admin who asked for an approval cannot give it (four eyes).
+    #[error("the approval was asked for by the same user")]
+    SelfApproval,
+    /// An approval is a person's: an API client cannot give it.
+    #[error("an API client cannot approve")]
+    ClientCannotApprove,
     #[error("{0} is not free")]
     NumberUnavailable(DanishNumber),
     #[error("no free number")]
@@ -151,7 +162,9 @@ fn view(catalog: &Catalog, order: &Order, now: NaiveDateTime) -> anyhow::Result<
         number: OrderNumberDto {
             kind: if port.is_some() { "port_in" } else { "new" }.to_owned(),
             number: order.number.number().as_str().to_owned(),
-            reserved_until: (port.is_none() && status == OrderStatus::Draft).then_some(expires_at),
+            reserved_until: (port.is_none()
+                && matches!(status, OrderStatus::Draft | OrderStatus::AwaitingApproval))
+            .then_some(expires_at),
             port: port.map(|p| PortDetails {
                 owner_email: p.owner_email.as_str().to_owned(),
                 owner_name: p.owner_name.as_str().to_owned(),
@@ -162,6 +175,7 @@ fn view(catalog: &Catalog, order: &Order, now: NaiveDateTime) -> anyhow::Result<
         expires_at,
         subscription_id: order.subscription,
         bulk_order_id: order.bulk_order,
+        approval: order.approval.as_ref().map(ApprovalDto::from),
         created_at: order.created_at.and_utc(),
         updated_at: order.updated_at.and_utc(),
     })
