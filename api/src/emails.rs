@@ -12,12 +12,7 @@ pub struct Email {
 }
 
 /// To the company's other admins: a confirm waits for one of them to approve it.
-pub fn approval_requested(
-    what: &str,
-    asker: &str,
-    link: &str,
-    expires_at: DateTime<Utc>,
-) -> Email {
+pub fn approval_requested(what: &str, asker: &str, link: &str, expires_at: DateTime<Utc>) -> Email {
     let denmark = expires_at.with_timezone(&domain::calendar::copenhagen_offset(expires_at));
     Email {
         subject: format!("Godkendelse ønsket: {what}"),

@@ -138,9 +138,7 @@ impl Order {
     pub fn status_at(&self, now: NaiveDateTime) -> OrderStatus {
         match self.status {
             OrderStatus::Draft if self.expires_at <= now => OrderStatus::Expired,
-            OrderStatus::AwaitingApproval if self.expires_at <= now => {
-                OrderStatus::ApprovalExpired
-            }
+            OrderStatus::AwaitingApproval if self.expires_at <= now => OrderStatus::ApprovalExpired,
             status => status,
         }
     }

@@ -10,9 +10,9 @@ use domain::text::{CostCenter, PersonName, Title};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::approvals::ApprovalRecord;
 use crate::db::{Prepared, on_backend};
 use crate::error::{json, parse, to_json, uuid};
-use crate::approvals::ApprovalRecord;
 use crate::schema::{approvals, initials_claims, orders};
 use crate::{DbConnection, Error, Page, Result};
 
@@ -106,7 +106,10 @@ macro_rules! orders_with_approvals {
     () => {
         orders::table
             .left_join(approvals::table.on(approvals::subject_id.eq(orders::id)))
-            .select((OrderRecord::as_select(), Option::<ApprovalRecord>::as_select()))
+            .select((
+                OrderRecord::as_select(),
+                Option::<ApprovalRecord>::as_select(),
+            ))
     };
 }
 
@@ -233,7 +236,10 @@ pub fn list(
         (OrderStatus::AwaitingApproval, OrderStatus::ApprovalExpired),
     ];
     if let Some(status) = status {
-        query = match lapsing.iter().find(|(live, dead)| status == *live || status == *dead) {
+        query = match lapsing
+            .iter()
+            .find(|(live, dead)| status == *live || status == *dead)
+        {
             Some((live, _)) if status == *live => query
                 .filter(orders::status.eq(live.as_str()))
                 .filter(orders::expires_at.gt(now)),

@@ -149,7 +149,12 @@ async fn a_dear_order_waits_for_another_admin_who_approves_it(
         &json!({"approval": {"expires_after_hours": 169}}),
     )
     .await;
-    let refused = problem(too_long, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let refused = problem(
+        too_long,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(
         refused["errors"][0]["pointer"],
         "/approval/expires_after_hours"
@@ -174,17 +179,30 @@ async fn a_dear_order_waits_for_another_admin_who_approves_it(
         &json!({"approval": {"bulk": true}}),
     )
     .await;
-    problem(stale, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    problem(
+        stale,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
 
     let cheap_id = cheap["id"].as_str().unwrap();
     let done = act(&app, &company.admin, cheap_id, "confirm", &json!({})).await;
-    assert_eq!(done.status(), StatusCode::CREATED, "{}", done.text().await.unwrap());
+    assert_eq!(
+        done.status(),
+        StatusCode::CREATED,
+        "{}",
+        done.text().await.unwrap()
+    );
 
     let dear = draft(&app, &company.admin, &dear("CD")).await;
     let id = dear["id"].as_str().unwrap().to_owned();
     assert!(dear["summary"]["monthly_incl_vat_ore"].as_i64().unwrap() > threshold);
     let asked = act(&app, &company.admin, &id, "confirm", &json!({})).await;
-    assert_eq!(asked.headers()["location"], format!("/orders/{id}").as_str());
+    assert_eq!(
+        asked.headers()["location"],
+        format!("/orders/{id}").as_str()
+    );
     let asked = json_of(asked, StatusCode::ACCEPTED).await;
     assert_eq!(asked["status"], "awaiting_approval");
     assert_eq!(asked["subscription_id"], Value::Null);
@@ -247,7 +265,12 @@ async fn a_dear_order_waits_for_another_admin_who_approves_it(
     assert!(asks[0].recipient.starts_with("lars@"), "{asks:?}");
 
     let stale = approve_with(&app, &lars, &id, &json!(1)).await;
-    problem(stale, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    problem(
+        stale,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
     let approved = approve_with(&app, &lars, &id, &asked["version"]).await;
     let approved = json_of(approved, StatusCode::CREATED).await;
     assert_eq!(approved["order"]["status"], "confirmed");
@@ -286,7 +309,8 @@ async fn a_dear_order_waits_for_another_admin_who_approves_it(
         ]
     );
     let audit = json_of(
-        app.get("/audit-events?limit=200", Some(&company.admin)).await,
+        app.get("/audit-events?limit=200", Some(&company.admin))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -303,7 +327,10 @@ async fn a_dear_order_waits_for_another_admin_who_approves_it(
         })
         .collect();
     assert!(
-        actors.contains(&("order.approval_requested".to_owned(), subject(&company.admin))),
+        actors.contains(&(
+            "order.approval_requested".to_owned(),
+            subject(&company.admin)
+        )),
         "{actors:?}"
     );
     assert!(
@@ -361,7 +388,14 @@ async fn a_rejected_order_is_a_draft_again_and_a_waiting_one_can_be_cancelled(
         StatusCode::ACCEPTED,
     )
     .await;
-    let blank = act(&app, &lars, &id, "reject-approval", &json!({"reason": "  "})).await;
+    let blank = act(
+        &app,
+        &lars,
+        &id,
+        "reject-approval",
+        &json!({"reason": "  "}),
+    )
+    .await;
     let blank = problem(blank, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(blank["errors"][0]["pointer"], "/reason");
     let rejected = act(
@@ -410,7 +444,10 @@ async fn a_rejected_order_is_a_draft_again_and_a_waiting_one_can_be_cancelled(
         .send()
         .await
         .unwrap();
-    assert_eq!(json_of(cancelled, StatusCode::OK).await["status"], "cancelled");
+    assert_eq!(
+        json_of(cancelled, StatusCode::OK).await["status"],
+        "cancelled"
+    );
     assert!(available(&app, &company.admin).await.contains(&number));
     let late = act(&app, &lars, &id, "approve", &json!({})).await;
     problem(late, StatusCode::CONFLICT, "order_not_awaiting_approval").await;

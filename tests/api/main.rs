@@ -6,9 +6,9 @@ mod document;
 mod helpers;
 
 mod access;
+mod approvals;
 mod audit;
 mod auth;
-mod approvals;
 mod authorization;
 mod bulk_orders;
 mod catalog;

@@ -27,7 +27,7 @@ fn profile(company: &CompanyProfileDto) -> HttpResponse {
 /// second admin).
 #[utoipa::path(
     tag = "company",
-    operation_id = "get_company",
+    operation_id = "get_own_company",
     summary = "Get your company and its approval rule",
     security(("oauth2" = []), ("bearer" = [])),
     responses((status = 200, description = "The company", body = CompanyProfileDto,
@@ -48,7 +48,7 @@ async fn get_company(who: CompanyReader, state: web::Data<AppState>) -> ApiResul
 /// waiting keep the expiry they were given.
 #[utoipa::path(
     tag = "company",
-    operation_id = "edit_company",
+    operation_id = "edit_own_company",
     summary = "Change the approval rule",
     security(("oauth2" = []), ("bearer" = [])),
     params(("If-Match" = String, Header, max_length = 256, description = "The version read, e.g. `\"1\"`")),

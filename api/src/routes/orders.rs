@@ -7,6 +7,7 @@ use domain::order::OrderStatus;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::idempotency::Answer;
+use crate::app::orders::Confirmed;
 use crate::auth::{CompanyAdmin, CompanyReader};
 use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult};
@@ -14,7 +15,6 @@ use crate::http::preconditions::{etag, if_match, merge_patch_object, preconditio
 use crate::http::{idempotency_key, list_params, path_id, replayable};
 use crate::state::AppState;
 use crate::wire::Page;
-use crate::app::orders::Confirmed;
 use crate::wire::orders::{
     ApprovalRejection, Confirmation, OrderDto, OrderForm, OrderListQuery, OrderPatch,
 };

@@ -22,12 +22,13 @@ pub struct ApprovalRuleDto {
     /// threshold waits anyway).
     #[serde(default)]
     pub bulk: bool,
-    /// How long an approval waits; unanswered, the order lapses and its number is freed.
+    /// How many hours an approval waits (72 when not set); unanswered, the order lapses and
+    /// its number is freed.
     #[serde(
         default = "default_expires_after_hours",
         deserialize_with = "whole_i32"
     )]
-    #[schema(minimum = 1, maximum = 168, default = 72, example = 72)]
+    #[schema(minimum = 1, maximum = 168, example = 72, required = false)]
     pub expires_after_hours: i32,
 }
 
@@ -88,6 +89,12 @@ pub struct CompanyPatch {
 
 /// The company its users work for.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47", "name": "Nordlys ApS", "cvr": "31258715",
+    "email_domain": "nordlys.example", "sandbox": false, "version": 2,
+    "approval": {"above_monthly_incl_vat_ore": 50000, "bulk": true, "expires_after_hours": 72},
+    "updated_at": "2026-12-07T09:30:00Z"
+}))]
 pub struct CompanyProfileDto {
     pub id: Uuid,
     pub name: String,

@@ -263,7 +263,7 @@ super::state_schema!(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Vælg den mindre pakke; DATA_100 er over budget"}))]
 pub struct ApprovalRejection {
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(value_type = crate::wire::text::Text500)]
     pub reason: String,
 }
 

@@ -191,7 +191,8 @@ async function main(): Promise<void> {
     },
   });
   expectStatus("POST /orders/{id}/confirm", confirmed.response, 201, confirmed.error);
-  const confirmation = confirmed.data;
+  // 201: confirmed (202 would be an order awaiting approval; the demo's rule asks for none).
+  const confirmation = confirmed.data as Confirmation | undefined;
   if (!confirmation) return;
   expect(confirmation.order.status === "confirmed", `confirm: order status ${confirmation.order.status}`);
   const subscription = confirmation.subscription;
@@ -239,7 +240,86 @@ async function main(): Promise<void> {
   await portIn(client, api, plan.code, packageList[0].code);
   await bulkOnboarding(api, plan.code, packageList[0].code);
   await resetPassword(client);
+  await fourEyes(client, api, planList[planList.length - 1].code, packageList[packageList.length - 1].code);
 }
+
+async function fourEyes(publicClient: Client, api: Client, plan: string, mobilePackage: string): Promise<void> {
+  // 14. A colleague joins as a second admin: invited, they choose a password from the
+  // emailed link and log in.
+  const colleagueEmail = `${freshInitials().toLowerCase()}@nordlys.example`;
+  const before = mailboxNow();
+  const invited = await api.POST("/users", { body: { email: colleagueEmail, role: "admin" } });
+  expectStatus("POST /users", invited.response, 201, invited.error);
+  const token = await mailedToken(colleagueEmail, "/auth/password-reset/", before);
+  const colleaguePassword = `colleague-${crypto.randomUUID()}`;
+  const chosen = await publicClient.POST("/auth/password-reset/{token}", {
+    params: { path: { token } },
+    body: { password: colleaguePassword },
+  });
+  expectStatus("POST /auth/password-reset/{token} (invitation)", chosen.response, 204, chosen.error);
+  const login = await publicClient.POST("/auth/token", {
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: { grant_type: "password", username: colleagueEmail, password: colleaguePassword },
+  });
+  expectStatus("POST /auth/token (colleague)", login.response, 200, login.error);
+  const colleague = createClient<paths, "application/json">({
+    baseUrl,
+    headers: { Authorization: `Bearer ${login.data?.access_token}` },
+  });
+  step("POST /users", `${colleagueEmail} invited as admin and logged in`);
+
+  // 15. Orders dearer than a threshold need a second admin. The dearest plan and package
+  // cost one øre more than the threshold.
+  const initials = freshInitials();
+  const draft = await api.POST("/orders", {
+    body: {
+      plan,
+      mobile_package: mobilePackage,
+      data_sharing_cards: 0,
+      employee: { name: "Nora Dahl", initials, title: "Direktør", email: `${initials.toLowerCase()}@nordlys.example` },
+    },
+  });
+  expectStatus("POST /orders (dear)", draft.response, 201, draft.error);
+  const monthly = draft.data?.summary.monthly_incl_vat_ore ?? 0;
+  const company = await api.GET("/company");
+  expectStatus("GET /company", company.response, 200, company.error);
+  const ruleEtag = company.response.headers.get("ETag") ?? "";
+  const ruled = await api.PATCH("/company", {
+    params: { header: { "If-Match": ruleEtag } },
+    body: { approval: { above_monthly_incl_vat_ore: monthly - 1 } },
+    headers: { "Content-Type": "application/merge-patch+json" },
+  });
+  expectStatus("PATCH /company", ruled.response, 200, ruled.error);
+  step("PATCH /company", `approval above ${ruled.data?.approval.above_monthly_incl_vat_ore} øre a month, for ${ruled.data?.approval.expires_after_hours} h`);
+  try {
+    const id = draft.data?.id ?? "";
+    const asked = await api.POST("/orders/{id}/confirm", { params: { path: { id } } });
+    expectStatus("POST /orders/{id}/confirm (dear)", asked.response, 202, asked.error);
+    const waiting = asked.data as unknown as OrderDto;
+    expect(waiting.status === "awaiting_approval", `confirm (dear): ${waiting.status}`);
+    step("POST /orders/{id}/confirm", `${monthly} øre a month: awaiting approval until ${waiting.expires_at}`);
+    const own = await api.POST("/orders/{id}/approve", { params: { path: { id } } });
+    expectStatus("POST /orders/{id}/approve (maker)", own.response, 403, own.error);
+    expect(problemOf(own.error).code === "self_approval", `approve (maker): ${problemOf(own.error).code}`);
+    const approved = await colleague.POST("/orders/{id}/approve", {
+      params: { path: { id }, header: { "If-Match": `"${waiting.version}"` } },
+    });
+    expectStatus("POST /orders/{id}/approve", approved.response, 201, approved.error);
+    expect(approved.data?.order.approval?.decision === "approved", `approve: ${approved.data?.order.approval?.decision}`);
+    step("POST /orders/{id}/approve", `by the colleague (the maker: 403 self_approval); subscription ${approved.data?.subscription.id}`);
+  } finally {
+    // Put the demo's rule back, so later checks confirm as before.
+    const now = await api.GET("/company");
+    await api.PATCH("/company", {
+      params: { header: { "If-Match": now.response.headers.get("ETag") ?? "" } },
+      body: { approval: { above_monthly_incl_vat_ore: null } },
+      headers: { "Content-Type": "application/merge-patch+json" },
+    });
+  }
+}
+
+type OrderDto = paths["/orders/{id}"]["get"]["responses"][200]["content"]["application/json"];
+type Confirmation = paths["/orders/{id}/confirm"]["post"]["responses"][201]["content"]["application/json"];
 
 // A webhook receiver on loopback: answers 204 and hands over each request received.
 async function startReceiver(): Promise<{
@@ -502,9 +582,10 @@ async function portIn(publicClient: Client, api: Client, plan: string, mobilePac
   );
   const confirmed = await api.POST("/orders/{id}/confirm", { params: { path: { id: draft.id } } });
   expectStatus("POST /orders/{id}/confirm (port-in)", confirmed.response, 201, confirmed.error);
-  const port = confirmed.data?.number_port;
+  const portConfirmation = confirmed.data as Confirmation | undefined;
+  const port = portConfirmation?.number_port;
   expect(!!port && port.status === "awaiting_signature", `confirm (port-in): port ${port?.status}`);
-  expect(confirmed.data?.subscription.status === "pending_port", "confirm (port-in): subscription not pending_port");
+  expect(portConfirmation?.subscription.status === "pending_port", "confirm (port-in): subscription not pending_port");
   if (!port) return;
   step("POST /orders/{id}/confirm", `port ${port.id} ${port.status}`);
 

@@ -505,6 +505,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve an order awaiting approval: create the subscription */
+        post: operations["approve_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{id}/reject-approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject an order awaiting approval: back to draft */
+        post: operations["reject_order_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/bulk-orders": {
         parameters: {
             query?: never;
@@ -905,6 +939,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/company": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get your company and its approval rule */
+        get: operations["get_own_company"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the approval rule */
+        patch: operations["edit_own_company"];
+        trace?: never;
+    };
     "/poa/{token}": {
         parameters: {
             query?: never;
@@ -1121,6 +1173,66 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "order.approval_rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `order.approval_rejected` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_order_approval_rejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.approval_requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `order.approval_requested` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_order_approval_requested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The `order.approved` event
+         * @description Sent to every enabled endpoint that receives this type. Verify the signature with a Standard Webhooks library and the endpoint's secret; the same `webhook-id` comes on every retry.
+         */
+        post: operations["webhook_order_approved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "order.confirmed": {
         parameters: {
             query?: never;
@@ -1298,6 +1410,66 @@ export interface components {
              * @description An instant (RFC 3339, with its offset).
              */
             frozen_time: string;
+        };
+        /** @description An approval asked for an order: who asked, until when, and the answer once there is one. */
+        ApprovalDto: {
+            /**
+             * Format: uuid
+             * @description The user (or API client) whose confirm waits; they cannot approve it.
+             */
+            requested_by: string;
+            /** Format: date-time */
+            requested_at: string;
+            /**
+             * Format: date-time
+             * @description Unanswered by then, the order is `approval_expired` and its number free.
+             */
+            expires_at: string;
+            decision?: components["schemas"]["DecisionSchema"] | null;
+            /** Format: uuid */
+            decided_by?: string | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            /** @description Why it was rejected. */
+            reason?: string | null;
+        };
+        /**
+         * @description Why an order is sent back to its maker as a draft.
+         * @example {
+         *       "reason": "Vælg den mindre pakke; DATA_100 er over budget"
+         *     }
+         */
+        ApprovalRejection: {
+            reason: components["schemas"]["Text500"];
+        };
+        /**
+         * @description Which confirms wait for a second admin (four-eyes approval), and for how long.
+         * @example {
+         *       "above_monthly_incl_vat_ore": 50000,
+         *       "bulk": true,
+         *       "expires_after_hours": 72
+         *     }
+         */
+        ApprovalRuleDto: {
+            /**
+             * Format: int32
+             * @description An order dearer than this a month (incl. VAT, øre) waits for a second admin;
+             *     `null`: no price makes an order wait.
+             * @example 50000
+             */
+            above_monthly_incl_vat_ore?: number | null;
+            /**
+             * @description Every bulk job waits for a second admin (a job holding an order dearer than the
+             *     threshold waits anyway).
+             */
+            bulk?: boolean;
+            /**
+             * Format: int32
+             * @description How many hours an approval waits (72 when not set); unanswered, the order lapses and
+             *     its number is freed.
+             * @example 72
+             */
+            expires_after_hours?: number;
         };
         /**
          * @example {
@@ -1680,6 +1852,56 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * @description What a company's admins may change of it: its approval rule. A merge patch (RFC 7396):
+         *     send only what changes; `null` removes the threshold (or puts a field back to its
+         *     default).
+         * @example {
+         *       "approval": {
+         *         "above_monthly_incl_vat_ore": 50000
+         *       }
+         *     }
+         */
+        CompanyPatch: {
+            approval: components["schemas"]["ApprovalRuleDto"];
+        };
+        /**
+         * @description The company its users work for.
+         * @example {
+         *       "approval": {
+         *         "above_monthly_incl_vat_ore": 50000,
+         *         "bulk": true,
+         *         "expires_after_hours": 72
+         *       },
+         *       "cvr": "31258715",
+         *       "email_domain": "nordlys.example",
+         *       "id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *       "name": "Nordlys ApS",
+         *       "sandbox": false,
+         *       "updated_at": "2026-12-07T09:30:00Z",
+         *       "version": 2
+         *     }
+         */
+        CompanyProfileDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            cvr: string;
+            email_domain: string;
+            /** @description A sandbox company: its business time is its test clock. */
+            sandbox: boolean;
+            /**
+             * Format: int32
+             * @description Send it back as `If-Match: "<version>"` to change the approval rule.
+             */
+            version: number;
+            approval: components["schemas"]["ApprovalRuleDto"];
+            /**
+             * Format: date-time
+             * @description When the approval rule was last changed; `null` while it is the default.
+             */
+            updated_at?: string | null;
+        };
         /** @enum {string} */
         CompanyRole: "admin" | "viewer";
         /**
@@ -1900,6 +2122,8 @@ export interface components {
          * @example +4520710001
          */
         DanishNumber: string;
+        /** @enum {string} */
+        DecisionSchema: "approved" | "rejected";
         /**
          * @description One event on its way to the endpoint, with every attempt so far.
          * @example {
@@ -2150,9 +2374,9 @@ export interface components {
             sandbox?: boolean;
         };
         /** @description Event types: at least one, each once. */
-        EventTypeList: ("order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "bulk_order.drafted" | "bulk_order.completed" | "test_clock.advancing" | "test_clock.ready")[];
+        EventTypeList: ("order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "bulk_order.drafted" | "bulk_order.completed" | "order.approval_requested" | "order.approved" | "order.approval_rejected" | "test_clock.advancing" | "test_clock.ready")[];
         /** @enum {string} */
-        EventTypeSchema: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "bulk_order.drafted" | "bulk_order.completed" | "test_clock.advancing" | "test_clock.ready";
+        EventTypeSchema: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "bulk_order.drafted" | "bulk_order.completed" | "order.approval_requested" | "order.approved" | "order.approval_rejected" | "test_clock.advancing" | "test_clock.ready";
         /**
          * @example {
          *       "rating": {
@@ -2623,6 +2847,7 @@ export interface components {
              *     its job (`POST /bulk-orders/{id}/confirm`, `DELETE /bulk-orders/{id}`).
              */
             bulk_order_id?: string | null;
+            approval?: components["schemas"]["ApprovalDto"] | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -5458,10 +5683,10 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only orders in this state: `draft`, `confirmed`, `cancelled` or `expired`.
+                 * @description Only orders in this state.
                  * @example draft
                  */
-                status?: "draft" | "confirmed" | "cancelled" | "expired";
+                status?: "draft" | "awaiting_approval" | "confirmed" | "cancelled" | "expired" | "approval_expired";
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /**
@@ -5709,6 +5934,19 @@ export interface operations {
                     "application/json": components["schemas"]["Confirmation"];
                 };
             };
+            /** @description The company's approval rule caught the order: it is `awaiting_approval` until another admin approves it (`POST /orders/{id}/approve`) or its approval expires; its number stays reserved until then, and the company's other admins are emailed */
+            202: {
+                headers: {
+                    /** @description The order's version */
+                    ETag?: string;
+                    /** @description The order's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -5743,6 +5981,161 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    approve_order: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The reviewed version's ETag, e.g. `"2"` */
+                "If-Match"?: string | null;
+                /** @description Retry safely: the same key replays the first answer (kept 48 h, per company) */
+                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"] | null;
+            };
+            path: {
+                /** @description The order's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved and confirmed: the subscription exists */
+            201: {
+                headers: {
+                    /** @description The subscription's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Confirmation"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The approver asked for this approval (`self_approval`), or is an API client (`api_client_cannot_approve`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "self_approval",
+                     *       "detail": "you asked for this approval; another admin must give it",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 403,
+                     *       "title": "Your role may not do this",
+                     *       "type": "urn:selvbetjening:problem:self_approval"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description The order does not await approval (`order_not_awaiting_approval`), its approval expired (`approval_expired`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`) */
+            409: {
+                headers: {
+                    /** @description With `idempotency_key_in_flight`: seconds until a retry may be answered */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "order_not_awaiting_approval",
+                     *       "detail": "the order is confirmed; only an order awaiting approval is approved or rejected",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:order_not_awaiting_approval"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            /** @description The Idempotency-Key was used for another request, or is malformed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_reused",
+                     *       "detail": "this Idempotency-Key was used for a different request; use a new key",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 422,
+                     *       "title": "Idempotency key reused",
+                     *       "type": "urn:selvbetjening:problem:idempotency_key_reused"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reject_order_approval: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The reviewed version's ETag, e.g. `"2"` */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The order's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalRejection"];
+            };
+        };
+        responses: {
+            /** @description The order, a draft again */
+            200: {
+                headers: {
+                    /** @description The order's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The order does not await approval (`order_not_awaiting_approval`), or its approval expired (`approval_expired`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "approval_expired",
+                     *       "detail": "nobody approved the order in time and its number went free; create a new order",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:approval_expired"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -6558,7 +6951,7 @@ export interface operations {
                  * @description Only events of this type.
                  * @example order.confirmed
                  */
-                type?: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "bulk_order.drafted" | "bulk_order.completed" | "test_clock.advancing" | "test_clock.ready";
+                type?: "order.confirmed" | "subscription.activated" | "subscription.changed" | "subscription.terminated" | "number_port.submitted" | "number_port.accepted" | "number_port.rejected" | "number_port.completed" | "number_port.expired" | "number_port.cancelled" | "number_port.delayed" | "bulk_order.drafted" | "bulk_order.completed" | "order.approval_requested" | "order.approved" | "order.approval_rejected" | "test_clock.advancing" | "test_clock.ready";
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /**
@@ -7243,6 +7636,71 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    get_own_company: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The company */
+            200: {
+                headers: {
+                    /** @description The approval rule's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyProfileDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    edit_own_company: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The version read, e.g. `"1"` */
+                "If-Match": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["CompanyPatch"];
+            };
+        };
+        responses: {
+            /** @description The company with its new rule */
+            200: {
+                headers: {
+                    /** @description The approval rule's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyProfileDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     get_power_of_attorney: {
         parameters: {
             query?: never;
@@ -7842,6 +8300,171 @@ export interface operations {
                     id: string;
                     /** @enum {string} */
                     type: "number_port.submitted";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_order_approval_rejected: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["OrderDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "order.approval_rejected";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_order_approval_requested: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["OrderDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "order.approval_requested";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx answer delivers the event. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer in 10 seconds) is retried: 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h until 72 h after the event. Redirects are not followed. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_order_approved: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id: the same on every attempt.
+                 * @example 01937a4e-3333-7cc3-9a51-3b1f0c9d2e47
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1764064800
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`; during a secret rotation two, space-separated.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    company_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["OrderDto"];
+                    /** Format: uuid */
+                    id: string;
+                    /** @enum {string} */
+                    type: "order.approved";
                 };
             };
         };

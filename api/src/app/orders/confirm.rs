@@ -27,8 +27,8 @@ const SIM_ISSUER: u8 = 10;
 /// order and it waits for a second admin.
 #[derive(Debug)]
 pub enum Confirmed {
-    Done(Confirmation),
-    AwaitingApproval(OrderDto),
+    Done(Box<Confirmation>),
+    AwaitingApproval(Box<OrderDto>),
 }
 
 /// Confirms the draft `id` (if it still has a version `expected` names), at most once
@@ -53,12 +53,12 @@ pub fn confirm(
             let rule = persistence::approvals::rule(conn, company)?.rule;
             if rule.catches_order(monthly_incl_vat(settings, &order)?) {
                 let waiting = super::approval::ask(conn, settings, who, order, &rule, now)?;
-                return Ok(Confirmed::AwaitingApproval(waiting));
+                return Ok(Confirmed::AwaitingApproval(Box::new(waiting)));
             }
         }
-        Ok(Confirmed::Done(confirm_draft(
+        Ok(Confirmed::Done(Box::new(confirm_draft(
             conn, settings, who, order, expected, now,
-        )?))
+        )?)))
     })
 }
 
@@ -71,9 +71,11 @@ fn monthly_incl_vat(settings: &Settings, order: &Order) -> anyhow::Result<i64> {
     ) else {
         anyhow::bail!("order {} refers to a missing plan or package", order.id);
     };
-    Ok(domain::pricing::price(plan, package, order.data_sharing_cards)
-        .monthly_incl_vat
-        .value())
+    Ok(
+        domain::pricing::price(plan, package, order.data_sharing_cards)
+            .monthly_incl_vat
+            .value(),
+    )
 }
 
 /// Refuses a change to `order` unless it still has a version `expected` names.

@@ -12,7 +12,9 @@ use super::catalog::Catalog;
 use super::idempotency::KeyError;
 use crate::error::FieldError;
 use crate::wire::Page;
-use crate::wire::orders::{ApprovalDto, EmployeeDto, NoticeDto, OrderDto, OrderNumberDto, PortDetails};
+use crate::wire::orders::{
+    ApprovalDto, EmployeeDto, NoticeDto, OrderDto, OrderNumberDto, PortDetails,
+};
 
 mod approval;
 mod cancel;
@@ -21,11 +23,11 @@ mod draft;
 mod edit;
 pub(crate) mod form;
 
+pub use approval::{approve, reject};
 pub use cancel::cancel;
 pub(crate) use cancel::withdraw;
-pub use approval::{approve, reject};
-pub use confirm::{Confirmed, confirm};
 pub(crate) use confirm::confirm_draft;
+pub use confirm::{Confirmed, confirm};
 pub use draft::create;
 pub(crate) use draft::draft;
 pub use edit::edit;
