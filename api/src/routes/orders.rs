@@ -307,7 +307,12 @@ fn confirmed(done: &Confirmation) -> anyhow::Result<Answer> {
             example = json!({"type": "urn:selvbetjening:problem:self_approval", "title": "Your role may not do this", "status": 403, "detail": "you asked for this approval; another admin must give it", "code": "self_approval", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
         (status = 409, description = "The order does not await approval (`order_not_awaiting_approval`), its approval expired (`approval_expired`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
-            example = json!({"type": "urn:selvbetjening:problem:order_not_awaiting_approval", "title": "The request conflicts with the current state", "status": 409, "detail": "the order is confirmed; only an order awaiting approval is approved or rejected", "code": "order_not_awaiting_approval", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+            examples(
+                ("order_not_awaiting_approval" = (summary = "The order does not await approval",
+                    value = json!({"type": "urn:selvbetjening:problem:order_not_awaiting_approval", "title": "The request conflicts with the current state", "status": 409, "detail": "the order is confirmed; only an order awaiting approval is approved or rejected", "code": "order_not_awaiting_approval", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))),
+                ("idempotency_key_in_flight" = (summary = "A request with the same Idempotency-Key is still running: retry after `Retry-After` seconds",
+                    value = json!({"type": "urn:selvbetjening:problem:idempotency_key_in_flight", "title": "The request conflicts with the current state", "status": 409, "detail": "a request with this Idempotency-Key is still running; retry shortly", "code": "idempotency_key_in_flight", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))),
+            )),
         (status = 422, description = "The Idempotency-Key was used for another request, or is malformed", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:selvbetjening:problem:idempotency_key_reused", "title": "Idempotency key reused", "status": 422, "detail": "this Idempotency-Key was used for a different request; use a new key", "code": "idempotency_key_reused", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
     )

@@ -6042,16 +6042,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "code": "order_not_awaiting_approval",
-                     *       "detail": "the order is confirmed; only an order awaiting approval is approved or rejected",
-                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
-                     *       "status": 409,
-                     *       "title": "The request conflicts with the current state",
-                     *       "type": "urn:selvbetjening:problem:order_not_awaiting_approval"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
