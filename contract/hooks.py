@@ -130,6 +130,7 @@ RULE_CODES = {
     "confirm_order": (frozenset(), True),
     "confirm_bulk_order": (frozenset(), True),
     "approve_order": (frozenset(), True),
+    "approve_bulk_order": (frozenset(), True),
     "edit_subscription": (frozenset({UNKNOWN_MOBILE_PACKAGE}), False),
     "terminate_subscription": (frozenset({DATE_IN_PAST}), False),
     "create_webhook_endpoint": (frozenset({URL_NOT_ALLOWED}), False),

@@ -21,6 +21,9 @@ string_enum! {
         Drafting = "drafting",
         /// Every row is a draft; the job waits to be reviewed and confirmed, or cancelled.
         Drafted = "drafted",
+        /// Confirmed by an admin, waiting for another one to approve it (the company's
+        /// approval rule caught it); its drafts are held until the approval expires.
+        AwaitingApproval = "awaiting_approval",
         /// Confirmed: each draft is being confirmed as a single confirm would.
         Confirming = "confirming",
         /// Every row has had its confirm (a row that could not be confirmed says why).
@@ -49,6 +52,12 @@ string_enum! {
         /// meanwhile, or a fault of ours.
         Fail = "fail",
         Confirm = "confirm",
+        /// A confirm the approval rule caught: a second admin must approve the job.
+        RequestApproval = "request_approval",
+        /// The second admin's yes: the confirm happens now.
+        Approve = "approve",
+        /// The second admin's no: the job is drafted again.
+        RejectApproval = "reject_approval",
         /// Every drafted row has had its confirm.
         Complete = "complete",
         Cancel = "cancel",
@@ -67,6 +76,10 @@ impl BulkStatus {
             (S::Drafting, E::Fail) => Ok(S::Failed),
             (S::Drafted, E::Confirm) => Ok(S::Confirming),
             (S::Drafted, E::Cancel) => Ok(S::Cancelled),
+            (S::Drafted, E::RequestApproval) => Ok(S::AwaitingApproval),
+            (S::AwaitingApproval, E::Approve) => Ok(S::Confirming),
+            (S::AwaitingApproval, E::RejectApproval) => Ok(S::Drafted),
+            (S::AwaitingApproval, E::Cancel) => Ok(S::Cancelled),
             (S::Confirming, E::Complete) => Ok(S::Completed),
             _ => Err(TransitionError::new(
                 "bulk order",
@@ -88,7 +101,9 @@ impl BulkStatus {
     /// expired, whether or not anything has written that down.
     pub fn at(self, expires_at: Option<NaiveDateTime>, now: NaiveDateTime) -> BulkStatus {
         match (self, expires_at) {
-            (BulkStatus::Drafted, Some(at)) if at <= now => BulkStatus::Expired,
+            (BulkStatus::Drafted | BulkStatus::AwaitingApproval, Some(at)) if at <= now => {
+                BulkStatus::Expired
+            }
             (status, _) => status,
         }
     }
@@ -191,7 +206,14 @@ mod tests {
                         BulkStatus::Validating,
                         BulkEvent::Validated | BulkEvent::FoundProblems | BulkEvent::Fail
                     ) | (BulkStatus::Drafting, BulkEvent::Drafted | BulkEvent::Fail)
-                        | (BulkStatus::Drafted, BulkEvent::Confirm | BulkEvent::Cancel)
+                        | (
+                            BulkStatus::Drafted,
+                            BulkEvent::Confirm | BulkEvent::Cancel | BulkEvent::RequestApproval
+                        )
+                        | (
+                            BulkStatus::AwaitingApproval,
+                            BulkEvent::Approve | BulkEvent::RejectApproval | BulkEvent::Cancel
+                        )
                         | (BulkStatus::Confirming, BulkEvent::Complete)
                 );
                 assert_eq!(next.is_ok(), allowed, "{status} + {event}");
@@ -226,6 +248,11 @@ mod tests {
             BulkStatus::Drafted
         );
         assert_eq!(BulkStatus::Drafted.at(Some(at), at), BulkStatus::Expired);
+        assert_eq!(
+            BulkStatus::AwaitingApproval.at(Some(at), at),
+            BulkStatus::Expired,
+            "an unanswered approval lapses with the drafts it holds"
+        );
         assert_eq!(
             BulkStatus::Completed.at(Some(at), at),
             BulkStatus::Completed

@@ -24,7 +24,7 @@ fn dear(initials: &str) -> Value {
 }
 
 /// Another admin of `company`, created by the operator with a password; their token.
-async fn colleague(app: &TestApp, company: &Company, name: &str) -> String {
+pub(crate) async fn colleague(app: &TestApp, company: &Company, name: &str) -> String {
     let operator = app.operator_token().await;
     let domain = company.admin_email.split('@').nth(1).unwrap().to_owned();
     let email = format!("{name}@{domain}");
@@ -51,7 +51,7 @@ fn subject(token: &str) -> String {
 }
 
 /// Sets the company's approval rule to `rule`, reading its version first.
-async fn set_rule(app: &TestApp, company: &Company, rule: Value) -> Value {
+pub(crate) async fn set_rule(app: &TestApp, company: &Company, rule: Value) -> Value {
     let current = app.get("/company", Some(&company.admin)).await;
     let etag = current.headers()["etag"].to_str().unwrap().to_owned();
     json_of(

@@ -886,3 +886,90 @@ async fn a_job_whose_steps_keep_failing_on_storage_is_ended_not_retried_for_ever
     let next = start(&app, admin, &spreadsheet(&[new_row(0)]), "after").await;
     job_reaches(&app, admin, &next, "drafted").await;
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_bulk_job_the_rule_catches_waits_as_one_unit_for_another_admin(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = company_with_pool(&app, 6).await;
+    let lars = crate::approvals::colleague(&app, &company, "lars").await;
+    crate::approvals::set_rule(&app, &company, json!({"bulk": true})).await;
+    let file = spreadsheet(&[new_row(0), new_row(1), new_row(2)]);
+
+    // Asked, rejected, asked again, approved.
+    let id = start(&app, &company.admin, &file, "approval-1").await;
+    let drafted = job_reaches(&app, &company.admin, &id, "drafted").await;
+    let asked = json_of(
+        confirm(&app, &company.admin, &id, &drafted["version"]).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    assert_eq!(asked["status"], "awaiting_approval", "{asked}");
+    assert_eq!(asked["approval"]["decision"], Value::Null);
+    assert_eq!(asked["expires_at"], asked["approval"]["expires_at"]);
+    let drafts = orders(&app, &company.admin).await;
+    assert!(
+        drafts
+            .iter()
+            .all(|o| o["status"] == "draft" && o["expires_at"] == asked["expires_at"]),
+        "every draft is held until the approval expires: {drafts:?}"
+    );
+    let act = |token: &str, what: &str, body: Value| {
+        let request = app
+            .client
+            .post(app.url(&format!("/bulk-orders/{id}/{what}")))
+            .bearer_auth(token.to_owned())
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let own = act(&company.admin, "approve", json!({})).await;
+    problem(own, StatusCode::FORBIDDEN, "self_approval").await;
+    let rejected = act(&lars, "reject-approval", json!({"reason": "Tjek titlerne"})).await;
+    let rejected = json_of(rejected, StatusCode::OK).await;
+    assert_eq!(rejected["status"], "drafted");
+    assert_eq!(rejected["approval"]["reason"], "Tjek titlerne");
+    let late = act(&lars, "approve", json!({})).await;
+    problem(
+        late,
+        StatusCode::CONFLICT,
+        "bulk_order_not_awaiting_approval",
+    )
+    .await;
+    let again = json_of(
+        confirm(&app, &company.admin, &id, &rejected["version"]).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    assert_eq!(again["status"], "awaiting_approval");
+    let approved = json_of(act(&lars, "approve", json!({})).await, StatusCode::ACCEPTED).await;
+    assert_eq!(approved["status"], "confirming");
+    assert_eq!(approved["approval"]["decision"], "approved");
+    let completed = job_reaches(&app, &company.admin, &id, "completed").await;
+    assert_eq!(completed["confirmed"], 3, "{completed}");
+
+    // A waiting job is cancelled as a drafted one is, and its numbers go free.
+    let second = spreadsheet(&[new_row(3), new_row(4)]);
+    let id = start(&app, &company.admin, &second, "approval-2").await;
+    let drafted = job_reaches(&app, &company.admin, &id, "drafted").await;
+    json_of(
+        confirm(&app, &company.admin, &id, &drafted["version"]).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    let cancelled = app
+        .client
+        .delete(app.url(&format!("/bulk-orders/{id}")))
+        .bearer_auth(&company.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_of(cancelled, StatusCode::OK).await["status"],
+        "cancelled"
+    );
+    assert_eq!(available(&app, &company.admin).await.len(), 3);
+}

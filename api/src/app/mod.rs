@@ -11,6 +11,7 @@ use domain::user::Role;
 use persistence::DbConnection;
 use uuid::Uuid;
 
+pub mod approvals;
 pub mod audit;
 pub mod bulk;
 pub mod catalog;

@@ -71,6 +71,22 @@ impl From<ClockError> for ApiError {
     }
 }
 
+/// The maker of an order or a bulk job approving it.
+fn self_approval() -> ApiError {
+    ApiError::forbidden_because(
+        "self_approval",
+        "you asked for this approval; another admin must give it",
+    )
+}
+
+/// An API client approving.
+fn client_cannot_approve() -> ApiError {
+    ApiError::forbidden_because(
+        "api_client_cannot_approve",
+        "an approval is given by a person: log in as an admin of the company",
+    )
+}
+
 impl From<CompanyError> for ApiError {
     fn from(err: CompanyError) -> Self {
         match err {
@@ -105,14 +121,8 @@ impl From<OrderError> for ApiError {
                     status.as_str()
                 ),
             ),
-            OrderError::SelfApproval => ApiError::forbidden_because(
-                "self_approval",
-                "you asked for this approval; another admin must give it",
-            ),
-            OrderError::ClientCannotApprove => ApiError::forbidden_because(
-                "api_client_cannot_approve",
-                "an approval is given by a person: log in as an admin of the company",
-            ),
+            OrderError::SelfApproval => self_approval(),
+            OrderError::ClientCannotApprove => client_cannot_approve(),
             OrderError::NumberUnavailable(number) => ApiError::conflict(
                 "number_unavailable",
                 format!("{number} is not free; pick another from GET /numbers/available"),
@@ -166,6 +176,20 @@ impl From<BulkError> for ApiError {
                 "bulk_order_expired",
                 "the bulk order's drafts expired and let their numbers go; upload the file again",
             ),
+            BulkError::NotAwaitingApproval(BulkStatus::Expired) => ApiError::conflict(
+                "bulk_order_expired",
+                "the bulk order's drafts expired and let their numbers go; upload the file again",
+            ),
+            BulkError::NotAwaitingApproval(status) => ApiError::conflict(
+                "bulk_order_not_awaiting_approval",
+                format!(
+                    "the bulk order is {}; only a bulk order awaiting approval is approved or rejected",
+                    status.as_str()
+                ),
+            ),
+            BulkError::SelfApproval => self_approval(),
+            BulkError::ClientCannotApprove => client_cannot_approve(),
+            BulkError::Invalid(errors) => ApiError::validation(errors),
             BulkError::NotDrafted(status) => ApiError::conflict(
                 "bulk_order_not_drafted",
                 format!(

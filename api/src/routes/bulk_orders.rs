@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::app::idempotency::Answer;
 use crate::auth::{CompanyAdmin, CompanyReader};
 use crate::body::{
-    Query, declared_length, is_json, media_type, read_up_to, unsupported_media_type,
+    Json, Query, declared_length, is_json, media_type, read_up_to, unsupported_media_type,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::http::preconditions::{etag, if_match};
@@ -20,6 +20,7 @@ use crate::wire::bulk_orders::{
     BulkListQuery, BulkOrderDto, BulkRowDto, BulkRows, BulkRowsQuery, DryRunDto, UploadQuery,
 };
 use crate::wire::bulk_upload::{CsvFile, UPLOAD_LIMIT, Upload, read_csv, read_json};
+use crate::wire::orders::ApprovalRejection;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_bulk_order)
@@ -27,6 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_bulk_order)
         .service(list_bulk_order_rows)
         .service(confirm_bulk_order)
+        .service(approve_bulk_order)
+        .service(reject_bulk_order_approval)
         .service(cancel_bulk_order);
 }
 
@@ -293,7 +296,7 @@ fn row_page(query: BulkRowsQuery) -> ApiResult<(Option<u32>, i64)> {
         ("Idempotency-Key" = Option<crate::wire::text::IdempotencyKey>, Header, description = "Retry safely: the same key replays the first answer (kept 48 h, per company)"),
     ),
     responses(
-        (status = 202, description = "Confirming: each draft is confirmed in the background", body = BulkOrderDto,
+        (status = 202, description = "Confirming: each draft is confirmed in the background; or, when the company's approval rule catches the job, `awaiting_approval` until another admin approves it (`POST /bulk-orders/{id}/approve`), its drafts held until the approval expires", body = BulkOrderDto,
             headers(("Location" = String, description = "The job's URL"), ("ETag" = String, description = "The job's version"))),
         (status = 409, description = "Not drafted (`bulk_order_not_drafted`), its drafts lapsed (`bulk_order_expired`), another job is running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
@@ -333,11 +336,7 @@ async fn confirm_bulk_order(
                 id,
                 expected.as_ref(),
                 key.as_ref(),
-                |job| {
-                    Ok(Answer::new(202, job)?
-                        .location(format!("/bulk-orders/{}", job.id))
-                        .etag(etag(job.version)))
-                },
+                accepted,
             )
         })
         .await?;
@@ -379,4 +378,124 @@ async fn cancel_bulk_order(
         })
         .await?;
     Ok(job(actix_web::http::StatusCode::OK, &cancelled))
+}
+
+/// A job's 202: its URL and version.
+fn accepted(job: &BulkOrderDto) -> anyhow::Result<Answer> {
+    Ok(Answer::new(202, job)?
+        .location(format!("/bulk-orders/{}", job.id))
+        .etag(etag(job.version)))
+}
+
+/// Approves a bulk order awaiting approval (four eyes): it is confirmed as `POST
+/// /bulk-orders/{id}/confirm` would have done it, in the background. Only an admin who is
+/// a person (not an API client), and not the one whose confirm waits, may approve.
+#[utoipa::path(
+    tag = "bulk-orders",
+    operation_id = "approve_bulk_order",
+    summary = "Approve a bulk order awaiting approval",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The bulk order's id"),
+        ("If-Match" = Option<String>, Header, max_length = 256, description = "The reviewed version's ETag, e.g. `\"4\"`"),
+        ("Idempotency-Key" = Option<crate::wire::text::IdempotencyKey>, Header, description = "Retry safely: the same key replays the first answer (kept 48 h, per company)"),
+    ),
+    responses(
+        (status = 202, description = "Approved: confirming, each draft in the background", body = BulkOrderDto,
+            headers(("Location" = String, description = "The job's URL"), ("ETag" = String, description = "The job's version"))),
+        (status = 403, description = "The approver asked for this approval (`self_approval`), or is an API client (`api_client_cannot_approve`)", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:self_approval", "title": "Your role may not do this", "status": 403, "detail": "you asked for this approval; another admin must give it", "code": "self_approval", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+        (status = 409, description = "Not awaiting approval (`bulk_order_not_awaiting_approval`), lapsed (`bulk_order_expired`), another job is running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "With `idempotency_key_in_flight`: seconds until a retry may be answered")),
+            examples(
+                ("bulk_order_not_awaiting_approval" = (summary = "The bulk order does not await approval",
+                    value = json!({"type": "urn:selvbetjening:problem:bulk_order_not_awaiting_approval", "title": "The request conflicts with the current state", "status": 409, "detail": "the bulk order is drafted; only a bulk order awaiting approval is approved or rejected", "code": "bulk_order_not_awaiting_approval", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))),
+                ("idempotency_key_in_flight" = (summary = "A request with the same Idempotency-Key is still running: retry after `Retry-After` seconds",
+                    value = json!({"type": "urn:selvbetjening:problem:idempotency_key_in_flight", "title": "The request conflicts with the current state", "status": 409, "detail": "a request with this Idempotency-Key is still running; retry shortly", "code": "idempotency_key_in_flight", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"}))),
+            )),
+        (status = 422, description = "The Idempotency-Key was used for another request, or is malformed", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:idempotency_key_reused", "title": "Idempotency key reused", "status": 422, "detail": "this Idempotency-Key was used for a different request; use a new key", "code": "idempotency_key_reused", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[post("/bulk-orders/{id}/approve")]
+async fn approve_bulk_order(
+    req: HttpRequest,
+    who: CompanyAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the bulk order")?;
+    let expected = if_match(&req)?;
+    let company = who.company();
+    let key = idempotency_key(
+        &req,
+        company,
+        format!("POST /bulk-orders/{id}/approve {expected:?}"),
+    )?;
+    let settings = state.settings.clone();
+    let outcome = state
+        .run(move |conn| {
+            crate::app::bulk::approve(
+                conn,
+                &settings,
+                &who.0,
+                company,
+                id,
+                expected.as_ref(),
+                key.as_ref(),
+                accepted,
+            )
+        })
+        .await?;
+    state.wake_bulk_orders.notify_one();
+    Ok(replayable(outcome))
+}
+
+/// Sends a bulk order awaiting approval back as drafted, with the reason on its
+/// `approval`: its drafts get a fresh expiry and can be reviewed, cancelled or confirmed
+/// again. Any admin may do this, the maker too.
+#[utoipa::path(
+    tag = "bulk-orders",
+    operation_id = "reject_bulk_order_approval",
+    summary = "Reject a bulk order awaiting approval: back to drafted",
+    security(("oauth2" = []), ("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The bulk order's id"),
+        ("If-Match" = Option<String>, Header, max_length = 256, description = "The reviewed version's ETag, e.g. `\"4\"`"),
+    ),
+    request_body = ApprovalRejection,
+    responses(
+        (status = 200, description = "The bulk order, drafted again", body = BulkOrderDto, headers(("ETag" = String, description = "The job's new version"))),
+        (status = 409, description = "Not awaiting approval (`bulk_order_not_awaiting_approval`), or lapsed (`bulk_order_expired`)", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:selvbetjening:problem:bulk_order_not_awaiting_approval", "title": "The request conflicts with the current state", "status": 409, "detail": "the bulk order is drafted; only a bulk order awaiting approval is approved or rejected", "code": "bulk_order_not_awaiting_approval", "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47"})),
+    )
+)]
+#[post("/bulk-orders/{id}/reject-approval")]
+async fn reject_bulk_order_approval(
+    req: HttpRequest,
+    who: CompanyAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<ApprovalRejection>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "the bulk order")?;
+    let expected = if_match(&req)?;
+    let company = who.company();
+    let settings = state.settings.clone();
+    let job = state
+        .run(move |conn| {
+            crate::app::bulk::reject(
+                conn,
+                &settings,
+                &who.0,
+                company,
+                id,
+                expected.as_ref(),
+                &body.0.reason,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(job.version)))
+        .json(job))
 }

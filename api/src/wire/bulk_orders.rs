@@ -140,6 +140,9 @@ pub struct BulkOrderDto {
     /// When a drafted job's drafts lapse and let their numbers go.
     #[serde(serialize_with = "super::time::rfc3339_opt")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// The latest approval asked for the job (the company's approval rule caught its
+    /// confirm); `null` when none was.
+    pub approval: Option<super::orders::ApprovalDto>,
 }
 
 super::state_schema!(

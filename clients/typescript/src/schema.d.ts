@@ -609,6 +609,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bulk-orders/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a bulk order awaiting approval */
+        post: operations["approve_bulk_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-orders/{id}/reject-approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a bulk order awaiting approval: back to drafted */
+        post: operations["reject_bulk_order_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/subscriptions": {
         parameters: {
             query?: never;
@@ -1653,6 +1687,7 @@ export interface components {
              * @description When a drafted job's drafts lapse and let their numbers go.
              */
             expires_at?: string | null;
+            approval?: components["schemas"]["ApprovalDto"] | null;
         };
         /**
          * @description A problem with a row (or, without `row`, with the whole job).
@@ -1754,7 +1789,7 @@ export interface components {
             rows: unknown[];
         };
         /** @enum {string} */
-        BulkStatusSchema: "validating" | "drafting" | "drafted" | "confirming" | "completed" | "invalid" | "failed" | "cancelled" | "expired";
+        BulkStatusSchema: "validating" | "drafting" | "drafted" | "awaiting_approval" | "confirming" | "completed" | "invalid" | "failed" | "cancelled" | "expired";
         /** @description What a drafted job's orders cost together, in øre; VAT is 25 %. */
         BulkTotalDto: {
             /**
@@ -6463,7 +6498,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Confirming: each draft is confirmed in the background */
+            /** @description Confirming: each draft is confirmed in the background; or, when the company's approval rule catches the job, `awaiting_approval` until another admin approves it (`POST /bulk-orders/{id}/approve`), its drafts held until the approval expires */
             202: {
                 headers: {
                     /** @description The job's version */
@@ -6510,6 +6545,153 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    approve_bulk_order: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The reviewed version's ETag, e.g. `"4"` */
+                "If-Match"?: string | null;
+                /** @description Retry safely: the same key replays the first answer (kept 48 h, per company) */
+                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"] | null;
+            };
+            path: {
+                /** @description The bulk order's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved: confirming, each draft in the background */
+            202: {
+                headers: {
+                    /** @description The job's version */
+                    ETag?: string;
+                    /** @description The job's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrderDto"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The approver asked for this approval (`self_approval`), or is an API client (`api_client_cannot_approve`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "self_approval",
+                     *       "detail": "you asked for this approval; another admin must give it",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 403,
+                     *       "title": "Your role may not do this",
+                     *       "type": "urn:selvbetjening:problem:self_approval"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description Not awaiting approval (`bulk_order_not_awaiting_approval`), lapsed (`bulk_order_expired`), another job is running (`bulk_order_running`), or a request with the same `Idempotency-Key` is still running (`idempotency_key_in_flight`, with `Retry-After`) */
+            409: {
+                headers: {
+                    /** @description With `idempotency_key_in_flight`: seconds until a retry may be answered */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            /** @description The Idempotency-Key was used for another request, or is malformed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "idempotency_key_reused",
+                     *       "detail": "this Idempotency-Key was used for a different request; use a new key",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 422,
+                     *       "title": "Idempotency key reused",
+                     *       "type": "urn:selvbetjening:problem:idempotency_key_reused"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reject_bulk_order_approval: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The reviewed version's ETag, e.g. `"4"` */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The bulk order's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalRejection"];
+            };
+        };
+        responses: {
+            /** @description The bulk order, drafted again */
+            200: {
+                headers: {
+                    /** @description The job's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrderDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Not awaiting approval (`bulk_order_not_awaiting_approval`), or lapsed (`bulk_order_expired`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "bulk_order_not_awaiting_approval",
+                     *       "detail": "the bulk order is drafted; only a bulk order awaiting approval is approved or rejected",
+                     *       "request_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+                     *       "status": 409,
+                     *       "title": "The request conflicts with the current state",
+                     *       "type": "urn:selvbetjening:problem:bulk_order_not_awaiting_approval"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -16,9 +16,13 @@ use crate::error::FieldError;
 use crate::wire::Page;
 use crate::wire::bulk_orders::{BulkOrderDto, BulkRowDto, BulkTotalDto, DryRunDto};
 use crate::wire::bulk_upload::{COLUMNS, Upload, cells_of};
+use crate::wire::orders::ApprovalDto;
 
+mod approval;
 mod check;
 pub mod worker;
+
+pub use approval::{approve, reject};
 
 /// Why a bulk use case did not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -31,9 +35,21 @@ pub enum BulkError {
     /// Only a drafted job is confirmed or cancelled; the job is in this state.
     #[error("the bulk order is {0}")]
     NotDrafted(BulkStatus),
+    /// Only a job awaiting approval is approved or rejected; the job is in this state.
+    #[error("the bulk order is {0}")]
+    NotAwaitingApproval(BulkStatus),
+    /// The admin who asked for an approval cannot give it (four eyes).
+    #[error("the approval was asked for by the same user")]
+    SelfApproval,
+    /// An approval is a person's: an API client cannot give it.
+    #[error("an API client cannot approve")]
+    ClientCannotApprove,
     /// The company has a job running already.
     #[error("a bulk order is running")]
     Running,
+    /// The request breaks these rules, every one named.
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
     #[error(transparent)]
     Key(#[from] KeyError),
     #[error(transparent)]
@@ -268,6 +284,9 @@ pub fn confirm(
         let now = settings.now_for(conn, company)?;
         let mut job = drafted(conn, company, id, expected, now, BulkEvent::Confirm)?;
         job.confirmed_by = Some(who.subject.clone());
+        if let Some(waiting) = approval::ask_if_caught(conn, settings, who, &mut job, now)? {
+            return Ok(waiting);
+        }
         // Confirmed in time: the drafts are kept while the worker confirms them.
         let until = now + settings.draft_ttl;
         persistence::bulk_orders::extend_drafts(conn, id, until)?;
@@ -327,14 +346,32 @@ fn drafted(
     now: NaiveDateTime,
     event: BulkEvent,
 ) -> Result<BulkOrder, BulkError> {
+    moved(
+        conn,
+        (company, id),
+        expected,
+        now,
+        event,
+        BulkError::NotDrafted,
+    )
+}
+
+/// The job `id`, moved by `event`: a stale `If-Match` first (RFC 9110 §13.2.2), then the
+/// state, refused as `refusal` says.
+fn moved(
+    conn: &mut DbConnection,
+    (company, id): (Uuid, Uuid),
+    expected: Option<&IfMatch>,
+    now: NaiveDateTime,
+    event: BulkEvent,
+    refusal: fn(BulkStatus) -> BulkError,
+) -> Result<BulkOrder, BulkError> {
     let mut job = find(conn, company, id)?;
     if expected.is_some_and(|m| !m.matches(job.version)) {
         return Err(BulkError::Stale);
     }
     let status = job.status_at(now);
-    job.status = status
-        .apply(event)
-        .map_err(|_| BulkError::NotDrafted(status))?;
+    job.status = status.apply(event).map_err(|_| refusal(status))?;
     Ok(job)
 }
 
@@ -409,6 +446,9 @@ fn view(
         created_at: job.created_at.and_utc(),
         updated_at: job.updated_at.and_utc(),
         expires_at: job.expires_at.map(|at| at.and_utc()),
+        approval: persistence::approvals::get(conn, job.id)?
+            .as_ref()
+            .map(ApprovalDto::from),
     })
 }
 
@@ -433,6 +473,35 @@ fn problem_of(row: u32, error: FieldError, csv: bool) -> Problem {
     Problem::at_row(row, column, error.pointer, error.code, error.message)
 }
 
+/// What each drafted row's order costs.
+fn priced<'a>(
+    settings: &'a Settings,
+    rows: &'a [BulkRow],
+) -> impl Iterator<Item = domain::pricing::Summary> + 'a {
+    rows.iter()
+        .filter(|r| r.status == RowStatus::Drafted)
+        .filter_map(|row| {
+            let field = |name: &str| {
+                row.form
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+            };
+            let cards = row
+                .form
+                .get("data_sharing_cards")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0);
+            let plan = settings.catalog.plan(field("plan"))?;
+            let package = settings.catalog.package(field("mobile_package"))?;
+            Some(domain::pricing::price(
+                plan,
+                package,
+                i32::try_from(cards).unwrap_or(0),
+            ))
+        })
+}
+
 /// What the drafted rows cost together: each order's own totals, added up.
 fn total(settings: &Settings, rows: &[BulkRow]) -> BulkTotalDto {
     let mut sum = BulkTotalDto {
@@ -444,25 +513,7 @@ fn total(settings: &Settings, rows: &[BulkRow]) -> BulkTotalDto {
         one_time_vat_ore: 0,
         one_time_incl_vat_ore: 0,
     };
-    for row in rows.iter().filter(|r| r.status == RowStatus::Drafted) {
-        let field = |name: &str| {
-            row.form
-                .get(name)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-        };
-        let cards = row
-            .form
-            .get("data_sharing_cards")
-            .and_then(serde_json::Value::as_i64)
-            .unwrap_or(0);
-        let (Some(plan), Some(package)) = (
-            settings.catalog.plan(field("plan")),
-            settings.catalog.package(field("mobile_package")),
-        ) else {
-            continue;
-        };
-        let s = domain::pricing::price(plan, package, i32::try_from(cards).unwrap_or(0));
+    for s in priced(settings, rows) {
         let add = |total: &mut i64, ore: Ore| *total += ore.value();
         sum.orders += 1;
         add(&mut sum.monthly_ex_vat_ore, s.monthly_ex_vat);

@@ -1,8 +1,9 @@
 //! Four-eyes approval of an order: a confirm the company's approval rule catches waits for
 //! a second admin, who approves it (the confirm happens then) or sends it back as a draft.
+//! What orders and bulk jobs share is in [`crate::app::approvals`].
 
 use chrono::NaiveDateTime;
-use domain::approval::{Answer, Approval, ApprovalKind, ApprovalRule, Decision};
+use domain::approval::{ApprovalKind, ApprovalRule, Decision};
 use domain::event::EventType;
 use domain::order::{Order, OrderEvent, OrderNumber, OrderStatus};
 use domain::text::ApprovalReason;
@@ -11,10 +12,22 @@ use uuid::Uuid;
 
 use super::confirm::{complete, fresh};
 use super::{OrderError, lock, view};
+use crate::app::approvals::{self, ApprovalError, Subject};
 use crate::app::idempotency::{Answer as Reply, IdempotencyKey, Replayable, once};
 use crate::app::{IfMatch, Principal, Settings, audit, events};
 use crate::error::FieldError;
 use crate::wire::orders::{Confirmation, OrderDto};
+
+impl From<ApprovalError> for OrderError {
+    fn from(err: ApprovalError) -> Self {
+        match err {
+            ApprovalError::SelfApproval => OrderError::SelfApproval,
+            ApprovalError::ClientCannotApprove => OrderError::ClientCannotApprove,
+            ApprovalError::Storage(e) => OrderError::Storage(e),
+            ApprovalError::Internal(e) => OrderError::Internal(e),
+        }
+    }
+}
 
 /// Puts the draft `order`, locked by the caller, to wait for a second admin under `rule`:
 /// its number and initials are held until the approval expires, the company's other
@@ -31,28 +44,28 @@ pub(super) fn ask(
     order.status = status
         .apply(OrderEvent::RequestApproval)
         .map_err(|_| OrderError::NotDraft(status))?;
-    let asker = subject(who)?;
-    let expires_at = rule.expiry(now);
-    hold_until(conn, &mut order, expires_at, now)?;
-    let approval = Approval {
-        subject: order.id,
-        company: order.company,
+    hold_until(conn, &mut order, rule.expiry(now), now)?;
+    let what = format!(
+        "et abonnement til {} ({})",
+        order.employee.name.as_str(),
+        order.employee.initials.as_str()
+    );
+    let subject = Subject {
         kind: ApprovalKind::Order,
-        requested_by: asker,
-        requested_at: now,
-        expires_at,
-        answer: None,
+        id: order.id,
+        company: order.company,
+        what: &what,
     };
-    persistence::approvals::save(conn, &approval)?;
-    order.approval = Some(approval);
+    let approval = approvals::ask(conn, settings, who, &subject, rule, now)?;
     audit(
         conn,
         who,
         Some(order.company),
         "order.approval_requested",
         ("order", order.id.to_string()),
-        serde_json::json!({"expires_at": expires_at.and_utc()}),
+        serde_json::json!({"expires_at": approval.expires_at.and_utc()}),
     )?;
+    order.approval = Some(approval);
     let shown = view(&settings.catalog, &order, now)?;
     events::emit(
         conn,
@@ -61,30 +74,6 @@ pub(super) fn ask(
         EventType::OrderApprovalRequested,
         &shown,
     )?;
-    let company = persistence::companies::get(conn, order.company)?;
-    let email = crate::emails::approval_requested(
-        &format!(
-            "et abonnement til {} ({})",
-            order.employee.name.as_str(),
-            order.employee.initials.as_str()
-        ),
-        company.name.as_str(),
-        &format!("{}/orders/{}", settings.public_url, order.id),
-        expires_at.and_utc(),
-    );
-    for admin in persistence::users::approvers(conn, order.company, asker)? {
-        persistence::outbox::enqueue(
-            conn,
-            persistence::outbox::NewMessage {
-                company_id: Some(order.company),
-                kind: "approval_requested",
-                recipient: admin.as_str(),
-                subject: &email.subject,
-                body: &email.body,
-                created_at: now,
-            },
-        )?;
-    }
     Ok(shown)
 }
 
@@ -103,38 +92,16 @@ pub fn approve(
     answer: impl FnOnce(&Confirmation) -> anyhow::Result<Reply>,
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
-        let approver = subject(who)?;
-        if persistence::users::in_company(conn, company, approver)?.is_none() {
-            return Err(OrderError::ClientCannotApprove);
-        }
         let now = settings.now_for(conn, company)?;
-        let mut order = lock(conn, company, id)?;
-        fresh(&order, expected)?;
-        let status = order.status_at(now);
-        if status != OrderStatus::AwaitingApproval {
-            return Err(OrderError::NotAwaitingApproval(status));
-        }
-        let mut approval = order
-            .approval
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("order {id} awaits an approval nobody asked for"))?;
-        if approval.requested_by == approver {
-            return Err(OrderError::SelfApproval);
-        }
-        approval.answer = Some(Answer {
-            decision: Decision::Approved,
-            by: approver,
-            at: now,
-            reason: None,
-        });
-        persistence::approvals::save(conn, &approval)?;
+        let (mut order, asked) = waiting(conn, company, id, expected, now)?;
+        let approval = approvals::answer(conn, who, asked, Decision::Approved, None, now)?;
         audit(
             conn,
             who,
             Some(company),
             "order.approved",
             ("order", id.to_string()),
-            serde_json::json!({"requested_by": approval.requested_by, "approved_by": approver}),
+            serde_json::json!({"requested_by": approval.requested_by}),
         )?;
         order.approval = Some(approval);
         complete(conn, settings, who, order, OrderEvent::Approve, now)
@@ -154,27 +121,23 @@ pub fn reject(
 ) -> Result<OrderDto, OrderError> {
     let reason = ApprovalReason::parse(reason)
         .map_err(|e| OrderError::Invalid(vec![FieldError::new("/reason", e.code, e.message)]))?;
-    let by = subject(who)?;
     persistence::db::write(conn, |conn| {
         let now = settings.now_for(conn, company)?;
-        let mut order = lock(conn, company, id)?;
-        fresh(&order, expected)?;
-        let status = order.status_at(now);
-        order.status = status
+        let (mut order, asked) = waiting(conn, company, id, expected, now)?;
+        order.status = order
+            .status
             .apply(OrderEvent::RejectApproval)
-            .map_err(|_| OrderError::NotAwaitingApproval(status))?;
-        let mut approval = order
-            .approval
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("order {id} awaits an approval nobody asked for"))?;
+            .map_err(|_| OrderError::NotAwaitingApproval(order.status))?;
         hold_until(conn, &mut order, now + settings.draft_ttl, now)?;
-        approval.answer = Some(Answer {
-            decision: Decision::Rejected,
-            by,
-            at: now,
-            reason: Some(reason.as_str().to_owned()),
-        });
-        persistence::approvals::save(conn, &approval)?;
+        let reason = reason.as_str().to_owned();
+        let approval = approvals::answer(
+            conn,
+            who,
+            asked,
+            Decision::Rejected,
+            Some(reason.clone()),
+            now,
+        )?;
         order.approval = Some(approval);
         audit(
             conn,
@@ -182,12 +145,34 @@ pub fn reject(
             Some(company),
             "order.approval_rejected",
             ("order", id.to_string()),
-            serde_json::json!({"reason": reason.as_str()}),
+            serde_json::json!({"reason": reason}),
         )?;
         let shown = view(&settings.catalog, &order, now)?;
         events::emit(conn, company, now, EventType::OrderApprovalRejected, &shown)?;
         Ok(shown)
     })
+}
+
+/// The order `id`, locked, with the approval it awaits: a stale `If-Match` first (RFC 9110
+/// §13.2.2), then the state.
+fn waiting(
+    conn: &mut DbConnection,
+    company: Uuid,
+    id: Uuid,
+    expected: Option<&IfMatch>,
+    now: NaiveDateTime,
+) -> Result<(Order, domain::approval::Approval), OrderError> {
+    let order = lock(conn, company, id)?;
+    fresh(&order, expected)?;
+    let status = order.status_at(now);
+    if status != OrderStatus::AwaitingApproval {
+        return Err(OrderError::NotAwaitingApproval(status));
+    }
+    let approval = order
+        .approval
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("order {id} awaits an approval nobody asked for"))?;
+    Ok((order, approval))
 }
 
 /// Writes `order` (its new status set by the caller) to hold its number and initials until
@@ -220,10 +205,4 @@ fn hold_until(
         return Err(OrderError::NotDraft(OrderStatus::Expired));
     }
     Ok(())
-}
-
-/// The user or API client `who` is.
-fn subject(who: &Principal) -> Result<Uuid, OrderError> {
-    Uuid::parse_str(&who.subject)
-        .map_err(|_| anyhow::anyhow!("a company caller without an id: {}", who.subject).into())
 }
