@@ -3,7 +3,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use domain::user::Role;
+use domain::user::{Role, Scope};
 use futures_util::future::{Ready, ready};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,10 @@ pub struct Claims {
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
+    /// A scoped user's cost centres; absent for the whole company. A changed scope
+    /// revokes the user's tokens, so a token never outlives the scope it carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_centers: Option<Vec<String>>,
     pub iss: String,
     pub aud: String,
     pub exp: i64,
@@ -109,7 +113,7 @@ impl Keys {
 
     /// Issues a token for a subject (a user's or an API client's id).
     pub fn issue(&self, subject: Uuid, role: Role, company: Option<Uuid>) -> ApiResult<String> {
-        self.issue_as_of(Uuid::now_v7(), subject, role, company)
+        self.issue_as_of(Uuid::now_v7(), subject, role, company, &Scope::Company)
     }
 
     /// Issues a token whose issue instant is `jti`'s (a UUIDv7 taken when the login began):
@@ -120,6 +124,7 @@ impl Keys {
         subject: Uuid,
         role: Role,
         company: Option<Uuid>,
+        scope: &Scope,
     ) -> ApiResult<String> {
         let now = jti
             .get_timestamp()
@@ -129,6 +134,7 @@ impl Keys {
             sub: subject.to_string(),
             role: role.as_str().to_owned(),
             company: company.map(|c| c.to_string()),
+            cost_centers: scope.centers().map(<[String]>::to_vec),
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             exp: now + i64::try_from(self.ttl_seconds).unwrap_or(3600),
@@ -208,6 +214,7 @@ impl Keys {
                 subject: claims.sub,
                 role,
                 company,
+                scope: Scope::of(claims.cost_centers),
             },
             subject,
             issued,

@@ -29,6 +29,51 @@ impl Role {
     }
 }
 
+/// The most cost centres one user may be limited to.
+pub const MAX_COST_CENTERS: usize = 50;
+
+/// What of its company a user sees and acts on: all of it, or the orders, subscriptions,
+/// ports, bulk jobs, events and audit entries of employees in some cost centres.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scope {
+    #[default]
+    Company,
+    /// Only these cost centres (each a [`crate::text::CostCenter`], kept sorted and once).
+    CostCenters(Vec<String>),
+}
+
+impl Scope {
+    /// A scope of `centers`, sorted and each once; `None` is the whole company.
+    pub fn of(centers: Option<Vec<String>>) -> Scope {
+        match centers {
+            None => Scope::Company,
+            Some(mut centers) => {
+                centers.sort();
+                centers.dedup();
+                Scope::CostCenters(centers)
+            }
+        }
+    }
+
+    /// Whether an employee in `cost_center` (`None`: in none) is within the scope.
+    pub fn covers(&self, cost_center: Option<&str>) -> bool {
+        match self {
+            Scope::Company => true,
+            Scope::CostCenters(centers) => {
+                cost_center.is_some_and(|c| centers.iter().any(|mine| mine == c))
+            }
+        }
+    }
+
+    /// The cost centres a scoped user is limited to; `None` for the whole company.
+    pub fn centers(&self) -> Option<&[String]> {
+        match self {
+            Scope::Company => None,
+            Scope::CostCenters(centers) => Some(centers),
+        }
+    }
+}
+
 /// A password as typed, before hashing. Its `Debug` hides it so it never reaches a
 /// log line, and it has no `Display` or `Serialize`.
 #[derive(Clone)]
@@ -160,5 +205,21 @@ mod tests {
         let shown = format!("{password:?}");
         assert_eq!(shown, "Password(***)");
         assert!(!shown.contains("hemmelig"));
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+
+    #[test]
+    fn a_scope_covers_only_its_cost_centres_and_never_an_employee_without_one() {
+        let scope = Scope::of(Some(vec!["4200".to_owned(), "4100".to_owned(), "4100".to_owned()]));
+        assert_eq!(scope.centers(), Some(&["4100".to_owned(), "4200".to_owned()][..]));
+        assert!(scope.covers(Some("4100")));
+        assert!(!scope.covers(Some("4300")));
+        assert!(!scope.covers(None));
+        assert!(Scope::Company.covers(None));
+        assert!(Scope::of(None).covers(Some("9999")));
     }
 }

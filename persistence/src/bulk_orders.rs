@@ -146,6 +146,18 @@ pub fn insert(conn: &mut DbConnection, job: &BulkOrder, rows: &[BulkRow]) -> Res
         .values(JobRecord::try_from(job)?)
         .execute(conn)
         .map_err(|e| Error::on_duplicate(e, "bulk_order_running"))?;
+    // Filed under every row's cost centre: a scoped user sees it only when all are theirs.
+    let centers: Vec<Option<domain::text::CostCenter>> = rows
+        .iter()
+        .map(|r| {
+            r.form
+                .pointer("/employee/cost_center")
+                .and_then(|c| c.as_str())
+                .and_then(|c| domain::text::CostCenter::parse(c).ok())
+        })
+        .collect();
+    let centers: Vec<Option<&str>> = centers.iter().map(|c| c.as_ref().map(|c| c.as_str())).collect();
+    crate::scopes::file(conn, job.id, job.company, &centers)?;
     crate::bulk_order_rows::insert(conn, job.id, rows)
 }
 

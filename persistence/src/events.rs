@@ -30,6 +30,8 @@ struct EventRow {
     event_type: String,
     data: String,
     created_at: NaiveDateTime,
+    /// The object the event carries (its data's `id`), which scopes filter by.
+    object_id: Option<String>,
 }
 
 impl TryFrom<EventRow> for Event {
@@ -57,6 +59,7 @@ pub fn record_all(conn: &mut DbConnection, events: &[Event]) -> Result<()> {
             event_type: event.event_type.clone(),
             data: event.data.to_string(),
             created_at: event.created_at,
+            object_id: event.data.get("id").and_then(|id| id.as_str()).map(str::to_owned),
         })
         .collect();
     // Several rows in one INSERT is each backend's own statement, not MultiBackend's. On

@@ -26,6 +26,7 @@ pub mod page;
 pub mod port_deadlines;
 pub mod revocations;
 pub mod schema;
+pub mod scopes;
 pub mod subscriptions;
 pub mod test_clocks;
 pub mod users;

@@ -100,6 +100,7 @@ pub fn insert(conn: &mut DbConnection, port: &NumberPort) -> Result<()> {
         .values(PortRecord::try_from(port)?)
         .execute(conn)
         .map_err(|e| crate::Error::on_duplicate(e, "number port"))?;
+    crate::scopes::file_like(conn, port.id, port.subscription)?;
     record_step(conn, port.id, port.status, port.updated_at)
 }
 

@@ -144,11 +144,18 @@ impl TryFrom<&Order> for OrderRecord {
     }
 }
 
+/// Stores a new order, filed under its employee's cost centre.
 pub fn insert(conn: &mut DbConnection, order: &Order) -> Result<()> {
     diesel::insert_into(orders::table)
         .values(OrderRecord::try_from(order)?)
         .execute(conn)?;
-    Ok(())
+    file(conn, order)
+}
+
+/// Files `order` under its employee's cost centre (again, after an edit).
+pub fn file(conn: &mut DbConnection, order: &Order) -> Result<()> {
+    let center = order.employee.cost_center.as_ref().map(|c| c.as_str());
+    crate::scopes::file(conn, order.id, order.company, &[center])
 }
 
 /// One of `company`'s orders with its latest approval; another company's is not found.

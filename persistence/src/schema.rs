@@ -23,6 +23,7 @@ diesel::table! {
         created_at -> Timestamp,
         enabled -> Bool,
         version -> Integer,
+        cost_centers -> Nullable<Text>,
     }
 }
 
@@ -193,6 +194,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bulk_order_rows,
     approval_rules,
     approvals,
+    object_cost_centers,
 );
 
 diesel::table! {
@@ -363,6 +365,7 @@ diesel::table! {
         event_type -> Text,
         data -> Text,
         created_at -> Timestamp,
+        object_id -> Nullable<Text>,
     }
 }
 
@@ -469,5 +472,13 @@ diesel::table! {
         decided_by -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
         reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    object_cost_centers (object_id, cost_center) {
+        object_id -> Text,
+        company_id -> Text,
+        cost_center -> Text,
     }
 }

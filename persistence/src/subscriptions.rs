@@ -121,7 +121,8 @@ pub fn insert(conn: &mut DbConnection, subscription: &Subscription) -> Result<()
         .values(SubscriptionRecord::try_from(subscription)?)
         .execute(conn)
         .map_err(|e| crate::Error::on_duplicate(e, "subscription"))?;
-    Ok(())
+    let center = subscription.employee.cost_center.as_ref().map(|c| c.as_str());
+    crate::scopes::file(conn, subscription.id, subscription.company, &[center])
 }
 
 pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Subscription>> {

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use domain::email::EmailAddress;
-use domain::user::Role;
+use domain::user::{Role, Scope};
 use uuid::Uuid;
 
 use crate::error::uuid;
@@ -17,8 +17,10 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// A disabled user cannot log in, and their tokens stop working.
     pub enabled: bool,
-    /// Moves with every change of role or of `enabled`.
+    /// Moves with every change of role, scope or `enabled`.
     pub version: i32,
+    /// What of the company the user sees and acts on.
+    pub scope: Scope,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -32,6 +34,13 @@ struct UserRow {
     created_at: NaiveDateTime,
     enabled: bool,
     version: i32,
+    /// A scoped user's cost centres (a JSON array); NULL for the whole company.
+    cost_centers: Option<String>,
+}
+
+/// A scope as stored: NULL for the whole company, else its cost centres as a JSON array.
+fn stored_scope(scope: &Scope) -> Result<Option<String>> {
+    scope.centers().map(|c| crate::error::to_json(&c)).transpose()
 }
 
 impl UserRow {
@@ -52,6 +61,12 @@ impl UserRow {
             created_at: self.created_at,
             enabled: self.enabled,
             version: self.version,
+            scope: Scope::of(
+                self.cost_centers
+                    .as_deref()
+                    .map(|c| crate::error::json("users.cost_centers", c))
+                    .transpose()?,
+            ),
         };
         Ok((user, self.password_hash))
     }
@@ -74,6 +89,7 @@ pub fn insert(
         created_at: crate::machine_now(),
         enabled: true,
         version: 1,
+        cost_centers: None,
     };
     diesel::insert_into(users::table)
         .values(&row)
@@ -210,13 +226,15 @@ pub fn take_turns(conn: &mut DbConnection, company: Uuid) -> Result<()> {
     crate::db::take_turns(conn, 7315004, &[&company.to_string()])
 }
 
-/// How many enabled admins who can log in (they have chosen a password) `company` has
-/// besides the user `except`: an invitation nobody accepts keeps no company administered.
+/// How many enabled, unscoped admins who can log in (they have chosen a password)
+/// `company` has besides the user `except`: an invitation nobody accepts keeps no company
+/// administered, nor does an admin of a few cost centres.
 pub fn other_enabled_admins(conn: &mut DbConnection, company: Uuid, except: Uuid) -> Result<i64> {
     Ok(users::table
         .filter(users::company_id.eq(Some(company.to_string())))
         .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::enabled.eq(true))
+        .filter(users::cost_centers.is_null())
         .filter(users::password_hash.ne(NO_PASSWORD))
         .filter(users::id.ne(except.to_string()))
         .count()
@@ -234,6 +252,7 @@ pub fn change(conn: &mut DbConnection, user: &mut User) -> Result<bool> {
     .set((
         users::role.eq(user.role.as_str()),
         users::enabled.eq(user.enabled),
+        users::cost_centers.eq(stored_scope(&user.scope)?),
         users::version.eq(user.version + 1),
     ))
     .execute(conn)?;

@@ -35,11 +35,12 @@ impl Credentials {
 }
 
 /// Who logged in.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoggedIn {
     pub id: Uuid,
     pub role: Role,
     pub company: Option<Uuid>,
+    pub scope: domain::user::Scope,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +127,7 @@ fn owner(
                     id: user.id,
                     role: user.role,
                     company: user.company_id,
+                    scope: user.scope,
                 };
                 (who, hash)
             }),
@@ -135,6 +137,7 @@ fn owner(
                     id: client.id,
                     role: client.role,
                     company: Some(client.company_id),
+                    scope: domain::user::Scope::Company,
                 };
                 (who, hash)
             }),

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime};
-use domain::user::Role;
+use domain::user::{Role, Scope};
 use persistence::DbConnection;
 use uuid::Uuid;
 
@@ -39,6 +39,8 @@ pub struct Principal {
     pub subject: String,
     pub role: Role,
     pub company: Option<Uuid>,
+    /// What of the company a company user sees and acts on.
+    pub scope: Scope,
 }
 
 impl Principal {
@@ -48,6 +50,7 @@ impl Principal {
             subject: "scheduler".to_owned(),
             role: Role::Operator,
             company: None,
+            scope: Scope::Company,
         }
     }
 

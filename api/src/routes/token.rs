@@ -148,7 +148,7 @@ async fn token(
     drop(permit);
     let access_token = state
         .keys
-        .issue_as_of(issued, who.id, who.role, who.company)?;
+        .issue_as_of(issued, who.id, who.role, who.company, &who.scope)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(TokenResponse {

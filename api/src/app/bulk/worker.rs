@@ -141,6 +141,8 @@ fn acting(job: &BulkOrder, confirming: bool) -> Principal {
         subject,
         role: Role::Admin,
         company: Some(job.company),
+        // Its rows were checked against its uploader's scope when it was uploaded.
+        scope: domain::user::Scope::Company,
     }
 }
 

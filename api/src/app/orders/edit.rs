@@ -95,6 +95,7 @@ pub fn edit(
         if !persistence::orders::update(conn, &mut order, now)? {
             return Err(OrderError::Stale);
         }
+        persistence::orders::file(conn, &order)?;
         audit(
             conn,
             who,

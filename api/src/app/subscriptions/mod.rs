@@ -192,6 +192,8 @@ pub fn change(
         if !persistence::subscriptions::update(conn, &mut s, now)? {
             return Err(SubscriptionError::Stale);
         }
+        let center = s.employee.cost_center.as_ref().map(|c| c.as_str());
+        persistence::scopes::file_subscription(conn, s.id, company, center)?;
         let changed = emit_priced(conn, catalog, &s, EventType::SubscriptionChanged)?;
         audit(
             conn,
