@@ -214,8 +214,15 @@ mod scope_tests {
 
     #[test]
     fn a_scope_covers_only_its_cost_centres_and_never_an_employee_without_one() {
-        let scope = Scope::of(Some(vec!["4200".to_owned(), "4100".to_owned(), "4100".to_owned()]));
-        assert_eq!(scope.centers(), Some(&["4100".to_owned(), "4200".to_owned()][..]));
+        let scope = Scope::of(Some(vec![
+            "4200".to_owned(),
+            "4100".to_owned(),
+            "4100".to_owned(),
+        ]));
+        assert_eq!(
+            scope.centers(),
+            Some(&["4100".to_owned(), "4200".to_owned()][..])
+        );
         assert!(scope.covers(Some("4100")));
         assert!(!scope.covers(Some("4300")));
         assert!(!scope.covers(None));

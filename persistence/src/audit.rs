@@ -1,6 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use domain::user::Scope;
 use uuid::Uuid;
+
+use crate::scopes::within;
 
 use crate::error::uuid;
 use crate::schema::audit_events;
@@ -90,6 +93,7 @@ pub fn record(conn: &mut DbConnection, event: NewAuditEvent<'_>) -> Result<()> {
 pub fn list(
     conn: &mut DbConnection,
     company: Option<Uuid>,
+    scope: &Scope,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<AuditEvent>> {
@@ -99,6 +103,10 @@ pub fn list(
         .into_boxed();
     if let Some(company) = company {
         query = query.filter(audit_events::company_id.eq(company.to_string()));
+        if let Some(centers) = scope.centers() {
+            // Entries about the company's users, endpoints or rule are the whole company's.
+            query = query.filter(within!(audit_events::object_id, company, centers));
+        }
     }
     if let Some(after) = after {
         query = query.filter(audit_events::id.gt(after.to_string()));

@@ -4,7 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use domain::bulk::{BulkStatus, Problem};
+use domain::user::Scope;
 use uuid::Uuid;
+
+use crate::scopes::within;
 
 use crate::bulk_order_rows::{BulkRow, problems_of, problems_text};
 use crate::error::{json, parse, to_json, uuid};
@@ -156,7 +159,10 @@ pub fn insert(conn: &mut DbConnection, job: &BulkOrder, rows: &[BulkRow]) -> Res
                 .and_then(|c| domain::text::CostCenter::parse(c).ok())
         })
         .collect();
-    let centers: Vec<Option<&str>> = centers.iter().map(|c| c.as_ref().map(|c| c.as_str())).collect();
+    let centers: Vec<Option<&str>> = centers
+        .iter()
+        .map(|c| c.as_ref().map(|c| c.as_str()))
+        .collect();
     crate::scopes::file(conn, job.id, job.company, &centers)?;
     crate::bulk_order_rows::insert(conn, job.id, rows)
 }
@@ -188,6 +194,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<BulkOrder>> {
 pub fn list(
     conn: &mut DbConnection,
     company: Uuid,
+    scope: &Scope,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<BulkOrder>> {
@@ -197,6 +204,9 @@ pub fn list(
         .order(bulk_orders::id.asc())
         .limit(limit + 1)
         .into_boxed();
+    if let Some(centers) = scope.centers() {
+        query = query.filter(within!(bulk_orders::id, company, centers));
+    }
     if let Some(after) = after {
         query = query.filter(bulk_orders::id.gt(after.to_string()));
     }

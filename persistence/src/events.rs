@@ -3,7 +3,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use domain::user::Scope;
 use uuid::Uuid;
+
+use crate::scopes::within;
 
 use crate::db::Prepared;
 use crate::error::uuid;
@@ -59,7 +62,11 @@ pub fn record_all(conn: &mut DbConnection, events: &[Event]) -> Result<()> {
             event_type: event.event_type.clone(),
             data: event.data.to_string(),
             created_at: event.created_at,
-            object_id: event.data.get("id").and_then(|id| id.as_str()).map(str::to_owned),
+            object_id: event
+                .data
+                .get("id")
+                .and_then(|id| id.as_str())
+                .map(str::to_owned),
         })
         .collect();
     // Several rows in one INSERT is each backend's own statement, not MultiBackend's. On
@@ -81,6 +88,7 @@ pub fn record_all(conn: &mut DbConnection, events: &[Event]) -> Result<()> {
 pub fn list(
     conn: &mut DbConnection,
     company: Uuid,
+    scope: &Scope,
     event_type: Option<&str>,
     after: Option<Uuid>,
     limit: i64,
@@ -93,6 +101,14 @@ pub fn list(
         .into_boxed();
     if let Some(event_type) = event_type {
         query = query.filter(events::event_type.eq(event_type.to_owned()));
+    }
+    if let Some(centers) = scope.centers() {
+        // An event about no one's object (a test clock's) is the whole company's.
+        query = query.filter(within!(
+            events::object_id.assume_not_null(),
+            company,
+            centers
+        ));
     }
     if let Some(after) = after {
         query = query.filter(events::id.gt(after.to_string()));

@@ -7,7 +7,10 @@ use domain::email::EmailAddress;
 use domain::number::DanishNumber;
 use domain::porting::{NumberPort, PortStatus};
 use domain::text::PersonName;
+use domain::user::Scope as UserScope;
 use uuid::Uuid;
+
+use crate::scopes::within;
 
 use crate::error::{json, parse, to_json, uuid};
 use crate::schema::{number_port_events, number_ports, poa_links, poa_signatures};
@@ -271,6 +274,7 @@ pub fn lock_by_link(conn: &mut DbConnection, hash: &str) -> Result<Option<Number
 pub fn list(
     conn: &mut DbConnection,
     company: Uuid,
+    scope: &UserScope,
     status: Option<PortStatus>,
     after: Option<Uuid>,
     limit: i64,
@@ -283,6 +287,9 @@ pub fn list(
         .into_boxed();
     if let Some(status) = status {
         query = query.filter(number_ports::status.eq(status.as_str()));
+    }
+    if let Some(centers) = scope.centers() {
+        query = query.filter(within!(number_ports::id, company, centers));
     }
     if let Some(after) = after {
         query = query.filter(number_ports::id.gt(after.to_string()));

@@ -7,8 +7,11 @@ use domain::employee::{EmployeeDetails, Initials};
 use domain::number::DanishNumber;
 use domain::order::{Order, OrderNumber, OrderStatus};
 use domain::text::{CostCenter, PersonName, Title};
+use domain::user::Scope;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::scopes::within;
 
 use crate::approvals::ApprovalRecord;
 use crate::db::{Prepared, on_backend};
@@ -227,6 +230,7 @@ pub fn update(conn: &mut DbConnection, order: &mut Order, now: NaiveDateTime) ->
 pub fn list(
     conn: &mut DbConnection,
     company: Uuid,
+    scope: &Scope,
     status: Option<OrderStatus>,
     after: Option<Uuid>,
     limit: i64,
@@ -257,6 +261,9 @@ pub fn list(
             ),
             None => query.filter(orders::status.eq(status.as_str())),
         };
+    }
+    if let Some(centers) = scope.centers() {
+        query = query.filter(within!(orders::id, company, centers));
     }
     if let Some(after) = after {
         query = query.filter(orders::id.gt(after.to_string()));

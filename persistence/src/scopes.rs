@@ -3,6 +3,7 @@
 //! lists keep only what [`within!`] lets through, one subquery for every list.
 
 use diesel::prelude::*;
+use domain::user::Scope;
 use uuid::Uuid;
 
 use crate::db::on_backend;
@@ -21,10 +22,8 @@ pub fn file(
     cost_centers: &[Option<&str>],
 ) -> Result<()> {
     let object = object.to_string();
-    diesel::delete(
-        object_cost_centers::table.filter(object_cost_centers::object_id.eq(&object)),
-    )
-    .execute(conn)?;
+    diesel::delete(object_cost_centers::table.filter(object_cost_centers::object_id.eq(&object)))
+        .execute(conn)?;
     let mut centers: Vec<&str> = cost_centers.iter().map(|c| c.unwrap_or(NONE)).collect();
     centers.sort_unstable();
     centers.dedup();
@@ -49,7 +48,10 @@ pub fn file(
 pub fn file_like(conn: &mut DbConnection, object: Uuid, like: Uuid) -> Result<()> {
     let rows: Vec<(String, String)> = object_cost_centers::table
         .filter(object_cost_centers::object_id.eq(like.to_string()))
-        .select((object_cost_centers::company_id, object_cost_centers::cost_center))
+        .select((
+            object_cost_centers::company_id,
+            object_cost_centers::cost_center,
+        ))
         .load(conn)?;
     for (company, center) in rows {
         diesel::insert_into(object_cost_centers::table)
@@ -80,6 +82,20 @@ pub fn file_subscription(
         file(conn, port, company, &[cost_center])?;
     }
     Ok(())
+}
+
+/// Whether a user of `scope` sees `object`: always with the whole company; otherwise when
+/// it is filed, and filed only under the scope's cost centres. The one decision for a
+/// single object (lists use [`within!`]); one read, and none for an unscoped user.
+pub fn sees(conn: &mut DbConnection, scope: &Scope, object: Uuid) -> Result<bool> {
+    let Some(centers) = scope.centers() else {
+        return Ok(true);
+    };
+    let filed: Vec<String> = object_cost_centers::table
+        .filter(object_cost_centers::object_id.eq(object.to_string()))
+        .select(object_cost_centers::cost_center)
+        .load(conn)?;
+    Ok(!filed.is_empty() && filed.iter().all(|c| centers.contains(c)))
 }
 
 /// A filter on an object id column (`Text`) that keeps only `company`'s objects filed

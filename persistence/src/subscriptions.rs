@@ -9,8 +9,11 @@ use domain::number::DanishNumber;
 use domain::sim::Iccid;
 use domain::subscription::{Subscription, SubscriptionStatus, UcAccount};
 use domain::text::{CostCenter, PersonName, Title};
+use domain::user::Scope;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::scopes::within;
 
 use crate::db::{lower, on_backend};
 use crate::error::{json, parse, to_json, uuid};
@@ -121,7 +124,11 @@ pub fn insert(conn: &mut DbConnection, subscription: &Subscription) -> Result<()
         .values(SubscriptionRecord::try_from(subscription)?)
         .execute(conn)
         .map_err(|e| crate::Error::on_duplicate(e, "subscription"))?;
-    let center = subscription.employee.cost_center.as_ref().map(|c| c.as_str());
+    let center = subscription
+        .employee
+        .cost_center
+        .as_ref()
+        .map(|c| c.as_str());
     crate::scopes::file(conn, subscription.id, subscription.company, &[center])
 }
 
@@ -161,13 +168,14 @@ pub fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<S
 pub fn list(
     conn: &mut DbConnection,
     company: Uuid,
+    scope: &Scope,
     q: Option<&str>,
     status: Option<SubscriptionStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<Subscription>> {
     let after = after.map(|a| a.to_string());
-    if q.is_none() && status.is_none() {
+    if q.is_none() && status.is_none() && scope.centers().is_none() {
         // The common page, in one shape PostgreSQL keeps prepared: every id is after "".
         let (company, after) = (company.to_string(), after.unwrap_or_default());
         let rows = on_backend!(conn, c => subscriptions::table
@@ -205,6 +213,9 @@ pub fn list(
     }
     if let Some(status) = status {
         query = query.filter(subscriptions::status.eq(status.as_str()));
+    }
+    if let Some(centers) = scope.centers() {
+        query = query.filter(within!(subscriptions::id, company, centers));
     }
     if let Some(after) = after {
         query = query.filter(subscriptions::id.gt(after));

@@ -40,7 +40,10 @@ struct UserRow {
 
 /// A scope as stored: NULL for the whole company, else its cost centres as a JSON array.
 fn stored_scope(scope: &Scope) -> Result<Option<String>> {
-    scope.centers().map(|c| crate::error::to_json(&c)).transpose()
+    scope
+        .centers()
+        .map(|c| crate::error::to_json(&c))
+        .transpose()
 }
 
 impl UserRow {

@@ -308,7 +308,11 @@ async fn operator_changes_are_audited(#[values(Db::Sqlite, Db::Postgres)] db: Db
     let company = app.company(&operator).await;
     let events = app
         .store
-        .read(|conn| persistence::audit::list(conn, Some(company.id.parse().unwrap()), None, 50))
+        .read(|conn| {
+            let company = Some(company.id.parse().unwrap());
+            let whole = domain::user::Scope::Company;
+            persistence::audit::list(conn, company, &whole, None, 50)
+        })
         .unwrap();
     let actions: Vec<&str> = events.items.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(

@@ -90,16 +90,17 @@ pub fn emit_all(
     Ok(())
 }
 
-/// The company's events, oldest first, optionally of one type.
+/// The company's events that `scope` sees, oldest first, optionally of one type.
 pub fn list(
     conn: &mut DbConnection,
-    company: Uuid,
+    (company, scope): (Uuid, &domain::user::Scope),
     kind: Option<EventType>,
     after: Option<Uuid>,
     limit: i64,
 ) -> persistence::Result<Page<EventDto>> {
     persistence::db::read(conn, |conn| {
-        persistence::events::list(conn, company, kind.map(|k| k.as_str()), after, limit)
+        let kind = kind.map(|k| k.as_str());
+        persistence::events::list(conn, company, scope, kind, after, limit)
     })
     .map(|page| page.map(EventDto::from))
 }

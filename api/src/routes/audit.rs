@@ -95,8 +95,9 @@ async fn list_audit_events(
     let (after, limit) = crate::http::page_params(&query)?;
     // Operators have no company and see all; company users only their own.
     let company = who.0.company;
+    let scope = who.0.scope.clone();
     let page = state
-        .run(move |conn| crate::app::audit::list(conn, company, after, limit))
+        .run(move |conn| crate::app::audit::list(conn, (company, &scope), after, limit))
         .await?;
     Ok(HttpResponse::Ok().json(Page::<AuditEventDto>::from(page)))
 }

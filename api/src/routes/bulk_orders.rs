@@ -169,9 +169,10 @@ async fn list_bulk_orders(
     let (after, limit, _) =
         list_params::<domain::bulk::BulkStatus>(query.cursor.as_deref(), query.limit, None, "")?;
     let company = who.company();
+    let scope = who.0.scope.clone();
     let settings = state.settings.clone();
     let page = state
-        .run(move |conn| crate::app::bulk::list(conn, &settings, company, after, limit))
+        .run(move |conn| crate::app::bulk::list(conn, &settings, (company, &scope), after, limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -194,9 +195,10 @@ async fn get_bulk_order(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the bulk order")?;
     let company = who.company();
+    let scope = who.0.scope.clone();
     let settings = state.settings.clone();
     let found = state
-        .run(move |conn| crate::app::bulk::get(conn, &settings, company, id))
+        .run(move |conn| crate::app::bulk::get(conn, &settings, (company, &scope), id))
         .await?;
     Ok(job(actix_web::http::StatusCode::OK, &found))
 }
@@ -230,9 +232,10 @@ async fn list_bulk_order_rows(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the bulk order")?;
     let company = who.company();
+    let scope = who.0.scope.clone();
     if prefers_csv(&req) {
         let file = state
-            .run(move |conn| crate::app::bulk::rows_csv(conn, company, id))
+            .run(move |conn| crate::app::bulk::rows_csv(conn, (company, &scope), id))
             .await?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
@@ -244,7 +247,7 @@ async fn list_bulk_order_rows(
     }
     let (after, limit) = row_page(query.0)?;
     let page = state
-        .run(move |conn| crate::app::bulk::rows(conn, company, id, after, limit))
+        .run(move |conn| crate::app::bulk::rows(conn, (company, &scope), id, after, limit))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::VARY, "Accept"))

@@ -41,8 +41,9 @@ async fn list_events(
         &types,
     )?;
     let company = who.company();
+    let scope = who.0.scope.clone();
     let page: Page<EventDto> = state
-        .run(move |conn| crate::app::events::list(conn, company, kind, after, limit))
+        .run(move |conn| crate::app::events::list(conn, (company, &scope), kind, after, limit))
         .await?
         .into();
     Ok(HttpResponse::Ok().json(page))

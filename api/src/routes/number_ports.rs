@@ -54,7 +54,10 @@ async fn list_number_ports(
     )?;
     let company = who.company();
     let page: Page<NumberPortDto> = state
-        .run(move |conn| crate::app::porting::manage::list(conn, company, status, after, limit))
+        .run(move |conn| {
+            let within = (company, &who.0.scope);
+            crate::app::porting::manage::list(conn, within, status, after, limit)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -77,7 +80,7 @@ async fn get_number_port(
     let id = path_id(&id, "the number port")?;
     let company = who.company();
     let port = state
-        .run(move |conn| crate::app::porting::manage::get(conn, company, id))
+        .run(move |conn| crate::app::porting::manage::get(conn, (company, &who.0.scope), id))
         .await?;
     Ok(respond(&port))
 }

@@ -110,7 +110,7 @@ async fn get_order(
     let company = who.company();
     let settings = state.settings.clone();
     let order = state
-        .run(move |conn| crate::app::orders::get(conn, &settings, company, id))
+        .run(move |conn| crate::app::orders::get(conn, &settings, (company, &who.0.scope), id))
         .await?;
     Ok(review(&order))
 }
@@ -139,7 +139,10 @@ async fn list_orders(
     let company = who.company();
     let settings = state.settings.clone();
     let page: Page<OrderDto> = state
-        .run(move |conn| crate::app::orders::list(conn, &settings, company, status, after, limit))
+        .run(move |conn| {
+            let within = (company, &who.0.scope);
+            crate::app::orders::list(conn, &settings, within, status, after, limit)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }

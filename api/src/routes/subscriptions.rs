@@ -78,7 +78,7 @@ async fn list_subscriptions(
             let page = crate::app::subscriptions::list(
                 conn,
                 &catalog,
-                company,
+                (company, &who.0.scope),
                 q.as_deref(),
                 status,
                 after,
@@ -110,7 +110,7 @@ async fn get_subscription(
     let catalog = state.settings.catalog.clone();
     let (version, body) = state
         .run(move |conn| {
-            let s = crate::app::subscriptions::get(conn, &catalog, company, id)?;
+            let s = crate::app::subscriptions::get(conn, &catalog, (company, &who.0.scope), id)?;
             Ok::<_, SubscriptionError>((s.version, JsonBody::of(&s, PAGE_ITEM_BYTES)?))
         })
         .await?;

@@ -96,7 +96,13 @@ pub fn approve(
 ) -> Result<Replayable, BulkError> {
     once(conn, settings, key, answer, |conn| {
         let now = settings.now_for(conn, company)?;
-        let (mut job, asked) = waiting(conn, (company, id), expected, now, BulkEvent::Approve)?;
+        let (mut job, asked) = waiting(
+            conn,
+            (company, &who.scope, id),
+            expected,
+            now,
+            BulkEvent::Approve,
+        )?;
         let approval = approvals::answer(conn, who, asked, Decision::Approved, None, now)?;
         // The drafts are kept while the worker confirms them.
         hold_until(conn, &mut job, now + settings.draft_ttl, now, expected)?;
@@ -129,7 +135,7 @@ pub fn reject(
         let now = settings.now_for(conn, company)?;
         let (mut job, asked) = waiting(
             conn,
-            (company, id),
+            (company, &who.scope, id),
             expected,
             now,
             BulkEvent::RejectApproval,
@@ -160,14 +166,14 @@ pub fn reject(
 /// The job `id` moved by `event` from `awaiting_approval`, with the approval it awaits.
 fn waiting(
     conn: &mut DbConnection,
-    (company, id): (Uuid, Uuid),
+    (company, scope, id): (Uuid, &domain::user::Scope, Uuid),
     expected: Option<&IfMatch>,
     now: NaiveDateTime,
     event: BulkEvent,
 ) -> Result<(BulkOrder, domain::approval::Approval), BulkError> {
     let job = moved(
         conn,
-        (company, id),
+        (company, scope, id),
         expected,
         now,
         event,

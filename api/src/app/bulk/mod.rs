@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 use domain::bulk::{BulkEvent, BulkStatus, Problem, RowStatus};
 use domain::money::Ore;
+use domain::user::Scope;
 use persistence::DbConnection;
 use persistence::bulk_order_rows::BulkRow;
 use persistence::bulk_orders::{BulkOrder, Upload as Format};
@@ -165,31 +166,31 @@ fn running(err: persistence::Error) -> BulkError {
     }
 }
 
-/// One of `company`'s jobs.
+/// One of `company`'s jobs, if `scope` sees it.
 pub fn get(
     conn: &mut DbConnection,
     settings: &Settings,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     id: Uuid,
 ) -> Result<BulkOrderDto, BulkError> {
     persistence::db::read(conn, |conn| {
-        let job = find(conn, company, id)?;
+        let job = find(conn, (company, scope), id)?;
         let now = settings.now_for(conn, company)?;
         view(conn, &job, now)
     })
 }
 
-/// `company`'s jobs, oldest first.
+/// `company`'s jobs that `scope` sees, oldest first.
 pub fn list(
     conn: &mut DbConnection,
     settings: &Settings,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<BulkOrderDto>, BulkError> {
     persistence::db::read(conn, |conn| {
         let now = settings.now_for(conn, company)?;
-        let page = persistence::bulk_orders::list(conn, company, after, limit)?;
+        let page = persistence::bulk_orders::list(conn, company, scope, after, limit)?;
         let mut items = Vec::with_capacity(page.items.len());
         for job in &page.items {
             items.push(view(conn, job, now)?);
@@ -204,13 +205,13 @@ pub fn list(
 /// A page of a job's rows and what became of each.
 pub fn rows(
     conn: &mut DbConnection,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     id: Uuid,
     after: Option<u32>,
     limit: i64,
 ) -> Result<Page<BulkRowDto>, BulkError> {
     persistence::db::read(conn, |conn| {
-        find(conn, company, id)?;
+        find(conn, (company, scope), id)?;
         let page = persistence::bulk_order_rows::rows(conn, id, after, Some(limit))?;
         Ok(Page {
             items: page.items.into_iter().map(row_view).collect(),
@@ -222,9 +223,13 @@ pub fn rows(
 /// The uploaded file back with each row's `order_id`, `status` and `error` added (a JSON
 /// upload as the CSV it would have been); every cell a spreadsheet would run as a formula
 /// written as text.
-pub fn rows_csv(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Vec<u8>, BulkError> {
+pub fn rows_csv(
+    conn: &mut DbConnection,
+    (company, scope): (Uuid, &Scope),
+    id: Uuid,
+) -> Result<Vec<u8>, BulkError> {
     let (job, rows) = persistence::db::read(conn, |conn| {
-        let job = find(conn, company, id)?;
+        let job = find(conn, (company, scope), id)?;
         let rows = persistence::bulk_order_rows::rows(conn, id, None, None)?;
         Ok::<_, BulkError>((job, rows.items))
     })?;
@@ -282,7 +287,13 @@ pub fn confirm(
 ) -> Result<Replayable, BulkError> {
     once(conn, settings, key, answer, |conn| {
         let now = settings.now_for(conn, company)?;
-        let mut job = drafted(conn, company, id, expected, now, BulkEvent::Confirm)?;
+        let mut job = drafted(
+            conn,
+            (company, &who.scope, id),
+            expected,
+            now,
+            BulkEvent::Confirm,
+        )?;
         job.confirmed_by = Some(who.subject.clone());
         if let Some(waiting) = approval::ask_if_caught(conn, settings, who, &mut job, now)? {
             return Ok(waiting);
@@ -318,7 +329,13 @@ pub fn cancel(
 ) -> Result<BulkOrderDto, BulkError> {
     persistence::db::write(conn, |conn| {
         let now = settings.now_for(conn, company)?;
-        let mut job = drafted(conn, company, id, expected, now, BulkEvent::Cancel)?;
+        let mut job = drafted(
+            conn,
+            (company, &who.scope, id),
+            expected,
+            now,
+            BulkEvent::Cancel,
+        )?;
         withdraw_drafts(conn, who, &job, now)?;
         persistence::bulk_order_rows::set_rows(conn, id, RowStatus::Drafted, RowStatus::Cancelled)?;
         if !persistence::bulk_orders::update(conn, &mut job, now)? {
@@ -340,33 +357,25 @@ pub fn cancel(
 /// §13.2.2), then the state.
 fn drafted(
     conn: &mut DbConnection,
-    company: Uuid,
-    id: Uuid,
+    job: (Uuid, &Scope, Uuid),
     expected: Option<&IfMatch>,
     now: NaiveDateTime,
     event: BulkEvent,
 ) -> Result<BulkOrder, BulkError> {
-    moved(
-        conn,
-        (company, id),
-        expected,
-        now,
-        event,
-        BulkError::NotDrafted,
-    )
+    moved(conn, job, expected, now, event, BulkError::NotDrafted)
 }
 
 /// The job `id`, moved by `event`: a stale `If-Match` first (RFC 9110 §13.2.2), then the
 /// state, refused as `refusal` says.
 fn moved(
     conn: &mut DbConnection,
-    (company, id): (Uuid, Uuid),
+    (company, scope, id): (Uuid, &Scope, Uuid),
     expected: Option<&IfMatch>,
     now: NaiveDateTime,
     event: BulkEvent,
     refusal: fn(BulkStatus) -> BulkError,
 ) -> Result<BulkOrder, BulkError> {
-    let mut job = find(conn, company, id)?;
+    let mut job = find(conn, (company, scope), id)?;
     if expected.is_some_and(|m| !m.matches(job.version)) {
         return Err(BulkError::Stale);
     }
@@ -387,7 +396,7 @@ fn lost(
     if expected.is_some() {
         return BulkError::Stale;
     }
-    match find(conn, company, id) {
+    match find(conn, (company, &Scope::Company), id) {
         Ok(job) => BulkError::NotDrafted(job.status_at(now)),
         Err(err) => err,
     }
@@ -409,8 +418,18 @@ fn withdraw_drafts(
     Ok(())
 }
 
-fn find(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<BulkOrder, BulkError> {
-    persistence::bulk_orders::get(conn, company, id)?.ok_or(BulkError::NotFound)
+/// One of `company`'s jobs, if `scope` sees it: one it does not is not found, as another
+/// company's.
+fn find(
+    conn: &mut DbConnection,
+    (company, scope): (Uuid, &Scope),
+    id: Uuid,
+) -> Result<BulkOrder, BulkError> {
+    let job = persistence::bulk_orders::get(conn, company, id)?.ok_or(BulkError::NotFound)?;
+    if !persistence::scopes::sees(conn, scope, id)? {
+        return Err(BulkError::NotFound);
+    }
+    Ok(job)
 }
 
 /// The job as `GET` answers it at the company's business time `now`.

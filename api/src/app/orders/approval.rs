@@ -93,7 +93,7 @@ pub fn approve(
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
         let now = settings.now_for(conn, company)?;
-        let (mut order, asked) = waiting(conn, company, id, expected, now)?;
+        let (mut order, asked) = waiting(conn, (company, &who.scope), id, expected, now)?;
         let approval = approvals::answer(conn, who, asked, Decision::Approved, None, now)?;
         audit(
             conn,
@@ -123,7 +123,7 @@ pub fn reject(
         .map_err(|e| OrderError::Invalid(vec![FieldError::new("/reason", e.code, e.message)]))?;
     persistence::db::write(conn, |conn| {
         let now = settings.now_for(conn, company)?;
-        let (mut order, asked) = waiting(conn, company, id, expected, now)?;
+        let (mut order, asked) = waiting(conn, (company, &who.scope), id, expected, now)?;
         order.status = order
             .status
             .apply(OrderEvent::RejectApproval)
@@ -157,12 +157,12 @@ pub fn reject(
 /// §13.2.2), then the state.
 fn waiting(
     conn: &mut DbConnection,
-    company: Uuid,
+    (company, scope): (Uuid, &domain::user::Scope),
     id: Uuid,
     expected: Option<&IfMatch>,
     now: NaiveDateTime,
 ) -> Result<(Order, domain::approval::Approval), OrderError> {
-    let order = lock(conn, company, id)?;
+    let order = lock(conn, (company, scope), id)?;
     fresh(&order, expected)?;
     let status = order.status_at(now);
     if status != OrderStatus::AwaitingApproval {

@@ -18,7 +18,7 @@ pub fn cancel(
     id: Uuid,
 ) -> Result<OrderDto, OrderError> {
     persistence::db::write(conn, |conn| {
-        let order = lock(conn, company, id)?;
+        let order = lock(conn, (company, &who.scope), id)?;
         let now = settings.now_for(conn, company)?;
         let order = withdraw(conn, who, order, now)?;
         Ok(view(&settings.catalog, &order, now)?)

@@ -47,7 +47,7 @@ pub fn confirm(
 ) -> Result<Replayable, OrderError> {
     once(conn, settings, key, answer, |conn| {
         let now = settings.now_for(conn, company)?;
-        let order = lock(conn, company, id)?;
+        let order = lock(conn, (company, &who.scope), id)?;
         fresh(&order, expected)?;
         if order.status_at(now).is_draft() {
             let rule = persistence::approvals::rule(conn, company)?.rule;

@@ -24,7 +24,7 @@ pub fn edit(
     patch: &serde_json::Value,
 ) -> Result<OrderDto, OrderError> {
     persistence::db::write(conn, |conn| {
-        let mut order = lock(conn, company, id)?;
+        let mut order = lock(conn, (company, &who.scope), id)?;
         let pools = settings.pools_for(conn, company)?;
         let now = pools.now;
         let status = order.status_at(now);

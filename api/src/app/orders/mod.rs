@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use domain::number::DanishNumber;
 use domain::order::{Order, OrderStatus};
+use domain::user::Scope;
 use persistence::DbConnection;
 use uuid::Uuid;
 
@@ -76,29 +77,33 @@ pub enum OrderError {
     Internal(#[from] anyhow::Error),
 }
 
-/// One of `company`'s orders, as its review page: one statement, no transaction.
+/// One of `company`'s orders that `scope` sees, as its review page: one statement (two
+/// for a scoped user), no transaction.
 pub fn get(
     conn: &mut DbConnection,
     settings: &Settings,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     id: Uuid,
 ) -> Result<OrderDto, OrderError> {
     let order = persistence::orders::get(conn, company, id)?.ok_or(OrderError::NotFound)?;
+    if !persistence::scopes::sees(conn, scope, id)? {
+        return Err(OrderError::NotFound);
+    }
     let now = settings.now_for(conn, company)?;
     Ok(view(&settings.catalog, &order, now)?)
 }
 
-/// `company`'s orders, oldest first: one statement, no transaction.
+/// `company`'s orders that `scope` sees, oldest first: one statement, no transaction.
 pub fn list(
     conn: &mut DbConnection,
     settings: &Settings,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     status: Option<OrderStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<OrderDto>, OrderError> {
     let now = settings.now_for(conn, company)?;
-    let page = persistence::orders::list(conn, company, status, after, limit, now)?;
+    let page = persistence::orders::list(conn, company, scope, status, after, limit, now)?;
     let page = page.try_map(|o| view(&settings.catalog, &o, now))?;
     Ok(Page {
         items: page.items,
@@ -108,9 +113,16 @@ pub fn list(
 
 /// The order to change, locked until the transaction ends: a concurrent change waits
 /// and then decides on what this one left, as if it had arrived second. A draft a bulk
-/// job made changes only with its job.
-fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Order, OrderError> {
+/// job made changes only with its job. One `scope` does not see is not found.
+fn lock(
+    conn: &mut DbConnection,
+    (company, scope): (Uuid, &Scope),
+    id: Uuid,
+) -> Result<Order, OrderError> {
     let order = lock_any(conn, company, id)?;
+    if !persistence::scopes::sees(conn, scope, id)? {
+        return Err(OrderError::NotFound);
+    }
     match order.bulk_order {
         Some(job) if order.status == OrderStatus::Draft => Err(OrderError::InBulkOrder(job)),
         _ => Ok(order),

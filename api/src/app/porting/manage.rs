@@ -6,6 +6,7 @@ use domain::email::EmailAddress;
 use domain::number::DanishNumber;
 use domain::porting::{NumberPort, PortEvent, PortStatus};
 use domain::text::PersonName;
+use domain::user::Scope;
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -20,16 +21,16 @@ use crate::fields::Fields;
 use crate::wire::Page;
 use crate::wire::number_ports::NumberPortDto;
 
-/// `company`'s ports, oldest first, optionally in one state.
+/// `company`'s ports that `scope` sees, oldest first, optionally in one state.
 pub fn list(
     conn: &mut DbConnection,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     status: Option<PortStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<NumberPortDto>, PortError> {
     persistence::db::read(conn, |conn| {
-        let page = persistence::number_ports::list(conn, company, status, after, limit)?;
+        let page = persistence::number_ports::list(conn, company, scope, status, after, limit)?;
         let page = page.try_map(|p| view(conn, &p))?;
         Ok(Page {
             items: page.items,
@@ -38,17 +39,34 @@ pub fn list(
     })
 }
 
-/// One of `company`'s ports.
-pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<NumberPortDto, PortError> {
+/// One of `company`'s ports that `scope` sees.
+pub fn get(
+    conn: &mut DbConnection,
+    (company, scope): (Uuid, &Scope),
+    id: Uuid,
+) -> Result<NumberPortDto, PortError> {
     persistence::db::read(conn, |conn| {
         let port =
             persistence::number_ports::get(conn, Some(company), id)?.ok_or(PortError::NotFound)?;
+        if !persistence::scopes::sees(conn, scope, id)? {
+            return Err(PortError::NotFound);
+        }
         Ok(view(conn, &port)?)
     })
 }
 
-fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<NumberPort, PortError> {
-    persistence::number_ports::lock(conn, Some(company), id)?.ok_or(PortError::NotFound)
+/// One of `company`'s ports that `scope` sees, locked for a change.
+fn lock(
+    conn: &mut DbConnection,
+    (company, scope): (Uuid, &Scope),
+    id: Uuid,
+) -> Result<NumberPort, PortError> {
+    let port =
+        persistence::number_ports::lock(conn, Some(company), id)?.ok_or(PortError::NotFound)?;
+    if !persistence::scopes::sees(conn, scope, id)? {
+        return Err(PortError::NotFound);
+    }
+    Ok(port)
 }
 
 /// Sends the owner a new link (the old one dies), with a new signing deadline.
@@ -61,7 +79,7 @@ pub fn resend(
 ) -> Result<NumberPortDto, PortError> {
     persistence::db::write(conn, |conn| {
         let now = settings.now_for(conn, company)?;
-        let mut port = lock(conn, company, id)?;
+        let mut port = lock(conn, (company, &who.scope), id)?;
         if port.status != PortStatus::AwaitingSignature {
             return Err(PortError::NotAwaitingSignature(port.status));
         }
@@ -121,7 +139,7 @@ pub fn correct(
 ) -> Result<NumberPortDto, PortError> {
     persistence::db::write(conn, |conn| {
         let now = settings.now_for(conn, company)?;
-        let mut port = lock(conn, company, id)?;
+        let mut port = lock(conn, (company, &who.scope), id)?;
         // The precondition first (RFC 9110 §13.2.2): a stale version is 412 in any state.
         if !expected.matches(port.version) {
             return Err(PortError::Stale);
@@ -245,7 +263,7 @@ pub fn cancel(
     persistence::db::write(conn, |conn| {
         let now = settings.now_for(conn, company)?;
         let today = domain::calendar::date_in_denmark(now.and_utc());
-        let mut port = lock(conn, company, id)?;
+        let mut port = lock(conn, (company, &who.scope), id)?;
         cancel_port(conn, who, &mut port, today, now)?;
         end_waiting_subscription(conn, &settings.catalog, &port, today, now)?;
         Ok(view(conn, &port)?)

@@ -5,6 +5,7 @@ use domain::catalog::validate_data_sharing_cards;
 use domain::event::EventType;
 use domain::subscription::{Subscription, SubscriptionEvent, SubscriptionStatus};
 use domain::text::{PersonName, Title};
+use domain::user::Scope;
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -55,15 +56,19 @@ pub enum SubscriptionError {
 
 events::emit_errors_into!(SubscriptionError);
 
-/// One of `company`'s subscriptions: one statement, so no transaction around it.
+/// One of `company`'s subscriptions that `scope` sees: one statement (two for a scoped
+/// user), so no transaction around it.
 pub fn get(
     conn: &mut DbConnection,
     catalog: &Catalog,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     id: Uuid,
 ) -> Result<SubscriptionDto, SubscriptionError> {
     let s =
         persistence::subscriptions::get(conn, company, id)?.ok_or(SubscriptionError::NotFound)?;
+    if !persistence::scopes::sees(conn, scope, id)? {
+        return Err(SubscriptionError::NotFound);
+    }
     Ok(view(catalog, s)?)
 }
 
@@ -72,13 +77,13 @@ pub fn get(
 pub fn list(
     conn: &mut DbConnection,
     catalog: &Catalog,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     q: Option<&str>,
     status: Option<SubscriptionStatus>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page<SubscriptionDto>, SubscriptionError> {
-    let page = persistence::subscriptions::list(conn, company, q, status, after, limit)?
+    let page = persistence::subscriptions::list(conn, company, scope, q, status, after, limit)?
         .try_map(|s| view(catalog, s))?;
     Ok(Page {
         items: page.items,
@@ -88,12 +93,18 @@ pub fn list(
 
 /// The subscription to change, locked until the transaction ends: a concurrent change
 /// waits and then decides on what this one left.
+/// One `scope` does not see is not found.
 fn lock(
     conn: &mut DbConnection,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     id: Uuid,
 ) -> Result<Subscription, SubscriptionError> {
-    persistence::subscriptions::lock(conn, company, id)?.ok_or(SubscriptionError::NotFound)
+    let s =
+        persistence::subscriptions::lock(conn, company, id)?.ok_or(SubscriptionError::NotFound)?;
+    if !persistence::scopes::sees(conn, scope, id)? {
+        return Err(SubscriptionError::NotFound);
+    }
+    Ok(s)
 }
 
 /// Like [`lock`], for an ending: the port of a subscription that came with one is locked
@@ -101,13 +112,13 @@ fn lock(
 /// and a port's expiry or cancellation take turns instead of deadlocking.
 fn lock_for_ending(
     conn: &mut DbConnection,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     id: Uuid,
 ) -> Result<Subscription, SubscriptionError> {
     if let Some(port) = persistence::number_ports::of_subscription(conn, company, id)? {
         persistence::number_ports::lock(conn, Some(company), port.id)?;
     }
-    lock(conn, company, id)
+    lock(conn, (company, scope), id)
 }
 
 /// The changeable part of a subscription, whole: what a merge patch is applied to.
@@ -159,7 +170,7 @@ pub fn change(
 ) -> Result<SubscriptionDto, SubscriptionError> {
     persistence::db::write(conn, |conn| {
         let catalog = &*settings.catalog;
-        let mut s = lock(conn, company, id)?;
+        let mut s = lock(conn, (company, &who.scope), id)?;
         // The precondition first (RFC 9110 §13.2.2): a stale version is 412 in any state.
         if !expected.matches(s.version) {
             return Err(SubscriptionError::Stale);
@@ -226,7 +237,7 @@ pub fn terminate(
         if on < today {
             return Err(SubscriptionError::DateInPast { today });
         }
-        let mut s = lock_for_ending(conn, company, id)?;
+        let mut s = lock_for_ending(conn, (company, &who.scope), id)?;
         if expected.is_some_and(|m| !m.matches(s.version)) {
             return Err(SubscriptionError::Stale);
         }
@@ -345,7 +356,7 @@ pub fn terminate_due(
             }
         };
         let outcome = persistence::db::write(conn, |conn| {
-            let mut s = lock_for_ending(conn, candidate.company, candidate.id)?;
+            let mut s = lock_for_ending(conn, (candidate.company, &Scope::Company), candidate.id)?;
             let still_due = s.status != SubscriptionStatus::Terminated
                 && s.terminates_on.is_some_and(|on| on <= today);
             if !still_due {
