@@ -370,6 +370,28 @@ extractor!(
     }
 );
 
+extractor!(
+    /// A company's admin of the whole company (not limited to cost centres): may run its
+    /// users, webhook endpoints and approval rule.
+    UnscopedAdmin,
+    |p| {
+        p.company()?;
+        if !p.role.can_write_company() {
+            return Err(ApiError::forbidden("viewers may read but not change"));
+        }
+        if p.scope != Scope::Company {
+            return Err(ApiError::forbidden("only an admin of the whole company may do this, not one limited to cost centres"));
+        }
+        Ok(())
+    }
+);
+
+impl UnscopedAdmin {
+    pub fn company(&self) -> Uuid {
+        self.0.company.unwrap_or_default()
+    }
+}
+
 impl CompanyReader {
     pub fn company(&self) -> Uuid {
         self.0.company.unwrap_or_default()

@@ -66,7 +66,8 @@ pub fn create_user(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut conn = store.conn()?;
     let first = crate::app::operator::FirstPassword::Hash(&hash);
-    let user = crate::app::operator::create_user(&mut conn, None, &email, first, role, company)
+    let whole = (company, &domain::user::Scope::Company);
+    let user = crate::app::operator::create_user(&mut conn, None, &email, first, role, whole)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(user.id)
 }

@@ -68,10 +68,25 @@ pub fn seed(store: &Store) -> anyhow::Result<()> {
         .write(|conn| {
             let company =
                 persistence::companies::insert(conn, &company, persistence::machine_now())?;
+            let whole = &domain::user::Scope::Company;
             let user = persistence::users::insert;
-            user(conn, &admin, &admin_hash, Role::Admin, Some(company.id))?;
-            user(conn, &viewer, &viewer_hash, Role::Viewer, Some(company.id))?;
-            user(conn, &operator, &operator_hash, Role::Operator, None)?;
+            user(
+                conn,
+                &admin,
+                &admin_hash,
+                Role::Admin,
+                Some(company.id),
+                whole,
+            )?;
+            user(
+                conn,
+                &viewer,
+                &viewer_hash,
+                Role::Viewer,
+                Some(company.id),
+                whole,
+            )?;
+            user(conn, &operator, &operator_hash, Role::Operator, None, whole)?;
             persistence::numbers::add_to_pool(conn, Some(company.id), &company_numbers)?;
             persistence::numbers::add_to_pool(conn, None, &operator_numbers)?;
             Ok::<_, persistence::Error>(())

@@ -88,14 +88,23 @@ pub fn file_subscription(
 /// it is filed, and filed only under the scope's cost centres. The one decision for a
 /// single object (lists use [`within!`]); one read, and none for an unscoped user.
 pub fn sees(conn: &mut DbConnection, scope: &Scope, object: Uuid) -> Result<bool> {
-    let Some(centers) = scope.centers() else {
+    if scope.centers().is_none() {
         return Ok(true);
-    };
+    }
+    let filed = filed(conn, object)?;
+    Ok(!filed.is_empty() && filed.iter().all(|c| scope.covers(c.as_deref())))
+}
+
+/// The cost centres `object` is filed under (`None`: an employee without one).
+pub fn filed(conn: &mut DbConnection, object: Uuid) -> Result<Vec<Option<String>>> {
     let filed: Vec<String> = object_cost_centers::table
         .filter(object_cost_centers::object_id.eq(object.to_string()))
         .select(object_cost_centers::cost_center)
         .load(conn)?;
-    Ok(!filed.is_empty() && filed.iter().all(|c| centers.contains(c)))
+    Ok(filed
+        .into_iter()
+        .map(|c| Some(c).filter(|c| c != NONE))
+        .collect())
 }
 
 /// A filter on an object id column (`Text`) that keeps only `company`'s objects filed

@@ -82,6 +82,7 @@ pub fn insert(
     password_hash: &str,
     role: Role,
     company_id: Option<Uuid>,
+    scope: &Scope,
 ) -> Result<User> {
     let row = UserRow {
         id: crate::new_id().to_string(),
@@ -92,7 +93,7 @@ pub fn insert(
         created_at: crate::machine_now(),
         enabled: true,
         version: 1,
-        cost_centers: None,
+        cost_centers: stored_scope(scope)?,
     };
     diesel::insert_into(users::table)
         .values(&row)
@@ -138,9 +139,9 @@ pub fn admin_emails(conn: &mut DbConnection, company: Uuid) -> Result<Vec<EmailA
         .collect()
 }
 
-/// The email addresses of `company`'s admins who could approve what `asker` asked for:
-/// enabled, able to log in, and not the asker.
-pub fn approvers(conn: &mut DbConnection, company: Uuid, asker: Uuid) -> Result<Vec<EmailAddress>> {
+/// `company`'s admins who could approve what `asker` asked for (enabled, able to log in,
+/// and not the asker), with the scope each one has.
+pub fn approvers(conn: &mut DbConnection, company: Uuid, asker: Uuid) -> Result<Vec<User>> {
     users::table
         .filter(users::company_id.eq(Some(company.to_string())))
         .filter(users::role.eq(Role::Admin.as_str()))
@@ -148,10 +149,10 @@ pub fn approvers(conn: &mut DbConnection, company: Uuid, asker: Uuid) -> Result<
         .filter(users::password_hash.ne(NO_PASSWORD))
         .filter(users::id.ne(asker.to_string()))
         .order(users::id.asc())
-        .select(users::email)
-        .load::<String>(conn)?
+        .select(UserRow::as_select())
+        .load(conn)?
         .into_iter()
-        .map(|e| crate::error::parse("users.email", &e, EmailAddress::parse))
+        .map(|row| row.into_user().map(|(user, _)| user))
         .collect()
 }
 

@@ -36,6 +36,7 @@ mod porting;
 mod receiver;
 mod request_limits;
 mod sandbox;
+mod scopes;
 mod security;
 mod subscriptions;
 mod webhooks;

@@ -28,8 +28,10 @@ pub(crate) struct Subject<'a> {
     pub kind: ApprovalKind,
     pub id: Uuid,
     pub company: Uuid,
-    /// "et abonnement til Mette Hansen (MH)", "12 abonnementer fra en regnearksfil".
+    /// "et abonnement til Mette Hansen (MH)", "12 abonnementer fra en masseoprettelse".
     pub what: &'a str,
+    /// Its employees' cost centres: only an admin whose scope covers them all may approve.
+    pub cost_centers: Vec<Option<&'a str>>,
 }
 
 /// The user or API client `who` is.
@@ -71,13 +73,16 @@ pub(crate) fn ask(
         &format!("{}/{path}/{}", settings.public_url, subject.id),
         approval.expires_at.and_utc(),
     );
-    for admin in persistence::users::approvers(conn, subject.company, asker)? {
+    let covering = persistence::users::approvers(conn, subject.company, asker)?
+        .into_iter()
+        .filter(|admin| subject.cost_centers.iter().all(|c| admin.scope.covers(*c)));
+    for admin in covering {
         persistence::outbox::enqueue(
             conn,
             persistence::outbox::NewMessage {
                 company_id: Some(subject.company),
                 kind: "approval_requested",
-                recipient: admin.as_str(),
+                recipient: admin.email.as_str(),
                 subject: &email.subject,
                 body: &email.body,
                 created_at: now,

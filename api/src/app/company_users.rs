@@ -3,7 +3,7 @@
 //! keeps an enabled admin, and nobody disables themself.
 
 use domain::email::EmailAddress;
-use domain::user::Role;
+use domain::user::{Role, Scope};
 use persistence::DbConnection;
 use persistence::users::User;
 use uuid::Uuid;
@@ -58,10 +58,11 @@ impl From<LoginHelpError> for UserError {
 }
 
 /// What an admin changes of a colleague; `None` leaves it as it is.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Change {
     pub role: Option<Role>,
     pub enabled: Option<bool>,
+    pub scope: Option<Scope>,
 }
 
 /// `company`'s users, oldest first.
@@ -86,8 +87,7 @@ pub fn invite(
     settings: &Settings,
     who: &Principal,
     company: Uuid,
-    email: &EmailAddress,
-    role: Role,
+    (email, role, scope): (&EmailAddress, Role, &Scope),
 ) -> Result<User, UserError> {
     Ok(super::operator::create_user(
         conn,
@@ -95,7 +95,7 @@ pub fn invite(
         email,
         FirstPassword::Invitation(settings),
         role,
-        Some(company),
+        (Some(company), scope),
     )?)
 }
 
@@ -135,14 +135,19 @@ pub fn change(
         if let Some(enabled) = change.enabled {
             user.enabled = enabled;
         }
+        if let Some(scope) = change.scope {
+            user.scope = scope;
+        }
         if user == before {
             return Ok((user, false));
         }
         if !user.enabled && who.subject == id.to_string() {
             return Err(UserError::CannotDisableSelf);
         }
-        let was_admin = before.enabled && before.role == Role::Admin;
-        let is_admin = user.enabled && user.role == Role::Admin;
+        // The company keeps an enabled admin of all of it.
+        let whole_admin =
+            |u: &User| u.enabled && u.role == Role::Admin && u.scope == Scope::Company;
+        let (was_admin, is_admin) = (whole_admin(&before), whole_admin(&user));
         if was_admin
             && !is_admin
             && persistence::users::other_enabled_admins(conn, company, id)? == 0
@@ -152,7 +157,8 @@ pub fn change(
         if !persistence::users::change(conn, &mut user)? {
             return Err(UserError::Stale);
         }
-        let revoked = !user.enabled || user.role != before.role;
+        // The role and the scope are in the token: a changed one must log in again.
+        let revoked = !user.enabled || user.role != before.role || user.scope != before.scope;
         if revoked {
             persistence::revocations::revoke(conn, id, persistence::machine_now())?;
         }
@@ -166,6 +172,7 @@ pub fn change(
                 "email": user.email.as_str(),
                 "role": user.role.as_str(),
                 "enabled": user.enabled,
+                "cost_centers": user.scope.centers(),
             }),
         )?;
         Ok((user, revoked))

@@ -4,7 +4,7 @@
 use domain::email::EmailAddress;
 use domain::message::MessageStatus;
 use domain::number::DanishNumber;
-use domain::user::Role;
+use domain::user::{Role, Scope};
 use persistence::clients::ApiClient;
 use persistence::companies::{Company, NewCompany};
 use persistence::numbers::PoolNumber;
@@ -107,7 +107,7 @@ pub fn create_user(
     email: &EmailAddress,
     password: FirstPassword<'_>,
     role: Role,
-    company: Option<Uuid>,
+    (company, scope): (Option<Uuid>, &Scope),
 ) -> Result<User, OperatorError> {
     persistence::db::write(conn, |conn| {
         let company_name = match company {
@@ -118,11 +118,12 @@ pub fn create_user(
             FirstPassword::Hash(hash) => hash,
             FirstPassword::Invitation(_) => persistence::users::NO_PASSWORD,
         };
-        let user =
-            persistence::users::insert(conn, email, hash, role, company).map_err(|e| match e {
+        let user = persistence::users::insert(conn, email, hash, role, company, scope).map_err(
+            |e| match e {
                 persistence::Error::Conflict { .. } => OperatorError::EmailTaken,
                 other => other.into(),
-            })?;
+            },
+        )?;
         if let FirstPassword::Invitation(settings) = password {
             super::login_help::invite(conn, settings, &user, &company_name).map_err(
                 |e| match e {
@@ -138,7 +139,11 @@ pub fn create_user(
                 company,
                 "user.created",
                 ("user", user.id.to_string()),
-                serde_json::json!({"email": user.email.as_str(), "role": role.as_str()}),
+                serde_json::json!({
+                    "email": user.email.as_str(),
+                    "role": role.as_str(),
+                    "cost_centers": scope.centers(),
+                }),
             )?;
         }
         Ok(user)

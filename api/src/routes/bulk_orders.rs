@@ -122,18 +122,18 @@ async fn create_bulk_order(
     match key {
         None => {
             let answer = state
-                .run(move |conn| crate::app::bulk::dry_run(conn, &settings, company, &upload))
+                .run(move |conn| {
+                    crate::app::bulk::dry_run(conn, &settings, (company, &who.0.scope), &upload)
+                })
                 .await?;
             Ok(HttpResponse::Ok().json(answer))
         }
         Some(key) => {
             let outcome = state
                 .run(move |conn| {
-                    crate::app::bulk::start(conn, &settings, &who.0, company, upload, &key, |job| {
-                        Ok(Answer::new(202, job)?
-                            .location(format!("/bulk-orders/{}", job.id))
-                            .etag(etag(job.version)))
-                    })
+                    crate::app::bulk::start(
+                        conn, &settings, &who.0, company, upload, &key, accepted,
+                    )
                 })
                 .await?;
             state.wake_bulk_orders.notify_one();

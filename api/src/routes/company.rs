@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{CompanyAdmin, CompanyReader};
+use crate::auth::{CompanyReader, UnscopedAdmin};
 use crate::body::Json;
 use crate::error::ApiResult;
 use crate::http::preconditions::{etag, if_match, merge_patch_object, precondition_required};
@@ -59,7 +59,7 @@ async fn get_company(who: CompanyReader, state: web::Data<AppState>) -> ApiResul
 #[patch("/company")]
 async fn edit_company(
     req: HttpRequest,
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     patch: Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {

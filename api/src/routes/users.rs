@@ -9,14 +9,14 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::company_users::Change;
-use crate::auth::CompanyAdmin;
+use crate::auth::UnscopedAdmin;
 use crate::body::{Json, Query};
 use crate::error::ApiResult;
 use crate::fields::Fields;
 use crate::http::preconditions::{etag, if_match, precondition_required};
 use crate::http::{page_params, path_id};
 use crate::state::AppState;
-use crate::wire::users::{CompanyRole, CreatedUser, UserDto};
+use crate::wire::users::{CompanyRole, CreatedUser, UserDto, scope_of};
 use crate::wire::{Page, PageQuery};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -30,11 +30,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// A colleague to invite.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"email": "lars@nordlys.example", "role": "viewer"}))]
+#[schema(example = json!({"email": "lars@nordlys.example", "role": "admin", "cost_centers": ["4100"]}))]
 pub struct Invitation {
     #[schema(value_type = crate::wire::text::Email)]
     pub email: String,
     pub role: CompanyRole,
+    /// Limits the colleague to the employees of these cost centres (1 to 50); absent or
+    /// `null`: the whole company.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<crate::wire::text::Text50>>, min_items = 1, max_items = 50)]
+    pub cost_centers: Option<Vec<String>>,
 }
 
 /// What to change of a colleague; a field left out stays as it is.
@@ -45,6 +50,10 @@ pub struct UserPatch {
     pub role: Option<CompanyRole>,
     /// `false`: the user cannot log in, and their tokens are refused.
     pub enabled: Option<bool>,
+    /// The cost centres the colleague is limited to (1 to 50); `null`: the whole company.
+    #[serde(default, deserialize_with = "crate::wire::users::present")]
+    #[schema(value_type = Option<Vec<crate::wire::text::Text50>>, min_items = 1, max_items = 50)]
+    pub cost_centers: Option<Option<Vec<String>>>,
 }
 
 /// The user with its version as ETag.
@@ -65,7 +74,7 @@ fn user(status: actix_web::http::StatusCode, user: persistence::users::User) -> 
 )]
 #[get("/users")]
 async fn list_users(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     query: Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -88,7 +97,7 @@ async fn list_users(
 )]
 #[get("/users/{id}")]
 async fn get_user(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -117,13 +126,14 @@ async fn get_user(
 )]
 #[post("/users")]
 async fn invite_user(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     body: Json<Invitation>,
 ) -> ApiResult<HttpResponse> {
     let mut fields = Fields::new();
     let email = fields.check("/email", EmailAddress::parse(&body.0.email));
-    let Some(email) = email else {
+    let scope = scope_of(&mut fields, body.0.cost_centers.as_deref());
+    let (Some(email), Some(scope)) = (email, scope) else {
         return Err(fields.into_error());
     };
     let role = Role::from(body.0.role);
@@ -131,7 +141,8 @@ async fn invite_user(
     let settings = state.settings.clone();
     let invited = state
         .run(move |conn| {
-            crate::app::company_users::invite(conn, &settings, &who.0, company, &email, role)
+            let invited = (&email, role, &scope);
+            crate::app::company_users::invite(conn, &settings, &who.0, company, invited)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -166,16 +177,25 @@ async fn invite_user(
 #[patch("/users/{id}")]
 async fn edit_user(
     req: HttpRequest,
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: Json<UserPatch>,
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "the user")?;
     let expected = if_match(&req)?.ok_or_else(precondition_required)?;
+    let mut fields = Fields::new();
+    let scope = match &body.0.cost_centers {
+        None => None,
+        Some(centers) => match scope_of(&mut fields, centers.as_deref()) {
+            Some(scope) => Some(scope),
+            None => return Err(fields.into_error()),
+        },
+    };
     let change = Change {
         role: body.0.role.map(Role::from),
         enabled: body.0.enabled,
+        scope,
     };
     let company = who.company();
     let (changed, revoked) = state
@@ -207,7 +227,7 @@ async fn edit_user(
 )]
 #[post("/users/{id}/invitation")]
 async fn reinvite_user(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {

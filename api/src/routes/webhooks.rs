@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::webhooks::NewEndpoint as Registration;
-use crate::auth::CompanyAdmin;
+use crate::auth::UnscopedAdmin;
 use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult};
 use crate::http::preconditions::{etag, if_match, merge_patch_object, precondition_required};
@@ -81,7 +81,7 @@ fn respond(endpoint: &EndpointDto) -> HttpResponse {
 )]
 #[post("/webhook-endpoints")]
 async fn create_webhook_endpoint(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     body: Json<NewEndpoint>,
 ) -> ApiResult<HttpResponse> {
@@ -125,7 +125,7 @@ async fn create_webhook_endpoint(
 )]
 #[get("/webhook-endpoints")]
 async fn list_webhook_endpoints(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     query: Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -150,7 +150,7 @@ async fn list_webhook_endpoints(
 )]
 #[get("/webhook-endpoints/{id}")]
 async fn get_webhook_endpoint(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -181,7 +181,7 @@ async fn get_webhook_endpoint(
 #[patch("/webhook-endpoints/{id}")]
 async fn edit_webhook_endpoint(
     req: HttpRequest,
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     id: web::Path<String>,
     patch: Json<serde_json::Value>,
@@ -223,7 +223,7 @@ async fn edit_webhook_endpoint(
 )]
 #[delete("/webhook-endpoints/{id}")]
 async fn delete_webhook_endpoint(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -248,7 +248,7 @@ async fn delete_webhook_endpoint(
 )]
 #[post("/webhook-endpoints/{id}/rotate-secret")]
 async fn rotate_webhook_secret(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -272,7 +272,7 @@ async fn rotate_webhook_secret(
 )]
 #[post("/webhook-endpoints/{id}/test")]
 async fn test_webhook_endpoint(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -296,7 +296,7 @@ async fn test_webhook_endpoint(
 )]
 #[get("/webhook-endpoints/{id}/deliveries")]
 async fn list_webhook_deliveries(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     id: web::Path<String>,
     query: Query<PageQuery>,
@@ -326,7 +326,7 @@ async fn list_webhook_deliveries(
 )]
 #[post("/webhook-endpoints/{id}/deliveries/{delivery_id}/retry")]
 async fn retry_webhook_delivery(
-    who: CompanyAdmin,
+    who: UnscopedAdmin,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {

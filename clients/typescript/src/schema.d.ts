@@ -2133,6 +2133,7 @@ export interface components {
          *       "invitation_sent": true,
          *       "user": {
          *         "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *         "cost_centers": null,
          *         "created_at": "2026-11-25T09:31:00Z",
          *         "email": "mette@nordlys.example",
          *         "enabled": true,
@@ -2486,13 +2487,21 @@ export interface components {
         /**
          * @description A colleague to invite.
          * @example {
+         *       "cost_centers": [
+         *         "4100"
+         *       ],
          *       "email": "lars@nordlys.example",
-         *       "role": "viewer"
+         *       "role": "admin"
          *     }
          */
         Invitation: {
             email: components["schemas"]["Email"];
             role: components["schemas"]["CompanyRole"];
+            /**
+             * @description Limits the colleague to the employees of these cost centres (1 to 50); absent or
+             *     `null`: the whole company.
+             */
+            cost_centers?: components["schemas"]["Text50"][] | null;
         };
         /** @description A company's late ports in the month, added up. */
         LateCompanyDto: {
@@ -3492,6 +3501,7 @@ export interface components {
          *       "items": [
          *         {
          *           "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *           "cost_centers": null,
          *           "created_at": "2026-11-25T09:31:00Z",
          *           "email": "mette@nordlys.example",
          *           "enabled": true,
@@ -4112,6 +4122,7 @@ export interface components {
         /**
          * @example {
          *       "company_id": "01937a4e-8f2c-7cc3-9a51-3b1f0c9d2e47",
+         *       "cost_centers": null,
          *       "created_at": "2026-11-25T09:31:00Z",
          *       "email": "mette@nordlys.example",
          *       "enabled": true,
@@ -4134,6 +4145,8 @@ export interface components {
              * @description Send it back as `If-Match: "<version>"` to change exactly what you read.
              */
             version: number;
+            /** @description The cost centres the user is limited to; `null`: the whole company. */
+            cost_centers?: string[] | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -4147,6 +4160,8 @@ export interface components {
             role?: components["schemas"]["CompanyRole"] | null;
             /** @description `false`: the user cannot log in, and their tokens are refused. */
             enabled?: boolean | null;
+            /** @description The cost centres the colleague is limited to (1 to 50); `null`: the whole company. */
+            cost_centers?: components["schemas"]["Text50"][] | null;
         };
         /**
          * @description An absolute `https` URL of visible ASCII characters, without user name or password; the server must answer from a public address. A server run with `WEBHOOK_TARGETS=loopback` (the demo, tests) takes only `http` or `https` on 127.0.0.0/8 and ::1 instead.

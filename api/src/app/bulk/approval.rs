@@ -62,11 +62,13 @@ pub(super) fn ask_if_caught(
         "{} abonnementer fra en masseoprettelse",
         priced(settings, &rows).count()
     );
+    let filed = persistence::scopes::filed(conn, job.id)?;
     let subject = Subject {
         kind: ApprovalKind::BulkOrder,
         id: job.id,
         company: job.company,
         what: &what,
+        cost_centers: filed.iter().map(|c| c.as_deref()).collect(),
     };
     let approval = approvals::ask(conn, settings, who, &subject, &rule, now)?;
     audit(

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use domain::bulk::Problem;
 use domain::employee::Initials;
 use domain::number::DanishNumber;
+use domain::user::Scope;
 use persistence::DbConnection;
 use persistence::numbers::Pools;
 use serde_json::Value;
@@ -59,7 +60,7 @@ fn named_number(form: &OrderForm) -> Option<DanishNumber> {
 pub(super) fn rows(
     conn: &mut DbConnection,
     settings: &Settings,
-    pools: &Pools,
+    (pools, scope): (&Pools, &Scope),
     rows: &[RowInput<'_>],
     csv: bool,
 ) -> Result<Checked, BulkError> {
@@ -101,7 +102,7 @@ pub(super) fn rows(
         match form::check(
             conn,
             &settings.catalog,
-            pools.company,
+            (pools.company, scope),
             pools.now.and_utc(),
             &form,
         ) {

@@ -77,7 +77,7 @@ impl From<super::orders::OrderError> for BulkError {
 pub fn dry_run(
     conn: &mut DbConnection,
     settings: &Settings,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     upload: &Upload,
 ) -> Result<DryRunDto, BulkError> {
     persistence::db::read(conn, |conn| {
@@ -92,7 +92,7 @@ pub fn dry_run(
                 problems: &r.problems,
             })
             .collect();
-        let checked = check::rows(conn, settings, &pools, &rows, csv)?;
+        let checked = check::rows(conn, settings, (&pools, scope), &rows, csv)?;
         Ok(DryRunDto {
             rows: u32::try_from(rows.len()).unwrap_or(u32::MAX),
             valid: checked.valid,

@@ -6,7 +6,7 @@
 use chrono::{Duration, NaiveDateTime};
 use domain::bulk::{BulkEvent, BulkStatus, Problem, RowStatus};
 use domain::event::EventType;
-use domain::user::Role;
+use domain::user::{Role, Scope};
 use persistence::DbConnection;
 use persistence::bulk_order_rows::BulkRow;
 use persistence::bulk_orders::{BulkOrder, Upload as Format};
@@ -131,6 +131,17 @@ fn run(
     }
 }
 
+/// What its uploader may order for: a scoped admin's rows must all be theirs. An API
+/// client (not a user) orders for the whole company.
+fn uploader_scope(conn: &mut DbConnection, job: &BulkOrder) -> Result<Scope, BulkError> {
+    let Ok(id) = Uuid::parse_str(&job.created_by) else {
+        return Ok(Scope::Company);
+    };
+    Ok(persistence::users::in_company(conn, job.company, id)?
+        .map(|user| user.scope)
+        .unwrap_or_default())
+}
+
 /// Who the job acts as: the admin who uploaded it, or who confirmed it.
 fn acting(job: &BulkOrder, confirming: bool) -> Principal {
     let subject = match (&job.confirmed_by, confirming) {
@@ -142,7 +153,7 @@ fn acting(job: &BulkOrder, confirming: bool) -> Principal {
         role: Role::Admin,
         company: Some(job.company),
         // Its rows were checked against its uploader's scope when it was uploaded.
-        scope: domain::user::Scope::Company,
+        scope: Scope::Company,
     }
 }
 
@@ -164,7 +175,8 @@ fn validate(
         })
         .collect();
     let csv = matches!(job.upload, Format::Csv { .. });
-    let checked = check::rows(conn, settings, &pools, &inputs, csv)?;
+    let scope = uploader_scope(conn, &job)?;
+    let checked = check::rows(conn, settings, (&pools, &scope), &inputs, csv)?;
     if !checked.by_row.is_empty() {
         for row in &rows {
             if let Some(problems) = checked.by_row.get(&row.row) {

@@ -55,6 +55,7 @@ pub(super) fn ask(
         id: order.id,
         company: order.company,
         what: &what,
+        cost_centers: vec![order.employee.cost_center.as_ref().map(|c| c.as_str())],
     };
     let approval = approvals::ask(conn, settings, who, &subject, rule, now)?;
     audit(

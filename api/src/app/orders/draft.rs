@@ -44,7 +44,7 @@ pub(crate) fn draft(
 ) -> Result<Order, OrderError> {
     let catalog = &*settings.catalog;
     let (company, now) = (pools.company, pools.now);
-    let valid = check(conn, catalog, company, now.and_utc(), form)?;
+    let valid = check(conn, catalog, (company, &who.scope), now.and_utc(), form)?;
     let id = persistence::new_id();
     let expires_at = now + settings.draft_ttl;
     hold_initials(

@@ -60,7 +60,7 @@ pub fn edit(
         let form =
             crate::body::merge_patch(&current, &patch).map_err(|e| OrderError::Invalid(vec![e]))?;
         let catalog = &*settings.catalog;
-        let valid = check(conn, catalog, company, now.and_utc(), &form)?;
+        let valid = check(conn, catalog, (company, &who.scope), now.and_utc(), &form)?;
         let expires_at = now + settings.draft_ttl;
 
         persistence::orders::release_initials(conn, id)?;

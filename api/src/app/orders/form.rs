@@ -9,6 +9,7 @@ use domain::employee::{EmployeeDetails, Initials};
 use domain::number::DanishNumber;
 use domain::order::PortRequest;
 use domain::text::{CostCenter, PersonName, Title};
+use domain::user::Scope;
 use persistence::DbConnection;
 use uuid::Uuid;
 
@@ -38,7 +39,7 @@ pub(crate) struct Valid {
 pub(crate) fn check(
     conn: &mut DbConnection,
     catalog: &Catalog,
-    company: Uuid,
+    (company, scope): (Uuid, &Scope),
     now: DateTime<Utc>,
     form: &OrderForm,
 ) -> Result<Valid, OrderError> {
@@ -62,6 +63,9 @@ pub(crate) fn check(
     let title = f.check("/employee/title", Title::parse(&e.title));
     let email = f.check("/employee/email", EmailAddress::parse(&e.email));
     let cost_center = check_cost_center(&mut f, e.cost_center.as_deref());
+    if let Some(center) = &cost_center {
+        check_in_scope(&mut f, scope, center.as_ref());
+    }
     let choice = check_number(&mut f, conn, company, now, form.number.as_ref())?;
     match (
         plan,
@@ -98,6 +102,19 @@ pub(crate) fn check(
             choice,
         }),
         _ => Err(OrderError::Invalid(f.into_errors())),
+    }
+}
+
+/// Refuses an employee in `cost_center` whom a user of `scope` may not order for: a
+/// scoped admin drafts only for their own cost centres.
+pub(crate) fn check_in_scope(f: &mut Fields, scope: &Scope, cost_center: Option<&CostCenter>) {
+    if !scope.covers(cost_center.map(CostCenter::as_str)) {
+        let centers = scope.centers().unwrap_or_default().join(", ");
+        f.push(
+            "/employee/cost_center",
+            "cost_center_out_of_scope",
+            format!("you may order only for the cost centres {centers}"),
+        );
     }
 }
 

@@ -189,8 +189,11 @@ pub fn change(
         let name = f.check("/employee/name", PersonName::parse(&form.employee.name));
         let title = f.check("/employee/title", Title::parse(&form.employee.title));
         let cost_center = check_cost_center(&mut f, form.employee.cost_center.as_deref());
-        let (Some(package), Some(cards), Some(name), Some(title), Some(cost_center)) =
-            (package, cards, name, title, cost_center)
+        if let Some(center) = &cost_center {
+            crate::app::orders::form::check_in_scope(&mut f, &who.scope, center.as_ref());
+        }
+        let (Some(package), Some(cards), Some(name), Some(title), Some(cost_center), true) =
+            (package, cards, name, title, cost_center, f.is_empty())
         else {
             return Err(SubscriptionError::Invalid(f.into_errors()));
         };

@@ -121,7 +121,7 @@ async fn create_company_user(
                 &email,
                 first,
                 role,
-                Some(company_id),
+                (Some(company_id), &domain::user::Scope::Company),
             )
         })
         .await?;
