@@ -160,9 +160,10 @@ async fn a_dear_order_waits_for_another_admin_who_approves_it(
         "/approval/expires_after_hours"
     );
 
-    // The threshold is a cheap order's own monthly price: it passes, a dearer one waits.
+    // 50,000 øre a month: a cheaper order confirms at once, a dearer one waits.
     let cheap = draft(&app, &company.admin, &form("AB", None)).await;
-    let threshold = cheap["summary"]["monthly_incl_vat_ore"].as_i64().unwrap();
+    let threshold = 50_000;
+    assert!(cheap["summary"]["monthly_incl_vat_ore"].as_i64().unwrap() < threshold);
     let profile = set_rule(
         &app,
         &company,
@@ -472,11 +473,17 @@ async fn two_admins_approving_at_once_make_one_subscription(
         StatusCode::ACCEPTED,
     )
     .await;
+    // Lars asks this process, Mia another one on the same database.
+    let second = crate::helpers::second_process(&app).await;
+    let by_mia = app
+        .client
+        .post(format!("{second}/orders/{id}/approve"))
+        .bearer_auth(&mia)
+        .json(&json!({}))
+        .send();
     let empty = json!({});
-    let (a, b) = tokio::join!(
-        act(&app, &lars, &id, "approve", &empty),
-        act(&app, &mia, &id, "approve", &empty),
-    );
+    let (a, b) = tokio::join!(act(&app, &lars, &id, "approve", &empty), by_mia);
+    let b = b.unwrap();
     let mut statuses = [a.status(), b.status()];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT]);
@@ -555,4 +562,65 @@ async fn an_unanswered_approval_lapses_on_the_company_clock_and_frees_the_number
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     let late = act(&app, &lars, &id, "approve", &json!({})).await;
     problem(late, StatusCode::CONFLICT, "approval_expired").await;
+}
+
+#[rstest]
+#[tokio::test]
+async fn an_approval_racing_a_cancel_gets_one_answer_per_outcome(
+    #[values(Db::Sqlite, Db::Postgres)] db: Db,
+) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let company = with_numbers(&app, &POOL, &[]).await;
+    let lars = colleague(&app, &company, "lars").await;
+    set_rule(&app, &company, json!({"above_monthly_incl_vat_ore": 0})).await;
+    for (round, initials) in ["KL", "MN", "OP"].into_iter().enumerate() {
+        let first = draft(&app, &company.admin, &dear(initials)).await;
+        let id = first["id"].as_str().unwrap().to_owned();
+        json_of(
+            act(&app, &company.admin, &id, "confirm", &json!({})).await,
+            StatusCode::ACCEPTED,
+        )
+        .await;
+        let cancel = app
+            .client
+            .delete(app.url(&format!("/orders/{id}")))
+            .bearer_auth(&company.admin)
+            .send();
+        let empty = json!({});
+        let (approved, cancelled) = tokio::join!(act(&app, &lars, &id, "approve", &empty), cancel);
+        let cancelled = cancelled.unwrap();
+        let outcome = (approved.status(), cancelled.status());
+        let state = order(&app, &company.admin, &id).await;
+        match outcome {
+            (StatusCode::CREATED, StatusCode::CONFLICT) => {
+                assert_eq!(state["status"], "confirmed", "round {round}");
+                problem(cancelled, StatusCode::CONFLICT, "order_not_draft").await;
+            }
+            (StatusCode::CONFLICT, StatusCode::OK) => {
+                assert_eq!(state["status"], "cancelled", "round {round}");
+                assert_eq!(state["subscription_id"], Value::Null);
+                problem(
+                    approved,
+                    StatusCode::CONFLICT,
+                    "order_not_awaiting_approval",
+                )
+                .await;
+            }
+            other => panic!("round {round}: approve and cancel answered {other:?}"),
+        }
+    }
+    // Whatever won, each confirmed order has one subscription and one welcome email.
+    let subscriptions = json_of(
+        app.get("/subscriptions", Some(&company.admin)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let welcomes = outbox(&app)
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "welcome")
+        .count();
+    assert_eq!(subscriptions["items"].as_array().unwrap().len(), welcomes);
 }
