@@ -180,3 +180,26 @@ pub fn prefers_csv(req: &actix_web::HttpRequest) -> bool {
     let json = weight(mime::APPLICATION, mime::JSON);
     csv.is_some_and(|csv| csv > header::Quality::ZERO && json.is_none_or(|json| csv > json))
 }
+
+/// What a keyed step on one object (a confirm, an approval) reads from its request: the
+/// object's id, the `If-Match` it expects, and the `Idempotency-Key`, fingerprinted by the
+/// step's path (`path` of the id) and the `If-Match`.
+pub struct KeyedStep {
+    pub id: Uuid,
+    pub expected: Option<crate::app::IfMatch>,
+    pub key: Option<IdempotencyKey>,
+}
+
+/// Reads a [`KeyedStep`] of `company`'s object `raw` (`what` names it in a 404).
+pub fn keyed_step(
+    req: &actix_web::HttpRequest,
+    company: Uuid,
+    (raw, what): (&str, &str),
+    path: impl FnOnce(Uuid) -> String,
+) -> ApiResult<KeyedStep> {
+    let id = path_id(raw, what)?;
+    let expected = preconditions::if_match(req)?;
+    let fingerprint = format!("POST {} {expected:?}", path(id));
+    let key = idempotency_key(req, company, fingerprint)?;
+    Ok(KeyedStep { id, expected, key })
+}

@@ -13,7 +13,9 @@ use crate::body::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::http::preconditions::{etag, if_match};
-use crate::http::{idempotency_key, list_params, path_id, prefers_csv, replayable};
+use crate::http::{
+    KeyedStep, idempotency_key, keyed_step, list_params, path_id, prefers_csv, replayable,
+};
 use crate::state::AppState;
 use crate::wire::Page;
 use crate::wire::bulk_orders::{
@@ -320,14 +322,11 @@ async fn confirm_bulk_order(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = path_id(&id, "the bulk order")?;
-    let expected = if_match(&req)?;
     let company = who.company();
-    let key = idempotency_key(
-        &req,
-        company,
-        format!("POST /bulk-orders/{id}/confirm {expected:?}"),
-    )?;
+    let KeyedStep { id, expected, key } =
+        keyed_step(&req, company, (&id, "the bulk order"), |id| {
+            format!("/bulk-orders/{id}/confirm")
+        })?;
     let settings = state.settings.clone();
     let outcome = state
         .run(move |conn| {
@@ -427,14 +426,11 @@ async fn approve_bulk_order(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = path_id(&id, "the bulk order")?;
-    let expected = if_match(&req)?;
     let company = who.company();
-    let key = idempotency_key(
-        &req,
-        company,
-        format!("POST /bulk-orders/{id}/approve {expected:?}"),
-    )?;
+    let KeyedStep { id, expected, key } =
+        keyed_step(&req, company, (&id, "the bulk order"), |id| {
+            format!("/bulk-orders/{id}/approve")
+        })?;
     let settings = state.settings.clone();
     let outcome = state
         .run(move |conn| {

@@ -12,7 +12,7 @@ use crate::auth::{CompanyAdmin, CompanyReader};
 use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult};
 use crate::http::preconditions::{etag, if_match, merge_patch_object, precondition_required};
-use crate::http::{idempotency_key, list_params, path_id, replayable};
+use crate::http::{KeyedStep, idempotency_key, keyed_step, list_params, path_id, replayable};
 use crate::state::AppState;
 use crate::wire::Page;
 use crate::wire::orders::{
@@ -253,14 +253,10 @@ async fn confirm_order(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = path_id(&id, "the order")?;
-    let expected = if_match(&req)?;
     let company = who.company();
-    let key = idempotency_key(
-        &req,
-        company,
-        format!("POST /orders/{id}/confirm {expected:?}"),
-    )?;
+    let KeyedStep { id, expected, key } = keyed_step(&req, company, (&id, "the order"), |id| {
+        format!("/orders/{id}/confirm")
+    })?;
     let settings = state.settings.clone();
     let outcome = state
         .run(move |conn| {
@@ -327,14 +323,10 @@ async fn approve_order(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = path_id(&id, "the order")?;
-    let expected = if_match(&req)?;
     let company = who.company();
-    let key = idempotency_key(
-        &req,
-        company,
-        format!("POST /orders/{id}/approve {expected:?}"),
-    )?;
+    let KeyedStep { id, expected, key } = keyed_step(&req, company, (&id, "the order"), |id| {
+        format!("/orders/{id}/approve")
+    })?;
     let settings = state.settings.clone();
     let outcome = state
         .run(move |conn| {
