@@ -163,7 +163,7 @@ pub fn insert(conn: &mut DbConnection, job: &BulkOrder, rows: &[BulkRow]) -> Res
         .iter()
         .map(|c| c.as_ref().map(|c| c.as_str()))
         .collect();
-    crate::scopes::file(conn, job.id, job.company, &centers)?;
+    crate::scopes::file_new(conn, job.id, job.company, &centers)?;
     crate::bulk_order_rows::insert(conn, job.id, rows)
 }
 

@@ -152,7 +152,8 @@ pub fn insert(conn: &mut DbConnection, order: &Order) -> Result<()> {
     diesel::insert_into(orders::table)
         .values(OrderRecord::try_from(order)?)
         .execute(conn)?;
-    file(conn, order)
+    let center = order.employee.cost_center.as_ref().map(|c| c.as_str());
+    crate::scopes::file_new(conn, order.id, order.company, &[center])
 }
 
 /// Files `order` under its employee's cost centre (again, after an edit).

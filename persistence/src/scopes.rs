@@ -21,9 +21,22 @@ pub fn file(
     company: Uuid,
     cost_centers: &[Option<&str>],
 ) -> Result<()> {
+    diesel::delete(
+        object_cost_centers::table.filter(object_cost_centers::object_id.eq(object.to_string())),
+    )
+    .execute(conn)?;
+    file_new(conn, object, company, cost_centers)
+}
+
+/// Files a new `object` of `company` under `cost_centers`: [`file`] for an object filed
+/// nowhere yet, in one statement.
+pub fn file_new(
+    conn: &mut DbConnection,
+    object: Uuid,
+    company: Uuid,
+    cost_centers: &[Option<&str>],
+) -> Result<()> {
     let object = object.to_string();
-    diesel::delete(object_cost_centers::table.filter(object_cost_centers::object_id.eq(&object)))
-        .execute(conn)?;
     let mut centers: Vec<&str> = cost_centers.iter().map(|c| c.unwrap_or(NONE)).collect();
     centers.sort_unstable();
     centers.dedup();
@@ -46,14 +59,14 @@ pub fn file(
 
 /// Files `object` where `like` is filed (a number port where its subscription is).
 pub fn file_like(conn: &mut DbConnection, object: Uuid, like: Uuid) -> Result<()> {
-    let rows: Vec<(String, String)> = object_cost_centers::table
+    let filed: Vec<(String, String)> = object_cost_centers::table
         .filter(object_cost_centers::object_id.eq(like.to_string()))
         .select((
             object_cost_centers::company_id,
             object_cost_centers::cost_center,
         ))
         .load(conn)?;
-    for (company, center) in rows {
+    for (company, center) in filed {
         diesel::insert_into(object_cost_centers::table)
             .values((
                 object_cost_centers::object_id.eq(object.to_string()),

@@ -129,7 +129,7 @@ pub fn insert(conn: &mut DbConnection, subscription: &Subscription) -> Result<()
         .cost_center
         .as_ref()
         .map(|c| c.as_str());
-    crate::scopes::file(conn, subscription.id, subscription.company, &[center])
+    crate::scopes::file_new(conn, subscription.id, subscription.company, &[center])
 }
 
 pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Subscription>> {
