@@ -25,7 +25,7 @@ pub struct StoredRule {
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = approval_rules)]
-struct RuleRecord {
+pub(crate) struct RuleRecord {
     above_monthly_incl_vat_ore: Option<i64>,
     bulk: bool,
     expires_after_hours: i32,
@@ -40,7 +40,12 @@ pub fn rule(conn: &mut DbConnection, company: Uuid) -> Result<StoredRule> {
         .select(RuleRecord::as_select())
         .first(conn)
         .optional()?;
-    Ok(match record {
+    Ok(stored(record))
+}
+
+/// A company's rule as read: the default (version 1) when it has none.
+pub(crate) fn stored(record: Option<RuleRecord>) -> StoredRule {
+    match record {
         None => StoredRule {
             rule: ApprovalRule::default(),
             version: FIRST_RULE_VERSION,
@@ -55,7 +60,7 @@ pub fn rule(conn: &mut DbConnection, company: Uuid) -> Result<StoredRule> {
             version: r.version,
             updated_at: Some(r.updated_at),
         },
-    })
+    }
 }
 
 /// Sets `company`'s rule if it still has version `expected`, as the next version; false

@@ -89,6 +89,21 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<Company> {
         .try_into()
 }
 
+/// The company with its approval rule (the default when it has none): one statement.
+pub fn with_approval_rule(
+    conn: &mut DbConnection,
+    id: Uuid,
+) -> Result<(Company, crate::approvals::StoredRule)> {
+    use crate::approvals::RuleRecord;
+    use crate::schema::approval_rules;
+    let (company, rule) = companies::table
+        .left_join(approval_rules::table.on(approval_rules::company_id.eq(companies::id)))
+        .filter(companies::id.eq(id.to_string()))
+        .select((CompanyRow::as_select(), Option::<RuleRecord>::as_select()))
+        .first::<(CompanyRow, Option<RuleRecord>)>(conn)?;
+    Ok((company.try_into()?, crate::approvals::stored(rule)))
+}
+
 pub fn exists(conn: &mut DbConnection, id: Uuid) -> Result<bool> {
     let n: i64 = companies::table
         .filter(companies::id.eq(id.to_string()))

@@ -177,27 +177,58 @@ pub fn get(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Or
 /// Like [`get`], for a change: on PostgreSQL the row stays locked until the transaction
 /// ends, so a concurrent writer waits and then reads what this one wrote (SQLite's write
 /// transaction already runs alone).
+/// One statement, with the order's approval beside it as [`get`] reads it.
 pub fn lock(conn: &mut DbConnection, company: Uuid, id: Uuid) -> Result<Option<Order>> {
-    let query = orders::table
-        .filter(orders::id.eq(id.to_string()))
-        .filter(orders::company_id.eq(company.to_string()));
-    let row = match conn {
-        DbConnection::Postgres(pg) => query
-            .select(OrderRecord::as_select())
-            .for_update()
-            .first(pg)
-            .optional()?,
-        DbConnection::Sqlite(lite) => query
-            .select(OrderRecord::as_select())
-            .first(lite)
-            .optional()?,
+    let (id, company) = (id.to_string(), company.to_string());
+    // Built in each arm: a selection is typed by the backend it is read from.
+    macro_rules! query {
+        () => {
+            orders_with_approvals!()
+                .filter(orders::id.eq(&id))
+                .filter(orders::company_id.eq(&company))
+        };
+    }
+    let row: Option<WithApproval> = match conn {
+        DbConnection::Postgres(pg) => ForUpdateOfOrders(query!())
+            .load::<WithApproval>(pg)?
+            .into_iter()
+            .next(),
+        DbConnection::Sqlite(lite) => query!().first(lite).optional()?,
     };
-    let Some(mut order) = row.map(Order::try_from).transpose()? else {
-        return Ok(None);
-    };
-    order.approval = crate::approvals::get(conn, id)?;
-    Ok(Some(order))
+    row.map(with_approval).transpose()
 }
+
+/// A PostgreSQL `SELECT` of orders that locks only the orders rows it reads (`FOR UPDATE
+/// OF orders`): the approval beside each is a left join's nullable side, which PostgreSQL
+/// refuses to lock, and which the order's lock guards anyway (an approval changes only
+/// with its order locked). The locked rows are read as the writer before left them, as a
+/// plain `FOR UPDATE` reads them.
+struct ForUpdateOfOrders<Q>(Q);
+
+impl<Q> diesel::query_builder::QueryId for ForUpdateOfOrders<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> diesel::query_builder::QueryFragment<diesel::pg::Pg> for ForUpdateOfOrders<Q>
+where
+    Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut pass: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        self.0.walk_ast(pass.reborrow())?;
+        pass.push_sql(" FOR UPDATE OF orders");
+        Ok(())
+    }
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for ForUpdateOfOrders<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, Conn> RunQueryDsl<Conn> for ForUpdateOfOrders<Q> {}
 
 /// Writes `order` over the stored one if that still has `order.version`, as the next
 /// version changed at `now`; false when another writer came first. The one place an

@@ -105,7 +105,7 @@ pub fn approve(
             serde_json::json!({"requested_by": approval.requested_by}),
         )?;
         order.approval = Some(approval);
-        complete(conn, settings, who, order, OrderEvent::Approve, now)
+        complete(conn, settings, who, (order, None), OrderEvent::Approve, now)
     })
 }
 

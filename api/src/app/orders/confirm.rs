@@ -49,16 +49,22 @@ pub fn confirm(
         let now = settings.now_for(conn, company)?;
         let order = lock(conn, (company, &who.scope), id)?;
         fresh(&order, expected)?;
-        if order.status_at(now).is_draft() {
-            let rule = persistence::approvals::rule(conn, company)?.rule;
-            if rule.catches_order(monthly_incl_vat(settings, &order)?) {
-                let waiting = super::approval::ask(conn, settings, who, order, &rule, now)?;
-                return Ok(Confirmed::AwaitingApproval(Box::new(waiting)));
-            }
+        let (company_row, rule) = persistence::companies::with_approval_rule(conn, company)?;
+        if order.status_at(now).is_draft()
+            && rule.rule.catches_order(monthly_incl_vat(settings, &order)?)
+        {
+            let waiting = super::approval::ask(conn, settings, who, order, &rule.rule, now)?;
+            return Ok(Confirmed::AwaitingApproval(Box::new(waiting)));
         }
-        Ok(Confirmed::Done(Box::new(confirm_draft(
-            conn, settings, who, order, expected, now,
-        )?)))
+        let done = complete(
+            conn,
+            settings,
+            who,
+            (order, Some(company_row)),
+            OrderEvent::Confirm,
+            now,
+        )?;
+        Ok(Confirmed::Done(Box::new(done)))
     })
 }
 
@@ -97,7 +103,7 @@ pub(crate) fn confirm_draft(
     now: NaiveDateTime,
 ) -> Result<Confirmation, OrderError> {
     fresh(&order, expected)?;
-    complete(conn, settings, who, order, OrderEvent::Confirm, now)
+    complete(conn, settings, who, (order, None), OrderEvent::Confirm, now)
 }
 
 /// Confirms `order` by `event` (a draft's confirm, or an approval's yes): the order is
@@ -107,7 +113,7 @@ pub(super) fn complete(
     conn: &mut DbConnection,
     settings: &Settings,
     who: &Principal,
-    mut order: Order,
+    (mut order, company_row): (Order, Option<Company>),
     event: OrderEvent,
     now: NaiveDateTime,
 ) -> Result<Confirmation, OrderError> {
@@ -127,7 +133,10 @@ pub(super) fn complete(
             .ok_or_else(|| OrderError::NumberUnavailable(held.clone()))?,
         OrderNumber::PortIn(number, _) => number.clone(),
     };
-    let company_row = persistence::companies::get(conn, company)?;
+    let company_row = match company_row {
+        Some(row) => row,
+        None => persistence::companies::get(conn, company)?,
+    };
     let subscription =
         open_subscription(conn, subscription_id, &order, &number, &company_row, now)?;
     audit(
