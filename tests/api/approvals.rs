@@ -81,6 +81,28 @@ async fn act(app: &TestApp, token: &str, id: &str, what: &str, body: &Value) -> 
         .await
 }
 
+/// Drafts `order` as `token` and confirms it, which the rule makes wait: the order
+/// awaiting approval, and its id.
+async fn waiting(app: &TestApp, token: &str, order: &Value) -> (Value, String) {
+    let first = draft(app, token, order).await;
+    let id = first["id"].as_str().unwrap().to_owned();
+    let asked = json_of(
+        act(app, token, &id, "confirm", &json!({})).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    (asked, id)
+}
+
+/// How many welcome emails are queued or sent: one per subscription.
+async fn welcomes(app: &TestApp) -> usize {
+    outbox(app)
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "welcome")
+        .count()
+}
+
 async fn approve_with(app: &TestApp, token: &str, id: &str, version: &Value) -> Response {
     app.client
         .post(app.url(&format!("/orders/{id}/approve")))
@@ -282,11 +304,7 @@ async fn a_dear_order_waits_for_another_admin_who_approves_it(
     let again = act(&app, &lars, &id, "approve", &json!({})).await;
     problem(again, StatusCode::CONFLICT, "order_not_awaiting_approval").await;
 
-    let welcomes = outbox(&app)
-        .await
-        .into_iter()
-        .filter(|m| m.kind == "welcome")
-        .count();
+    let welcomes = welcomes(&app).await;
     assert_eq!(welcomes, 2, "the cheap order's and the approved one's");
     let events = json_of(
         app.get("/events?limit=200", Some(&company.admin)).await,
@@ -382,13 +400,7 @@ async fn a_rejected_order_is_a_draft_again_and_a_waiting_one_can_be_cancelled(
     let lars = colleague(&app, &company, "lars").await;
     set_rule(&app, &company, json!({"above_monthly_incl_vat_ore": 0})).await;
 
-    let first = draft(&app, &company.admin, &dear("EF")).await;
-    let id = first["id"].as_str().unwrap().to_owned();
-    let asked = json_of(
-        act(&app, &company.admin, &id, "confirm", &json!({})).await,
-        StatusCode::ACCEPTED,
-    )
-    .await;
+    let (asked, id) = waiting(&app, &company.admin, &dear("EF")).await;
     let blank = act(
         &app,
         &lars,
@@ -466,13 +478,7 @@ async fn two_admins_approving_at_once_make_one_subscription(
     let lars = colleague(&app, &company, "lars").await;
     let mia = colleague(&app, &company, "mia").await;
     set_rule(&app, &company, json!({"above_monthly_incl_vat_ore": 0})).await;
-    let first = draft(&app, &company.admin, &dear("GH")).await;
-    let id = first["id"].as_str().unwrap().to_owned();
-    json_of(
-        act(&app, &company.admin, &id, "confirm", &json!({})).await,
-        StatusCode::ACCEPTED,
-    )
-    .await;
+    let (_, id) = waiting(&app, &company.admin, &dear("GH")).await;
     // Lars asks this process, Mia another one on the same database.
     let second = crate::helpers::second_process(&app).await;
     let by_mia = app
@@ -493,11 +499,7 @@ async fn two_admins_approving_at_once_make_one_subscription(
     )
     .await;
     assert_eq!(subscriptions["items"].as_array().unwrap().len(), 1);
-    let welcomes = outbox(&app)
-        .await
-        .into_iter()
-        .filter(|m| m.kind == "welcome")
-        .count();
+    let welcomes = welcomes(&app).await;
     assert_eq!(welcomes, 1);
     let asked = outbox(&app)
         .await
@@ -534,13 +536,7 @@ async fn an_unanswered_approval_lapses_on_the_company_clock_and_frees_the_number
     .await;
     let mut order_form = dear("IJ");
     order_form["employee"]["email"] = json!("ij@firma10150817.example");
-    let first = draft(&app, &sandbox.admin, &order_form).await;
-    let id = first["id"].as_str().unwrap().to_owned();
-    let asked = json_of(
-        act(&app, &sandbox.admin, &id, "confirm", &json!({})).await,
-        StatusCode::ACCEPTED,
-    )
-    .await;
+    let (asked, id) = waiting(&app, &sandbox.admin, &order_form).await;
     let number = asked["number"]["number"].as_str().unwrap().to_owned();
     let expires = instant(&asked["expires_at"]);
     assert_eq!(
@@ -576,13 +572,7 @@ async fn an_approval_racing_a_cancel_gets_one_answer_per_outcome(
     let lars = colleague(&app, &company, "lars").await;
     set_rule(&app, &company, json!({"above_monthly_incl_vat_ore": 0})).await;
     for (round, initials) in ["KL", "MN", "OP"].into_iter().enumerate() {
-        let first = draft(&app, &company.admin, &dear(initials)).await;
-        let id = first["id"].as_str().unwrap().to_owned();
-        json_of(
-            act(&app, &company.admin, &id, "confirm", &json!({})).await,
-            StatusCode::ACCEPTED,
-        )
-        .await;
+        let (_, id) = waiting(&app, &company.admin, &dear(initials)).await;
         let cancel = app
             .client
             .delete(app.url(&format!("/orders/{id}")))
@@ -617,10 +607,6 @@ async fn an_approval_racing_a_cancel_gets_one_answer_per_outcome(
         StatusCode::OK,
     )
     .await;
-    let welcomes = outbox(&app)
-        .await
-        .into_iter()
-        .filter(|m| m.kind == "welcome")
-        .count();
+    let welcomes = welcomes(&app).await;
     assert_eq!(subscriptions["items"].as_array().unwrap().len(), welcomes);
 }
