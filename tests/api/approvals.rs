@@ -133,7 +133,9 @@ async fn a_dear_order_waits_for_another_admin_who_approves_it(
     let company = with_numbers(&app, &POOL, &[]).await;
     let lars = colleague(&app, &company, "lars").await;
 
-    let profile = app.get("/company", Some(&company.viewer)).await;
+    let viewer = app.get("/company", Some(&company.viewer)).await;
+    problem(viewer, StatusCode::FORBIDDEN, "forbidden").await;
+    let profile = app.get("/company", Some(&company.admin)).await;
     assert_eq!(profile.headers()["etag"], "\"1\"");
     let profile = json_of(profile, StatusCode::OK).await;
     assert_eq!(

@@ -4,7 +4,8 @@
 //! operator's (`OperatorStaff`); a few reads are any role's (`Authenticated`); the rest
 //! belong to a company's users: reads to admins and viewers (`CompanyReader`), writes to
 //! admins (`CompanyAdmin`), and everything about webhook endpoints (their URLs and
-//! delivery logs are integration settings) to admins only. The authorization matrix test
+//! delivery logs are integration settings), the company's users and its approval rule to
+//! admins only. The authorization matrix test
 //! holds the server to it.
 
 use serde_json::json;
@@ -17,7 +18,7 @@ use utoipa::openapi::path::Operation;
 const ANY_ROLE: &[&str] = &["list_plans", "list_mobile_packages", "list_audit_events"];
 
 /// Paths only a company's admins may read as well as write.
-const ADMIN_ONLY_PATHS: &[&str] = &["/webhook-endpoints", "/users"];
+const ADMIN_ONLY_PATHS: &[&str] = &["/webhook-endpoints", "/users", "/company"];
 
 /// Whether the operation needs no token (`security: [{}]`).
 pub(super) fn is_public(operation: &Operation) -> bool {

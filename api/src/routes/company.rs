@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{CompanyReader, UnscopedAdmin};
+use crate::auth::UnscopedAdmin;
 use crate::body::Json;
 use crate::error::ApiResult;
 use crate::http::preconditions::{etag, if_match, merge_patch_object, precondition_required};
@@ -24,7 +24,7 @@ fn profile(company: &CompanyProfileDto) -> HttpResponse {
 }
 
 /// The company the caller works for, with its approval rule (which confirms wait for a
-/// second admin).
+/// second admin). Like the rule's changes, for admins of the whole company.
 #[utoipa::path(
     tag = "company",
     operation_id = "get_own_company",
@@ -34,7 +34,7 @@ fn profile(company: &CompanyProfileDto) -> HttpResponse {
         headers(("ETag" = String, description = "The approval rule's version"))))
 )]
 #[get("/company")]
-async fn get_company(who: CompanyReader, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn get_company(who: UnscopedAdmin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let company = who.company();
     let found = state
         .run(move |conn| crate::app::company::get(conn, company))
