@@ -481,7 +481,7 @@ async fn reject_bulk_order_approval(
     let expected = if_match(&req)?;
     let company = who.company();
     let settings = state.settings.clone();
-    let job = state
+    let drafted = state
         .run(move |conn| {
             crate::app::bulk::reject(
                 conn,
@@ -494,7 +494,5 @@ async fn reject_bulk_order_approval(
             )
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(job.version)))
-        .json(job))
+    Ok(job(actix_web::http::StatusCode::OK, &drafted))
 }
