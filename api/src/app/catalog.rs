@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use domain::catalog::{MAX_DATA_SHARING_CARDS, MobilePackage, Plan};
-use domain::pricing::price;
+use domain::pricing::{Summary, price};
 use persistence::DbConnection;
 
 use crate::wire::Page;
@@ -133,6 +133,12 @@ impl Catalog {
 
     pub fn plan(&self, code: &str) -> Option<&Plan> {
         self.plans.get(code).map(|p| &p.plan)
+    }
+
+    /// What `cards` on the plan and package of these codes cost; `None` when either code
+    /// is not in the catalog.
+    pub fn price(&self, plan: &str, package: &str, cards: i32) -> Option<Summary> {
+        Some(price(self.plan(plan)?, self.package(package)?, cards))
     }
 }
 

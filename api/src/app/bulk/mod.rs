@@ -511,13 +511,10 @@ fn priced<'a>(
                 .get("data_sharing_cards")
                 .and_then(serde_json::Value::as_i64)
                 .unwrap_or(0);
-            let plan = settings.catalog.plan(field("plan"))?;
-            let package = settings.catalog.package(field("mobile_package"))?;
-            Some(domain::pricing::price(
-                plan,
-                package,
-                i32::try_from(cards).unwrap_or(0),
-            ))
+            let cards = i32::try_from(cards).unwrap_or(0);
+            settings
+                .catalog
+                .price(field("plan"), field("mobile_package"), cards)
         })
 }
 

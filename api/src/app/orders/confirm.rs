@@ -70,18 +70,11 @@ pub fn confirm(
 
 /// What `order` costs a month, incl. VAT, in øre.
 fn monthly_incl_vat(settings: &Settings, order: &Order) -> anyhow::Result<i64> {
-    let catalog = &settings.catalog;
-    let (Some(plan), Some(package)) = (
-        catalog.plan(&order.plan),
-        catalog.package(&order.mobile_package),
-    ) else {
-        anyhow::bail!("order {} refers to a missing plan or package", order.id);
-    };
-    Ok(
-        domain::pricing::price(plan, package, order.data_sharing_cards)
-            .monthly_incl_vat
-            .value(),
-    )
+    let summary = settings
+        .catalog
+        .price(&order.plan, &order.mobile_package, order.data_sharing_cards)
+        .ok_or_else(|| anyhow::anyhow!("order {} refers to a missing plan or package", order.id))?;
+    Ok(summary.monthly_incl_vat.value())
 }
 
 /// Refuses a change to `order` unless it still has a version `expected` names.
