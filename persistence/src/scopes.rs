@@ -78,22 +78,25 @@ pub fn file_like(conn: &mut DbConnection, object: Uuid, like: Uuid) -> Result<()
     Ok(())
 }
 
-/// Files `subscription` of `company`, and every number port of it, under `cost_center`.
+/// Moves `subscription`, and every number port of it, to `cost_center`: each is filed
+/// under the one cost centre of its employee, so one statement moves them all.
 pub fn file_subscription(
     conn: &mut DbConnection,
     subscription: Uuid,
-    company: Uuid,
     cost_center: Option<&str>,
 ) -> Result<()> {
-    file(conn, subscription, company, &[cost_center])?;
-    let ports: Vec<String> = number_ports::table
+    let ports = number_ports::table
         .filter(number_ports::subscription_id.eq(subscription.to_string()))
-        .select(number_ports::id)
-        .load(conn)?;
-    for port in ports {
-        let port = crate::error::uuid("number_ports.id", &port)?;
-        file(conn, port, company, &[cost_center])?;
-    }
+        .select(number_ports::id);
+    diesel::update(
+        object_cost_centers::table.filter(
+            object_cost_centers::object_id
+                .eq(subscription.to_string())
+                .or(object_cost_centers::object_id.eq_any(ports)),
+        ),
+    )
+    .set(object_cost_centers::cost_center.eq(cost_center.unwrap_or(NONE)))
+    .execute(conn)?;
     Ok(())
 }
 

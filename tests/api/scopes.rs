@@ -217,6 +217,32 @@ async fn a_scoped_admin_sees_and_orders_only_for_their_cost_centres(
             .any(|e| e["object"]["type"] == "user"),
         "the company's users are the whole company's"
     );
+
+    // The whole company's admin moves the ported employee to 4100: the subscription and
+    // its port move into Lars's scope together.
+    let ported_sub = sub(&ported);
+    let read = app
+        .get(
+            &format!("/subscriptions/{ported_sub}"),
+            Some(&company.admin),
+        )
+        .await;
+    let etag = read.headers()["etag"].to_str().unwrap().to_owned();
+    let moved = patch(
+        &app,
+        &format!("/subscriptions/{ported_sub}"),
+        &company.admin,
+        Some(&etag),
+        &json!({"employee": {"cost_center": "4100"}}),
+    )
+    .await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    let visible = ids(&page(&app, &lars, "/number-ports").await);
+    assert_eq!(visible, std::slice::from_ref(&port_id));
+    let own = app
+        .get(&format!("/subscriptions/{ported_sub}"), Some(&lars))
+        .await;
+    assert_eq!(own.status(), StatusCode::OK);
 }
 
 #[rstest]

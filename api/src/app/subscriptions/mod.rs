@@ -207,7 +207,7 @@ pub fn change(
             return Err(SubscriptionError::Stale);
         }
         let center = s.employee.cost_center.as_ref().map(|c| c.as_str());
-        persistence::scopes::file_subscription(conn, s.id, company, center)?;
+        persistence::scopes::file_subscription(conn, s.id, center)?;
         let changed = emit_priced(conn, catalog, &s, EventType::SubscriptionChanged)?;
         audit(
             conn,
