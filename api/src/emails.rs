@@ -11,14 +11,20 @@ pub struct Email {
     pub body: String,
 }
 
-/// To the company's other admins: a confirm waits for one of them to approve it.
-pub fn approval_requested(what: &str, asker: &str, link: &str, expires_at: DateTime<Utc>) -> Email {
+/// To the company's other admins: a confirm waits for one of them to approve it. `what`
+/// names what was ordered, `company` who ordered it.
+pub fn approval_requested(
+    what: &str,
+    company: &str,
+    link: &str,
+    expires_at: DateTime<Utc>,
+) -> Email {
     let denmark = expires_at.with_timezone(&domain::calendar::copenhagen_offset(expires_at));
     Email {
         subject: format!("Godkendelse ønsket: {what}"),
         body: format!(
             "Hej\n\n\
-             {asker} har bestilt {what}, og firmaets regler kræver, at en anden administrator \
+             {company} har bestilt {what}, og firmaets regler kræver, at en anden administrator \
              godkender bestillingen.\n\n\
              Se og godkend eller afvis den i Selvbetjening: {link}\n\n\
              Godkendes den ikke senest {expires}, bortfalder bestillingen, og et reserveret \
