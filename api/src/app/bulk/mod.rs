@@ -4,7 +4,6 @@
 
 use chrono::NaiveDateTime;
 use domain::bulk::{BulkEvent, BulkStatus, Problem, RowStatus};
-use domain::money::Ore;
 use domain::user::Scope;
 use persistence::DbConnection;
 use persistence::bulk_order_rows::BulkRow;
@@ -21,9 +20,11 @@ use crate::wire::orders::ApprovalDto;
 
 mod approval;
 mod check;
+mod total;
 pub mod worker;
 
 pub use approval::{approve, reject};
+use total::{priced, total};
 
 /// Why a bulk use case did not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -490,54 +491,4 @@ fn problem_of(row: u32, error: FieldError, csv: bool) -> Problem {
         None
     };
     Problem::at_row(row, column, error.pointer, error.code, error.message)
-}
-
-/// What each drafted row's order costs.
-fn priced<'a>(
-    settings: &'a Settings,
-    rows: &'a [BulkRow],
-) -> impl Iterator<Item = domain::pricing::Summary> + 'a {
-    rows.iter()
-        .filter(|r| r.status == RowStatus::Drafted)
-        .filter_map(|row| {
-            let field = |name: &str| {
-                row.form
-                    .get(name)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-            };
-            let cards = row
-                .form
-                .get("data_sharing_cards")
-                .and_then(serde_json::Value::as_i64)
-                .unwrap_or(0);
-            let cards = i32::try_from(cards).unwrap_or(0);
-            settings
-                .catalog
-                .price(field("plan"), field("mobile_package"), cards)
-        })
-}
-
-/// What the drafted rows cost together: each order's own totals, added up.
-fn total(settings: &Settings, rows: &[BulkRow]) -> BulkTotalDto {
-    let mut sum = BulkTotalDto {
-        orders: 0,
-        monthly_ex_vat_ore: 0,
-        monthly_vat_ore: 0,
-        monthly_incl_vat_ore: 0,
-        one_time_ex_vat_ore: 0,
-        one_time_vat_ore: 0,
-        one_time_incl_vat_ore: 0,
-    };
-    for s in priced(settings, rows) {
-        let add = |total: &mut i64, ore: Ore| *total += ore.value();
-        sum.orders += 1;
-        add(&mut sum.monthly_ex_vat_ore, s.monthly_ex_vat);
-        add(&mut sum.monthly_vat_ore, s.monthly_vat);
-        add(&mut sum.monthly_incl_vat_ore, s.monthly_incl_vat);
-        add(&mut sum.one_time_ex_vat_ore, s.one_time_ex_vat);
-        add(&mut sum.one_time_vat_ore, s.one_time_vat);
-        add(&mut sum.one_time_incl_vat_ore, s.one_time_incl_vat);
-    }
-    sum
 }
