@@ -21,10 +21,9 @@ pub enum CompanyError {
     Storage(#[from] persistence::Error),
 }
 
-/// `company` with its approval rule: two reads, no transaction.
+/// `company` with its approval rule: one read.
 pub fn get(conn: &mut DbConnection, company: Uuid) -> Result<CompanyProfileDto, CompanyError> {
-    let row = persistence::companies::get(conn, company)?;
-    let rule = persistence::approvals::rule(conn, company)?;
+    let (row, rule) = persistence::companies::with_approval_rule(conn, company)?;
     Ok(view(row, rule))
 }
 
@@ -64,8 +63,7 @@ pub fn change(
                 "expires_after_hours": rule.expires_after_hours,
             }),
         )?;
-        let row = persistence::companies::get(conn, company)?;
-        let rule = persistence::approvals::rule(conn, company)?;
+        let (row, rule) = persistence::companies::with_approval_rule(conn, company)?;
         Ok(view(row, rule))
     })
 }
