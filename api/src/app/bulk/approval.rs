@@ -12,7 +12,7 @@ use persistence::DbConnection;
 use persistence::bulk_orders::BulkOrder;
 use uuid::Uuid;
 
-use super::{BulkError, lost, moved, priced, running, view};
+use super::{BulkError, hold_drafts, moved, priced, view};
 use crate::app::approvals::{self, ApprovalError, Subject};
 use crate::app::idempotency::{Answer, IdempotencyKey, Replayable, once};
 use crate::app::{IfMatch, Principal, Settings, audit};
@@ -52,12 +52,7 @@ pub(super) fn ask_if_caught(
     job.status = BulkStatus::Drafted
         .apply(BulkEvent::RequestApproval)
         .map_err(anyhow::Error::from)?;
-    let until = rule.expiry(now);
-    persistence::bulk_orders::extend_drafts(conn, job.id, until)?;
-    job.expires_at = Some(until);
-    if !persistence::bulk_orders::update(conn, job, now)? {
-        return Err(lost(conn, job.company, job.id, None, now));
-    }
+    hold_drafts(conn, job, rule.expiry(now), now, None)?;
     let what = format!(
         "{} abonnementer fra en masseoprettelse",
         priced(settings, &rows).count()
@@ -107,7 +102,7 @@ pub fn approve(
         )?;
         let approval = approvals::answer(conn, who, asked, Decision::Approved, None, now)?;
         // The drafts are kept while the worker confirms them.
-        hold_until(conn, &mut job, now + settings.draft_ttl, now, expected)?;
+        hold_drafts(conn, &mut job, now + settings.draft_ttl, now, expected)?;
         audit(
             conn,
             who,
@@ -152,7 +147,7 @@ pub fn reject(
             now,
         )?;
         job.confirmed_by = None;
-        hold_until(conn, &mut job, now + settings.draft_ttl, now, expected)?;
+        hold_drafts(conn, &mut job, now + settings.draft_ttl, now, expected)?;
         audit(
             conn,
             who,
@@ -184,20 +179,4 @@ fn waiting(
     let approval = persistence::approvals::get(conn, id)?
         .ok_or_else(|| anyhow::anyhow!("bulk order {id} awaits an approval nobody asked for"))?;
     Ok((job, approval))
-}
-
-/// Writes `job` (its new status set by the caller) with its drafts held until `until`.
-fn hold_until(
-    conn: &mut DbConnection,
-    job: &mut BulkOrder,
-    until: NaiveDateTime,
-    now: NaiveDateTime,
-    expected: Option<&IfMatch>,
-) -> Result<(), BulkError> {
-    persistence::bulk_orders::extend_drafts(conn, job.id, until)?;
-    job.expires_at = Some(until);
-    if !persistence::bulk_orders::update(conn, job, now).map_err(running)? {
-        return Err(lost(conn, job.company, job.id, expected, now));
-    }
-    Ok(())
 }

@@ -300,12 +300,7 @@ pub fn confirm(
             return Ok(waiting);
         }
         // Confirmed in time: the drafts are kept while the worker confirms them.
-        let until = now + settings.draft_ttl;
-        persistence::bulk_orders::extend_drafts(conn, id, until)?;
-        job.expires_at = Some(until);
-        if !persistence::bulk_orders::update(conn, &mut job, now).map_err(running)? {
-            return Err(lost(conn, company, id, expected, now));
-        }
+        hold_drafts(conn, &mut job, now + settings.draft_ttl, now, expected)?;
         audit(
             conn,
             who,
@@ -383,6 +378,23 @@ fn moved(
     let status = job.status_at(now);
     job.status = status.apply(event).map_err(|_| refusal(status))?;
     Ok(job)
+}
+
+/// Writes `job` (its new status set by the caller) with its drafts held until `until`;
+/// another change of the job that came first answers as [`lost`] says.
+fn hold_drafts(
+    conn: &mut DbConnection,
+    job: &mut BulkOrder,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+    expected: Option<&IfMatch>,
+) -> Result<(), BulkError> {
+    persistence::bulk_orders::extend_drafts(conn, job.id, until)?;
+    job.expires_at = Some(until);
+    if !persistence::bulk_orders::update(conn, job, now).map_err(running)? {
+        return Err(lost(conn, job.company, job.id, expected, now));
+    }
+    Ok(())
 }
 
 /// The answer to a confirm or cancel that another change of the job came before: stale
